@@ -1,0 +1,37 @@
+"""Build the Cython extensions of skmlp.
+
+Compiler directives are set once, here, for every module. Set the
+environment variable ``SKMLP_DEBUG_BUILD=1`` to turn bounds checking,
+wraparound and initialisation checks back on (CI runs the tests on such a
+build too).
+"""
+
+import os
+
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+DEBUG_BUILD = os.environ.get("SKMLP_DEBUG_BUILD", "0") not in ("", "0")
+
+COMPILER_DIRECTIVES = {
+    "language_level": 3,
+    "boundscheck": DEBUG_BUILD,
+    "wraparound": DEBUG_BUILD,
+    "initializedcheck": DEBUG_BUILD,
+    "cdivision": True,
+    "embedsignature": True,
+}
+
+EXTENSIONS = [
+    Extension(f"skmlp.{name}", [f"skmlp/{name}.pyx"])
+    for name in ("_blas", "_kernels", "_train")
+]
+
+setup(
+    ext_modules=cythonize(
+        EXTENSIONS,
+        compiler_directives=COMPILER_DIRECTIVES,
+        # Rebuild the C sources when the debug switch flips.
+        force=DEBUG_BUILD,
+    ),
+)

@@ -1,0 +1,55 @@
+"""Row-major BLAS wrappers over ``scipy.linalg.cython_blas``.
+
+BLAS is column-major. A row-major matrix is the column-major view of its
+transpose, so ``C = op(A) @ op(B)`` in row-major is ``C.T = op(B).T @ op(A).T``
+in column-major: the wrappers swap the operands instead of copying anything.
+"""
+from cython cimport floating
+from scipy.linalg.cython_blas cimport dgemm, sgemm
+
+
+cdef void gemm(
+    bint trans_a,         # IN   use A.T instead of A
+    bint trans_b,         # IN   use B.T instead of B
+    int m,                # IN   rows of op(A) and of C
+    int n,                # IN   columns of op(B) and of C
+    int k,                # IN   columns of op(A), rows of op(B)
+    floating alpha,       # IN
+    const floating *a,    # IN   row-major, leading dimension lda
+    int lda,              # IN
+    const floating *b,    # IN   row-major, leading dimension ldb
+    int ldb,              # IN
+    floating beta,        # IN
+    floating *c,          # OUT  row-major (m, n), leading dimension ldc
+    int ldc,              # IN
+) noexcept nogil:
+    """C := alpha * op(A) @ op(B) + beta * C, all operands row-major."""
+    cdef char ta = b'T' if trans_a else b'N'
+    cdef char tb = b'T' if trans_b else b'N'
+    if m == 0 or n == 0:
+        return
+    # cython_blas takes non-const pointers but does not write through a or b.
+    if floating is float:
+        sgemm(&tb, &ta, &n, &m, &k, &alpha, <float *> b, &ldb,
+              <float *> a, &lda, &beta, c, &ldc)
+    else:
+        dgemm(&tb, &ta, &n, &m, &k, &alpha, <double *> b, &ldb,
+              <double *> a, &lda, &beta, c, &ldc)
+
+
+def _gemm_for_tests(
+    bint trans_a,
+    bint trans_b,
+    floating alpha,
+    const floating[:, ::1] a,
+    const floating[:, ::1] b,
+    floating beta,
+    floating[:, ::1] c,
+):
+    """Python entry point to :func:`gemm`, for comparing it with NumPy."""
+    cdef int m = c.shape[0]
+    cdef int n = c.shape[1]
+    cdef int k = a.shape[0] if trans_a else a.shape[1]
+    with nogil:
+        gemm(trans_a, trans_b, m, n, k, alpha, &a[0, 0], a.shape[1],
+             &b[0, 0], b.shape[1], beta, &c[0, 0], n)

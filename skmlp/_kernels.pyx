@@ -1,0 +1,431 @@
+"""nogil kernels of the forward and backward passes.
+
+Everything that is not a matrix product lives here: one fused, cache-friendly
+loop per job over a row-major minibatch or over a span of the flat parameter
+buffer. The kernels never allocate and never validate: the Python layer owns
+shapes and memory. The ``_*_for_tests`` functions at the end expose them to
+the tests, which compare each one with a plain NumPy version.
+"""
+from cython cimport floating
+from libc.math cimport exp, expf, log, logf, sqrt, sqrtf, tanh, tanhf
+
+
+cdef inline floating _exp(floating x) noexcept nogil:
+    if floating is float:
+        return expf(x)
+    else:
+        return exp(x)
+
+
+cdef inline floating _log(floating x) noexcept nogil:
+    if floating is float:
+        return logf(x)
+    else:
+        return log(x)
+
+
+cdef inline floating _tanh(floating x) noexcept nogil:
+    if floating is float:
+        return tanhf(x)
+    else:
+        return tanh(x)
+
+
+cdef inline floating _sqrt(floating x) noexcept nogil:
+    if floating is float:
+        return sqrtf(x)
+    else:
+        return sqrt(x)
+
+
+cdef inline floating _sign(floating x) noexcept nogil:
+    return (x > 0) - (x < 0)
+
+
+# ---------------------------------------------------------------------------
+# Minibatch assembly
+
+cdef void gather_rows(
+    const floating[:, :] x,     # IN   (n_samples, n_features), any strides
+    const Py_ssize_t *rows,     # IN   (n_rows,) row indices into x
+    Py_ssize_t n_rows,          # IN
+    floating *out,              # OUT  (n_rows, n_features) row-major
+) noexcept nogil:
+    """out[i, :] = x[rows[i], :]"""
+    cdef Py_ssize_t i, j, n_features = x.shape[1]
+    cdef floating *out_row
+    for i in range(n_rows):
+        out_row = out + i * n_features
+        for j in range(n_features):
+            out_row[j] = x[rows[i], j]
+
+
+# ---------------------------------------------------------------------------
+# Hidden layers: forward and backward
+
+cdef void bias_activation(
+    floating *z,                # IN/OUT (n_rows, n_cols): x @ W in, activations out
+    const floating *bias,       # IN     (n_cols,)
+    Py_ssize_t n_rows,          # IN
+    Py_ssize_t n_cols,          # IN
+    Activation activation,      # IN
+) noexcept nogil:
+    """z[i, j] = f(z[i, j] + bias[j])"""
+    cdef Py_ssize_t i, j
+    cdef floating *row
+    cdef floating value
+    # One branch per activation outside the loops keeps the loops vectorisable.
+    if activation == RELU:
+        for i in range(n_rows):
+            row = z + i * n_cols
+            for j in range(n_cols):
+                value = row[j] + bias[j]
+                row[j] = value if value > 0 else 0
+    elif activation == TANH:
+        for i in range(n_rows):
+            row = z + i * n_cols
+            for j in range(n_cols):
+                row[j] = _tanh(row[j] + bias[j])
+    elif activation == LOGISTIC:
+        for i in range(n_rows):
+            row = z + i * n_cols
+            for j in range(n_cols):
+                # exp overflows to inf for very negative inputs: 1 / inf = 0, no NaN.
+                row[j] = 1 / (1 + _exp(-(row[j] + bias[j])))
+    else:
+        for i in range(n_rows):
+            row = z + i * n_cols
+            for j in range(n_cols):
+                row[j] = row[j] + bias[j]
+
+
+cdef void activation_backward(
+    floating *delta,            # IN/OUT (n,): dL/da in, dL/dz out
+    const floating *a,          # IN     (n,): the activations f(z)
+    Py_ssize_t n,               # IN
+    Activation activation,      # IN
+) noexcept nogil:
+    """delta *= f'(z), with f'(z) written in terms of a = f(z)"""
+    cdef Py_ssize_t i
+    if activation == RELU:
+        for i in range(n):
+            if a[i] <= 0:
+                delta[i] = 0
+    elif activation == TANH:
+        for i in range(n):
+            delta[i] *= 1 - a[i] * a[i]
+    elif activation == LOGISTIC:
+        for i in range(n):
+            delta[i] *= a[i] * (1 - a[i])
+
+
+# ---------------------------------------------------------------------------
+# Output layer: softmax, cross-entropy and its gradient in one pass per row
+
+cdef double softmax_cross_entropy_delta(
+    floating *z,                    # IN/OUT (n_rows, n_classes): logits in, dJ/dz out
+    const int *y,                   # IN     (n_rows,) class codes
+    const floating *sample_weight,  # IN     (n_rows,)
+    Py_ssize_t n_rows,              # IN
+    Py_ssize_t n_classes,           # IN
+    double delta_scale,             # IN     1 / (sum of the weights the loss averages over)
+) noexcept nogil:
+    """Return sum_i s_i * CE(y_i, softmax(z_i)); z := (softmax(z) - onehot(y)) * s * scale.
+
+    The row maximum is subtracted before exponentiating, so any finite logits
+    give a finite loss and a finite gradient.
+    """
+    cdef Py_ssize_t i, j
+    cdef floating *row
+    cdef floating row_max, true_logit, total, inverse_total, weight
+    cdef double loss = 0
+    for i in range(n_rows):
+        row = z + i * n_classes
+        row_max = row[0]
+        for j in range(1, n_classes):
+            if row[j] > row_max:
+                row_max = row[j]
+        true_logit = row[y[i]] - row_max
+        total = 0
+        for j in range(n_classes):
+            row[j] = _exp(row[j] - row_max)
+            total += row[j]
+        loss += sample_weight[i] * (<double> _log(total) - true_logit)
+        weight = sample_weight[i] * delta_scale
+        inverse_total = weight / total
+        for j in range(n_classes):
+            row[j] *= inverse_total
+        row[y[i]] -= weight
+    return loss
+
+
+cdef void softmax(
+    floating *z,                # IN/OUT (n_rows, n_classes): logits in, probabilities out
+    Py_ssize_t n_rows,          # IN
+    Py_ssize_t n_classes,       # IN
+) noexcept nogil:
+    """z_i := exp(z_i - max z_i) / sum_j exp(z_ij - max z_i)"""
+    cdef Py_ssize_t i, j
+    cdef floating *row
+    cdef floating row_max, total
+    for i in range(n_rows):
+        row = z + i * n_classes
+        row_max = row[0]
+        for j in range(1, n_classes):
+            if row[j] > row_max:
+                row_max = row[j]
+        total = 0
+        for j in range(n_classes):
+            row[j] = _exp(row[j] - row_max)
+            total += row[j]
+        total = 1 / total
+        for j in range(n_classes):
+            row[j] *= total
+
+
+cdef void log_softmax(
+    floating *z,                # IN/OUT (n_rows, n_classes): logits in, log-probabilities out
+    Py_ssize_t n_rows,          # IN
+    Py_ssize_t n_classes,       # IN
+) noexcept nogil:
+    """z_i := z_i - max z_i - log(sum_j exp(z_ij - max z_i))"""
+    cdef Py_ssize_t i, j
+    cdef floating *row
+    cdef floating row_max, total
+    for i in range(n_rows):
+        row = z + i * n_classes
+        row_max = row[0]
+        for j in range(1, n_classes):
+            if row[j] > row_max:
+                row_max = row[j]
+        total = 0
+        for j in range(n_classes):
+            total += _exp(row[j] - row_max)
+        total = row_max + _log(total)
+        for j in range(n_classes):
+            row[j] -= total
+
+
+cdef void column_sums(
+    const floating *d,          # IN     (n_rows, n_cols)
+    Py_ssize_t n_rows,          # IN
+    Py_ssize_t n_cols,          # IN
+    floating *out,              # IN/OUT (n_cols,)
+    bint accumulate,            # IN     add to out instead of overwriting it
+) noexcept nogil:
+    """out[j] = sum_i d[i, j] (+ out[j] when accumulating): the bias gradient"""
+    cdef Py_ssize_t i, j
+    cdef const floating *row
+    if not accumulate:
+        for j in range(n_cols):
+            out[j] = 0
+    for i in range(n_rows):
+        row = d + i * n_cols
+        for j in range(n_cols):
+            out[j] += row[j]
+
+
+# ---------------------------------------------------------------------------
+# Penalties and optimizer updates, over a span of the flat parameter buffer.
+# Biases are updated by the same functions with l1 = l2 = 0.
+
+cdef double penalty(
+    const floating *w,          # IN  (n,)
+    Py_ssize_t n,               # IN
+    double l1,                  # IN
+    double l2,                  # IN
+) noexcept nogil:
+    """Return l1 * sum|w| + l2 * sum w**2"""
+    cdef Py_ssize_t i
+    cdef double abs_sum = 0, square_sum = 0
+    if l1 != 0:
+        for i in range(n):
+            abs_sum += w[i] if w[i] > 0 else -w[i]
+    if l2 != 0:
+        for i in range(n):
+            square_sum += <double> w[i] * w[i]
+    return l1 * abs_sum + l2 * square_sum
+
+
+cdef double add_penalty_gradient(
+    floating *grad,             # IN/OUT (n,)
+    const floating *w,          # IN     (n,)
+    Py_ssize_t n,               # IN
+    double l1,                  # IN
+    double l2,                  # IN
+) noexcept nogil:
+    """grad += l1 * sign(w) + 2 * l2 * w; return the penalty of w"""
+    cdef Py_ssize_t i
+    cdef floating c1 = l1, c2 = 2 * l2
+    if l1 != 0:
+        for i in range(n):
+            grad[i] += c1 * _sign(w[i]) + c2 * w[i]
+    elif l2 != 0:
+        for i in range(n):
+            grad[i] += c2 * w[i]
+    return penalty(w, n, l1, l2)
+
+
+cdef double sgd_prepare(
+    floating *w,                # IN/OUT (n,)
+    Py_ssize_t n,               # IN
+    double learning_rate,       # IN
+    double l1,                  # IN
+    double l2,                  # IN
+) noexcept nogil:
+    """w -= lr * l1 * sign(w); return the penalty of w before that
+
+    The L1 part of a plain SGD step. The GEMM that follows adds the data
+    gradient and the L2 decay straight into w (beta = 1 - 2 * lr * l2).
+    """
+    cdef Py_ssize_t i
+    cdef floating step = learning_rate * l1
+    cdef double value = penalty(w, n, l1, l2)
+    if l1 != 0:
+        for i in range(n):
+            w[i] -= step * _sign(w[i])
+    return value
+
+
+cdef double momentum_finish(
+    floating *w,                # IN/OUT (n,)
+    floating *velocity,         # IN/OUT (n,): momentum * v - lr * data gradient in
+    Py_ssize_t n,               # IN
+    double learning_rate,       # IN
+    double l1,                  # IN
+    double l2,                  # IN
+) noexcept nogil:
+    """velocity -= lr * (l1 * sign(w) + 2 * l2 * w); w += velocity;
+    return the penalty of w before the step
+
+    The GEMM of the weight gradient already accumulated ``momentum * v - lr *
+    A.T @ delta`` into velocity, so this is the only pass over the weights.
+    """
+    cdef Py_ssize_t i
+    cdef floating c1 = learning_rate * l1, c2 = 2 * learning_rate * l2
+    cdef double abs_sum = 0, square_sum = 0
+    for i in range(n):
+        abs_sum += w[i] if w[i] > 0 else -w[i]
+        square_sum += <double> w[i] * w[i]
+        velocity[i] -= c1 * _sign(w[i]) + c2 * w[i]
+        w[i] += velocity[i]
+    return l1 * abs_sum + l2 * square_sum
+
+
+cdef double sgd_step(
+    floating *w,                # IN/OUT (n,)
+    floating *grad,             # IN/OUT (n,): data gradient in, full gradient out
+    floating *velocity,         # IN/OUT (n,): unused when momentum == 0
+    Py_ssize_t n,               # IN
+    double learning_rate,       # IN
+    double momentum,            # IN
+    bint nesterov,              # IN
+    double l1,                  # IN
+    double l2,                  # IN
+) noexcept nogil:
+    """g = grad + penalty'(w); v = momentum * v - lr * g;
+    w += (momentum * v - lr * g) if nesterov else v (plain SGD: w -= lr * g);
+    return the penalty of w before the step"""
+    cdef Py_ssize_t i
+    cdef floating lr = learning_rate, mu = momentum
+    cdef double value = add_penalty_gradient(grad, w, n, l1, l2)
+    if momentum == 0:
+        for i in range(n):
+            w[i] -= lr * grad[i]
+    elif nesterov:
+        for i in range(n):
+            velocity[i] = mu * velocity[i] - lr * grad[i]
+            w[i] += mu * velocity[i] - lr * grad[i]
+    else:
+        for i in range(n):
+            velocity[i] = mu * velocity[i] - lr * grad[i]
+            w[i] += velocity[i]
+    return value
+
+
+cdef double adam_step(
+    floating *w,                # IN/OUT (n,)
+    floating *grad,             # IN/OUT (n,): data gradient in, full gradient out
+    floating *m,                # IN/OUT (n,) first moment
+    floating *v,                # IN/OUT (n,) second moment
+    Py_ssize_t n,               # IN
+    double step_size,           # IN     lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)
+    double beta_1,              # IN
+    double beta_2,              # IN
+    double epsilon,             # IN
+    double l1,                  # IN
+    double l2,                  # IN
+) noexcept nogil:
+    """m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g**2; w -= step * m / (sqrt(v) + eps);
+    return the penalty of w before the step"""
+    cdef Py_ssize_t i
+    cdef floating b1 = beta_1, b2 = beta_2, c1 = 1 - beta_1, c2 = 1 - beta_2
+    cdef floating step = step_size, eps = epsilon, g
+    cdef double value = add_penalty_gradient(grad, w, n, l1, l2)
+    for i in range(n):
+        g = grad[i]
+        m[i] = b1 * m[i] + c1 * g
+        v[i] = b2 * v[i] + c2 * g * g
+        w[i] -= step * m[i] / (_sqrt(v[i]) + eps)
+    return value
+
+
+# ---------------------------------------------------------------------------
+# Python entry points for the tests (one per kernel, compared with NumPy)
+
+def _bias_activation_for_tests(floating[:, ::1] z, const floating[::1] bias, int activation):
+    bias_activation(&z[0, 0], &bias[0], z.shape[0], z.shape[1], <Activation> activation)
+
+
+def _activation_backward_for_tests(
+    floating[:, ::1] delta, const floating[:, ::1] a, int activation
+):
+    activation_backward(&delta[0, 0], &a[0, 0], delta.shape[0] * delta.shape[1],
+                        <Activation> activation)
+
+
+def _softmax_cross_entropy_delta_for_tests(
+    floating[:, ::1] z, const int[::1] y, const floating[::1] sample_weight,
+    double delta_scale,
+):
+    return softmax_cross_entropy_delta(
+        &z[0, 0], &y[0], &sample_weight[0], z.shape[0], z.shape[1], delta_scale
+    )
+
+
+def _softmax_for_tests(floating[:, ::1] z, bint take_log):
+    if take_log:
+        log_softmax(&z[0, 0], z.shape[0], z.shape[1])
+    else:
+        softmax(&z[0, 0], z.shape[0], z.shape[1])
+
+
+def _gather_rows_for_tests(
+    const floating[:, :] x, const Py_ssize_t[::1] rows, floating[:, ::1] out
+):
+    gather_rows(x, &rows[0], rows.shape[0], &out[0, 0])
+
+
+def _column_sums_for_tests(const floating[:, ::1] d, floating[::1] out, bint accumulate):
+    column_sums(&d[0, 0], d.shape[0], d.shape[1], &out[0], accumulate)
+
+
+def _penalty_for_tests(const floating[::1] w, double l1, double l2):
+    return penalty(&w[0], w.shape[0], l1, l2)
+
+
+def _sgd_step_for_tests(
+    floating[::1] w, floating[::1] grad, floating[::1] velocity,
+    double learning_rate, double momentum, bint nesterov, double l1, double l2,
+):
+    return sgd_step(&w[0], &grad[0], &velocity[0], w.shape[0], learning_rate, momentum,
+             nesterov, l1, l2)
+
+
+def _adam_step_for_tests(
+    floating[::1] w, floating[::1] grad, floating[::1] m, floating[::1] v,
+    double step_size, double beta_1, double beta_2, double epsilon,
+    double l1, double l2,
+):
+    return adam_step(&w[0], &grad[0], &m[0], &v[0], w.shape[0], step_size, beta_1, beta_2,
+              epsilon, l1, l2)

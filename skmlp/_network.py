@@ -1,0 +1,186 @@
+"""Parameter layout and initialisation of a multi-layer perceptron.
+
+All weights and biases of a network live in one contiguous buffer per dtype,
+``W_0, b_0, W_1, b_1, ...``, each ``W_l`` row-major of shape
+``(n_units[l], n_units[l + 1])``. The compiled engine walks that buffer with
+the offsets computed here; ``coefs_`` and ``intercepts_`` are views into it.
+"""
+
+import numpy as np
+
+from ._kernels import Activation
+from ._train import dense_forward, softmax_inplace
+
+#: Hidden-layer activations by name, as the compiled kernels number them.
+ACTIVATIONS = {
+    "identity": Activation.IDENTITY,
+    "logistic": Activation.LOGISTIC,
+    "tanh": Activation.TANH,
+    "relu": Activation.RELU,
+}
+
+# Rows per forward chunk at prediction: bounds the activations' memory.
+_PREDICT_CHUNK_ROWS = 4096
+
+
+class ParameterLayout:
+    """Where each layer's weights and biases sit in the flat parameter buffer.
+
+    Parameters
+    ----------
+    n_units : sequence of int
+        Units per layer: the input features first, the output classes last.
+    """
+
+    def __init__(self, n_units):
+        self.n_units = np.asarray(n_units, dtype=np.intp)
+        shapes = list(zip(self.n_units[:-1], self.n_units[1:]))
+        self.coef_shapes = [(int(n_in), int(n_out)) for n_in, n_out in shapes]
+        weight_offsets, bias_offsets = [], []
+        offset = 0
+        for n_in, n_out in self.coef_shapes:
+            weight_offsets.append(offset)
+            offset += n_in * n_out
+            bias_offsets.append(offset)
+            offset += n_out
+        self.weight_offsets = np.asarray(weight_offsets, dtype=np.intp)
+        self.bias_offsets = np.asarray(bias_offsets, dtype=np.intp)
+        self.n_params = offset
+
+    @property
+    def n_layers(self):
+        """Number of weight matrices (layers with parameters)."""
+        return len(self.coef_shapes)
+
+    def views(self, params):
+        """Split a flat buffer into per-layer views.
+
+        Parameters
+        ----------
+        params : ndarray of shape (n_params,)
+
+        Returns
+        -------
+        coefs : list of ndarray
+            ``coefs[l]`` has shape ``(n_units[l], n_units[l + 1])``.
+        intercepts : list of ndarray
+            ``intercepts[l]`` has shape ``(n_units[l + 1],)``.
+        """
+        coefs, intercepts = [], []
+        for (n_in, n_out), w, b in zip(
+            self.coef_shapes, self.weight_offsets, self.bias_offsets
+        ):
+            coefs.append(params[w : w + n_in * n_out].reshape(n_in, n_out))
+            intercepts.append(params[b : b + n_out])
+        return coefs, intercepts
+
+    def weight_mask(self):
+        """Boolean mask of the flat buffer: True on weights, False on biases."""
+        mask = np.zeros(self.n_params, dtype=bool)
+        for (n_in, n_out), w in zip(self.coef_shapes, self.weight_offsets):
+            mask[w : w + n_in * n_out] = True
+        return mask
+
+    def pack(self, coefs, intercepts, dtype):
+        """Copy per-layer arrays into a new flat buffer of ``dtype``.
+
+        Raises
+        ------
+        ValueError
+            If the arrays do not have this layout's shapes.
+        """
+        coefs, intercepts = list(coefs), list(intercepts)
+        if len(coefs) != self.n_layers or len(intercepts) != self.n_layers:
+            raise ValueError(
+                f"coefs_ and intercepts_ must hold {self.n_layers} layers for "
+                f"n_units={self.n_units.tolist()}; got {len(coefs)} and "
+                f"{len(intercepts)}."
+            )
+        params = np.empty(self.n_params, dtype=dtype)
+        coef_views, intercept_views = self.views(params)
+        for l, (coef, intercept) in enumerate(zip(coefs, intercepts)):
+            coef, intercept = np.asarray(coef), np.asarray(intercept)
+            if coef.shape != coef_views[l].shape:
+                raise ValueError(
+                    f"coefs_[{l}] has shape {coef.shape}; expected "
+                    f"{coef_views[l].shape}."
+                )
+            if intercept.shape != intercept_views[l].shape:
+                raise ValueError(
+                    f"intercepts_[{l}] has shape {intercept.shape}; expected "
+                    f"{intercept_views[l].shape}."
+                )
+            coef_views[l][...] = coef
+            intercept_views[l][...] = intercept
+        return params
+
+
+def glorot_uniform(layout, activation, random_state, dtype):
+    """Glorot & Bengio's initialisation, as the Theano MLP tutorial does it.
+
+    ``W_l ~ U(-r, r)`` with ``r = sqrt(6 / (fan_in + fan_out))``, four times
+    that for logistic hidden layers; biases start at zero. The output
+    (softmax) layer is never scaled for the hidden activation.
+
+    Parameters
+    ----------
+    layout : ParameterLayout
+    activation : str
+        The hidden layers' activation.
+    random_state : numpy.random.RandomState
+    dtype : numpy dtype
+
+    Returns
+    -------
+    params : ndarray of shape (layout.n_params,)
+    """
+    params = np.zeros(layout.n_params, dtype=dtype)
+    coefs, _ = layout.views(params)
+    for l, coef in enumerate(coefs):
+        fan_in, fan_out = coef.shape
+        bound = np.sqrt(6.0 / (fan_in + fan_out))
+        is_hidden = l < layout.n_layers - 1
+        if is_hidden and activation == "logistic":
+            bound *= 4.0
+        coef[...] = random_state.uniform(-bound, bound, size=coef.shape)
+    return params
+
+
+def forward_proba(X, coefs, intercepts, activation, take_log=False):
+    """Class probabilities of a network, through the compiled forward pass.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        C-contiguous, of the weights' dtype.
+    coefs, intercepts : list of ndarray
+        Per-layer weights and biases, C-contiguous, of X's dtype, with shapes
+        that chain from ``n_features`` to the number of classes.
+    activation : str
+        The hidden layers' activation.
+    take_log : bool, default=False
+        Return log-probabilities, computed without rounding small
+        probabilities to zero first.
+
+    Returns
+    -------
+    proba : ndarray of shape (n_samples, n_classes)
+    """
+    n_samples = X.shape[0]
+    n_layers = len(coefs)
+    hidden = ACTIVATIONS[activation]
+    proba = np.empty((n_samples, coefs[-1].shape[1]), dtype=X.dtype)
+    for start in range(0, n_samples, _PREDICT_CHUNK_ROWS):
+        stop = min(start + _PREDICT_CHUNK_ROWS, n_samples)
+        a = X[start:stop]
+        for l, (coef, intercept) in enumerate(zip(coefs, intercepts)):
+            is_output = l == n_layers - 1
+            out = proba[start:stop] if is_output else None
+            if out is None:
+                out = np.empty((stop - start, coef.shape[1]), dtype=X.dtype)
+            dense_forward(
+                a, coef, intercept, out, Activation.IDENTITY if is_output else hidden
+            )
+            a = out
+        softmax_inplace(a, take_log)
+    return proba

@@ -1,0 +1,460 @@
+"""The training engine: minibatch epochs and full-batch gradients, without the GIL.
+
+An :class:`Engine` is built once per fit. It owns every scratch buffer of a
+training step (the gathered minibatch, the activations, the deltas, the
+gradient), so the loop over minibatches allocates nothing. Parameters live in
+one flat buffer laid out by :mod:`skmlp._network` (``W_0, b_0, W_1, b_1, ...``,
+each ``W_l`` row-major of shape ``(n_units[l], n_units[l + 1])``); optimizer
+state buffers have the same layout.
+
+Python is entered only between epochs, and every ``signal_interval``
+minibatches to let a pending Ctrl-C raise ``KeyboardInterrupt`` once the
+current minibatch is finished.
+"""
+from cython cimport floating
+from cpython.exc cimport PyErr_CheckSignals
+from libc.math cimport isfinite, pow, sqrt
+
+import numpy as np
+
+from ._blas cimport gemm
+from ._kernels cimport (
+    Activation,
+    IDENTITY,
+    activation_backward,
+    add_penalty_gradient,
+    adam_step,
+    bias_activation,
+    column_sums,
+    gather_rows,
+    log_softmax,
+    momentum_finish,
+    penalty,
+    sgd_prepare,
+    sgd_step,
+    softmax,
+    softmax_cross_entropy_delta,
+)
+
+
+cpdef enum Update:
+    # How a training step turns gradients into new weights.
+    SGD = 0          # w -= lr * g, the GEMM accumulating straight into w
+    MOMENTUM = 1     # v = mu * v - lr * g, the GEMM accumulating into v; w += v
+    NESTEROV = 2     # as MOMENTUM, then w += mu * v - lr * g
+    ADAM = 3
+    GRADIENT = 4     # no update: write (or add) the data gradient into grad
+
+
+cpdef enum Status:
+    COMPLETED = 0    # every minibatch of the epoch was trained on
+    DIVERGED = 1     # a minibatch gave a non-finite loss; it did not update the weights
+
+
+cdef struct Layout:
+    Py_ssize_t n_layers          # number of weight matrices
+    const Py_ssize_t *n_units    # (n_layers + 1,) units per layer, input first
+    const Py_ssize_t *w_offset   # (n_layers,) where W_l starts in the parameter buffer
+    const Py_ssize_t *b_offset   # (n_layers,) where b_l starts
+    const Py_ssize_t *a_offset   # (n_layers + 1,) where layer l's activations start
+    const Py_ssize_t *d_offset   # (n_layers,) where hidden layer l's deltas start
+    Activation activation        # of the hidden layers; the output layer is softmax
+
+
+cdef struct Hyper:
+    Update update
+    double learning_rate
+    double momentum
+    double beta_1
+    double beta_2
+    double epsilon
+    double l1
+    double l2
+
+
+cdef inline floating *_data(floating[::1] buffer) noexcept nogil:
+    """Pointer to the first element, or NULL for an empty (unused) buffer."""
+    return &buffer[0] if buffer.shape[0] > 0 else NULL
+
+
+cdef void _forward(
+    const Layout *layout,
+    const floating *params,     # IN
+    floating *activations,      # IN/OUT the batch in layer 0; logits out in layer L
+    Py_ssize_t n_rows,
+) noexcept nogil:
+    """Forward pass of a gathered minibatch up to the output logits."""
+    cdef Py_ssize_t l, n_in, n_out
+    cdef const floating *w
+    cdef floating *z
+    for l in range(layout.n_layers):
+        n_in = layout.n_units[l]
+        n_out = layout.n_units[l + 1]
+        w = params + layout.w_offset[l]
+        z = activations + layout.a_offset[l + 1]
+        gemm(False, False, n_rows, n_out, n_in, 1, activations + layout.a_offset[l],
+             n_in, w, n_out, 0, z, n_out)
+        bias_activation(z, params + layout.b_offset[l], n_rows, n_out,
+                        IDENTITY if l == layout.n_layers - 1 else layout.activation)
+
+
+cdef double _backward(
+    const Layout *layout,
+    const Hyper *hyper,
+    floating *params,           # IN/OUT updated in place (not with GRADIENT)
+    floating *grad,             # OUT    scratch, or the gradient with GRADIENT
+    floating *state_1,          # IN/OUT velocity (SGD family) or first moment (Adam)
+    floating *state_2,          # IN/OUT second moment (Adam)
+    floating *activations,      # IN     forward activations; output deltas in layer L
+    floating *deltas,           # OUT    scratch for the hidden layers' deltas
+    Py_ssize_t n_rows,
+    double adam_step_size,
+    bint accumulate,            # GRADIENT only: add to grad instead of overwriting
+) noexcept nogil:
+    """Back-propagate the output deltas and update each layer as soon as its
+    gradient is known. Return the penalty of the weights before the update
+    (0 with GRADIENT, whose caller adds the penalty once)."""
+    cdef Py_ssize_t l, n_in, n_out, n_w
+    cdef floating *w
+    cdef floating *b
+    cdef floating *a
+    cdef floating *delta
+    cdef floating *g_w
+    cdef floating *g_b
+    cdef double value = 0
+    cdef double lr = hyper.learning_rate
+    cdef Update update = hyper.update
+    cdef floating alpha, beta
+
+    for l in range(layout.n_layers - 1, -1, -1):
+        n_in = layout.n_units[l]
+        n_out = layout.n_units[l + 1]
+        n_w = n_in * n_out
+        w = params + layout.w_offset[l]
+        b = params + layout.b_offset[l]
+        a = activations + layout.a_offset[l]
+        g_w = grad + layout.w_offset[l]
+        g_b = grad + layout.b_offset[l]
+        if l == layout.n_layers - 1:
+            delta = activations + layout.a_offset[l + 1]
+        else:
+            delta = deltas + layout.d_offset[l + 1]
+
+        # The previous layer's delta needs this layer's weights before their update.
+        if l > 0:
+            gemm(False, True, n_rows, n_in, n_out, 1, delta, n_out, w, n_out,
+                 0, deltas + layout.d_offset[l], n_in)
+            activation_backward(deltas + layout.d_offset[l], a, n_rows * n_in,
+                                layout.activation)
+
+        # Weights: the GEMM of A.T @ delta lands where the update needs it.
+        if update == SGD:
+            value += sgd_prepare(w, n_w, lr, hyper.l1, hyper.l2)
+            alpha = -lr
+            beta = 1 - 2 * lr * hyper.l2
+            gemm(True, False, n_in, n_out, n_rows, alpha, a, n_in, delta, n_out,
+                 beta, w, n_out)
+        elif update == MOMENTUM:
+            alpha = -lr
+            beta = hyper.momentum
+            gemm(True, False, n_in, n_out, n_rows, alpha, a, n_in, delta, n_out,
+                 beta, state_1 + layout.w_offset[l], n_out)
+            value += momentum_finish(w, state_1 + layout.w_offset[l], n_w, lr,
+                                     hyper.l1, hyper.l2)
+        else:
+            beta = 1 if accumulate else 0
+            gemm(True, False, n_in, n_out, n_rows, 1, a, n_in, delta, n_out,
+                 beta, g_w, n_out)
+            if update == NESTEROV:
+                value += sgd_step(w, g_w, state_1 + layout.w_offset[l], n_w, lr,
+                                  hyper.momentum, True, hyper.l1, hyper.l2)
+            elif update == ADAM:
+                value += adam_step(w, g_w, state_1 + layout.w_offset[l],
+                                   state_2 + layout.w_offset[l], n_w, adam_step_size,
+                                   hyper.beta_1, hyper.beta_2, hyper.epsilon,
+                                   hyper.l1, hyper.l2)
+
+        # Biases: no penalty.
+        column_sums(delta, n_rows, n_out, g_b, accumulate)
+        if update == ADAM:
+            adam_step(b, g_b, state_1 + layout.b_offset[l], state_2 + layout.b_offset[l],
+                      n_out, adam_step_size, hyper.beta_1, hyper.beta_2, hyper.epsilon,
+                      0, 0)
+        elif update != GRADIENT:
+            sgd_step(b, g_b, state_1 + layout.b_offset[l] if state_1 != NULL else NULL,
+                     n_out, lr, hyper.momentum if update != SGD else 0,
+                     update == NESTEROV, 0, 0)
+    return value
+
+
+def _exclusive_cumsum(sizes):
+    """[0, s0, s0 + s1, ...]: where consecutive blocks of these sizes start."""
+    return np.concatenate([[0], np.cumsum(sizes)[:len(sizes) - 1]]).astype(np.intp)
+
+
+cdef class Engine:
+    """Scratch buffers and hyper-parameters of one fit.
+
+    Parameters
+    ----------
+    n_units : ndarray of shape (n_layers + 1,), dtype=intp
+        Units per layer, the input layer first and the softmax output last.
+    weight_offsets, bias_offsets : ndarray of shape (n_layers,), dtype=intp
+        Where each layer's weights and biases start in the flat parameter buffer.
+    batch_size : int
+        The largest minibatch the buffers must hold.
+    dtype : {np.float32, np.float64}
+        The training dtype.
+    activation : int
+        A :class:`skmlp._kernels.Activation` code for the hidden layers.
+    update : int
+        An :class:`Update` code.
+    learning_rate, momentum, beta_1, beta_2, epsilon, l1, l2 : float
+        Optimizer and penalty settings; ``learning_rate`` may be changed
+        between epochs (learning-rate schedules).
+    signal_interval : int
+        Check for Ctrl-C every this many minibatches.
+    """
+
+    cdef Layout layout
+    cdef Hyper hyper
+    cdef Py_ssize_t[::1] _n_units, _w_offset, _b_offset, _a_offset, _d_offset
+    cdef readonly Py_ssize_t batch_size
+    cdef readonly object dtype
+    cdef object _activations, _deltas, _grad, _batch_y, _batch_weight
+    cdef public Py_ssize_t signal_interval
+    # Progress of the last run_epoch call, kept up to date so that it survives
+    # a KeyboardInterrupt raised in the middle of the epoch.
+    cdef readonly double loss_sum
+    cdef readonly double weight_sum
+    cdef readonly Py_ssize_t n_samples_done
+    cdef public long long n_adam_steps
+
+    def __init__(self, n_units, weight_offsets, bias_offsets, Py_ssize_t batch_size,
+                 dtype, int activation, int update, double learning_rate,
+                 double momentum, double beta_1, double beta_2, double epsilon,
+                 double l1, double l2, Py_ssize_t signal_interval=1):
+        n_units = np.asarray(n_units, dtype=np.intp)
+        n_layers = n_units.shape[0] - 1
+        # Activations of layer l hold a (batch_size, n_units[l]) block; the
+        # output layer's block holds the logits, then the output deltas.
+        # Deltas are kept for the hidden layers 1 .. n_layers - 1 only.
+        hidden_units = n_units.copy()
+        hidden_units[0] = hidden_units[n_layers] = 0
+        a_offset = _exclusive_cumsum(n_units * batch_size)
+        d_offset = _exclusive_cumsum(hidden_units * batch_size)[:n_layers]
+        self._n_units = n_units
+        self._w_offset = np.ascontiguousarray(weight_offsets, dtype=np.intp)
+        self._b_offset = np.ascontiguousarray(bias_offsets, dtype=np.intp)
+        self._a_offset = np.ascontiguousarray(a_offset, dtype=np.intp)
+        self._d_offset = np.ascontiguousarray(d_offset, dtype=np.intp)
+        self.layout.n_layers = n_layers
+        self.layout.n_units = &self._n_units[0]
+        self.layout.w_offset = &self._w_offset[0]
+        self.layout.b_offset = &self._b_offset[0]
+        self.layout.a_offset = &self._a_offset[0]
+        self.layout.d_offset = &self._d_offset[0]
+        self.layout.activation = <Activation> activation
+
+        self.dtype = np.dtype(dtype)
+        self.batch_size = batch_size
+        n_params = int(self._b_offset[n_layers - 1] + n_units[n_layers])
+        self._activations = np.zeros(int(n_units.sum()) * batch_size, dtype=self.dtype)
+        self._deltas = np.zeros(max(int(hidden_units.sum()) * batch_size, 1),
+                                dtype=self.dtype)
+        self._grad = np.zeros(n_params, dtype=self.dtype)
+        self._batch_y = np.zeros(batch_size, dtype=np.intc)
+        self._batch_weight = np.zeros(batch_size, dtype=self.dtype)
+
+        self.hyper.update = <Update> update
+        self.hyper.learning_rate = learning_rate
+        self.hyper.momentum = momentum
+        self.hyper.beta_1 = beta_1
+        self.hyper.beta_2 = beta_2
+        self.hyper.epsilon = epsilon
+        self.hyper.l1 = l1
+        self.hyper.l2 = l2
+        self.signal_interval = max(signal_interval, 1)
+        self.n_adam_steps = 0
+
+    @property
+    def learning_rate(self):
+        return self.hyper.learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, double value):
+        self.hyper.learning_rate = value
+
+    def run_epoch(
+        self,
+        const floating[:, :] X,                 # IN     (n_samples, n_features), any strides
+        const int[::1] y,                       # IN     (n_samples,) class codes
+        const floating[::1] sample_weight,      # IN     (n_samples,)
+        const Py_ssize_t[::1] order,            # IN     rows of X to train on, in order
+        floating[::1] params,                   # IN/OUT flat parameters
+        floating[::1] state_1,                  # IN/OUT velocity / first moment (or empty)
+        floating[::1] state_2,                  # IN/OUT second moment (or empty)
+    ):
+        """Train on ``X[order]`` in minibatches of ``batch_size`` rows.
+
+        Returns a :class:`Status`. ``loss_sum / weight_sum`` is the mean of the
+        minibatch objectives, weighted by each minibatch's total sample weight.
+        Raises ``KeyboardInterrupt`` (after finishing the current minibatch)
+        when Ctrl-C is pressed; the progress attributes then describe the
+        minibatches that were trained on.
+        """
+        cdef floating[::1] activations = self._activations
+        cdef floating[::1] deltas = self._deltas
+        cdef floating[::1] grad = self._grad
+        cdef floating[::1] batch_weight = self._batch_weight
+        cdef int[::1] batch_y = self._batch_y
+        cdef int status
+        self.loss_sum = 0
+        self.weight_sum = 0
+        self.n_samples_done = 0
+        if order.shape[0] == 0:
+            return COMPLETED
+        with nogil:
+            status = self._run_batches(
+                X, y, sample_weight, order, &params[0], _data(state_1), _data(state_2),
+                &activations[0], &deltas[0], &grad[0], &batch_y[0], &batch_weight[0])
+        return status
+
+    cdef int _run_batches(
+        self,
+        const floating[:, :] X,
+        const int[::1] y,
+        const floating[::1] sample_weight,
+        const Py_ssize_t[::1] order,
+        floating *params,
+        floating *state_1,
+        floating *state_2,
+        floating *activations,
+        floating *deltas,
+        floating *grad,
+        int *batch_y,
+        floating *batch_weight,
+    ) except -1 nogil:
+        cdef Py_ssize_t n = order.shape[0], start, i, n_rows, n_batches = 0
+        cdef Py_ssize_t n_classes = self.layout.n_units[self.layout.n_layers]
+        cdef floating *logits = activations + self.layout.a_offset[self.layout.n_layers]
+        cdef double weight, data_loss, objective, step_size = 0
+        start = 0
+        while start < n:
+            n_rows = min(self.batch_size, n - start)
+            gather_rows(X, &order[start], n_rows, activations)
+            weight = 0
+            for i in range(n_rows):
+                batch_y[i] = y[order[start + i]]
+                batch_weight[i] = sample_weight[order[start + i]]
+                weight += batch_weight[i]
+            # A minibatch of zero total weight carries no data: skip it, as if
+            # its samples had been removed.
+            if weight > 0:
+                _forward(&self.layout, params, activations, n_rows)
+                data_loss = softmax_cross_entropy_delta(
+                    logits, batch_y, batch_weight, n_rows, n_classes, 1 / weight)
+                if not isfinite(data_loss):
+                    return DIVERGED
+                if self.hyper.update == ADAM:
+                    self.n_adam_steps += 1
+                    step_size = self.hyper.learning_rate * (
+                        sqrt(1 - pow(self.hyper.beta_2, self.n_adam_steps))
+                        / (1 - pow(self.hyper.beta_1, self.n_adam_steps)))
+                objective = data_loss / weight + _backward(
+                    &self.layout, &self.hyper, params, grad, state_1, state_2,
+                    activations, deltas, n_rows, step_size, False)
+                self.loss_sum += weight * objective
+                self.weight_sum += weight
+            self.n_samples_done += n_rows
+            n_batches += 1
+            start += n_rows
+            if n_batches % self.signal_interval == 0 and start < n:
+                with gil:
+                    if PyErr_CheckSignals() == -1:
+                        return -1
+        return COMPLETED
+
+    def loss_gradient(
+        self,
+        const floating[:, :] X,                 # IN  (n_samples, n_features)
+        const int[::1] y,                       # IN  (n_samples,)
+        const floating[::1] sample_weight,      # IN  (n_samples,), positive sum
+        floating[::1] params,                   # IN  flat parameters
+        floating[::1] grad,                     # OUT flat gradient
+    ):
+        """Return the objective J over all of X and write its gradient into ``grad``.
+
+        Works through X in chunks of ``batch_size`` rows, the GEMMs summing the
+        chunks' gradients, so it holds for any number of samples.
+        """
+        cdef floating[::1] activations = self._activations
+        cdef floating[::1] deltas = self._deltas
+        cdef int[::1] batch_y = self._batch_y
+        cdef floating[::1] batch_weight = self._batch_weight
+        cdef Py_ssize_t n = X.shape[0], start, i, n_rows, l, n_w
+        cdef Py_ssize_t[::1] rows = np.arange(n, dtype=np.intp)
+        cdef Py_ssize_t n_classes = self.layout.n_units[self.layout.n_layers]
+        cdef floating *logits = &activations[0] + self.layout.a_offset[self.layout.n_layers]
+        cdef Hyper hyper = self.hyper
+        cdef double total_weight = 0, data_loss = 0, value = 0
+        hyper.update = GRADIENT
+        with nogil:
+            for i in range(n):
+                total_weight += sample_weight[i]
+            start = 0
+            while start < n:
+                n_rows = min(self.batch_size, n - start)
+                gather_rows(X, &rows[start], n_rows, &activations[0])
+                for i in range(n_rows):
+                    batch_y[i] = y[start + i]
+                    batch_weight[i] = sample_weight[start + i]
+                _forward(&self.layout, &params[0], &activations[0], n_rows)
+                data_loss += softmax_cross_entropy_delta(
+                    logits, &batch_y[0], &batch_weight[0], n_rows, n_classes,
+                    1 / total_weight)
+                _backward(&self.layout, &hyper, &params[0], &grad[0], NULL, NULL,
+                          &activations[0], &deltas[0], n_rows, 0, start > 0)
+                start += n_rows
+            for l in range(self.layout.n_layers):
+                n_w = self.layout.n_units[l] * self.layout.n_units[l + 1]
+                value += add_penalty_gradient(
+                    &grad[0] + self.layout.w_offset[l], &params[0] + self.layout.w_offset[l],
+                    n_w, hyper.l1, hyper.l2)
+        return data_loss / total_weight + value
+
+
+def dense_forward(
+    const floating[:, ::1] inputs,      # IN  (n_rows, n_in)
+    const floating[:, ::1] weights,     # IN  (n_in, n_out)
+    const floating[::1] bias,           # IN  (n_out,)
+    floating[:, ::1] out,               # OUT (n_rows, n_out)
+    int activation,
+):
+    """out = f(inputs @ weights + bias): one layer of the prediction path."""
+    cdef Py_ssize_t n_rows = inputs.shape[0], n_in = inputs.shape[1]
+    cdef Py_ssize_t n_out = weights.shape[1]
+    # The GEMM trusts these shapes: check them, however the caller built them.
+    if (weights.shape[0] != n_in or bias.shape[0] != n_out
+            or out.shape[0] != n_rows or out.shape[1] != n_out):
+        raise ValueError(
+            f"Layer shapes do not chain: inputs {tuple(inputs.shape)[:2]}, weights "
+            f"{tuple(weights.shape)[:2]}, bias {tuple(bias.shape)[:1]}, "
+            f"out {tuple(out.shape)[:2]}.")
+    if n_rows == 0 or n_out == 0:
+        return
+    with nogil:
+        gemm(False, False, n_rows, n_out, n_in, 1, &inputs[0, 0], n_in,
+             &weights[0, 0], n_out, 0, &out[0, 0], n_out)
+        bias_activation(&out[0, 0], &bias[0], n_rows, n_out, <Activation> activation)
+
+
+def softmax_inplace(floating[:, ::1] logits, bint take_log=False):
+    """Turn logits into (log-)probabilities row by row, in place."""
+    if logits.shape[0] == 0:
+        return
+    with nogil:
+        if take_log:
+            log_softmax(&logits[0, 0], logits.shape[0], logits.shape[1])
+        else:
+            softmax(&logits[0, 0], logits.shape[0], logits.shape[1])
