@@ -613,7 +613,8 @@ class MLPDigitClassifier(ClassifierMixin, BaseEstimator):
         y : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        return self.classes_[np.argmax(self._forward(X, take_log=False), axis=1)]
+        proba = self._forward(X, take_log=False)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def _forward(self, X, take_log):
         check_is_fitted(self)
@@ -673,7 +674,9 @@ def _validate_sample_weight(sample_weight, n_samples, dtype):
     if np.any(sample_weight < 0):
         raise ValueError("sample_weight must be non-negative: got negative weights.")
     if not sample_weight.sum() > 0:
-        raise ValueError("sample_weight must have a positive sum: all weights are 0.")
+        raise ValueError(
+            "sample_weight must contain at least one non-zero weight: all are zero."
+        )
     return sample_weight
 
 

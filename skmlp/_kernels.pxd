@@ -44,10 +44,6 @@ cdef double add_penalty_gradient(
     floating *grad, const floating *w, Py_ssize_t n, double l1, double l2
 ) noexcept nogil
 
-cdef double sgd_prepare(
-    floating *w, Py_ssize_t n, double learning_rate, double l1, double l2
-) noexcept nogil
-
 cdef double momentum_finish(
     floating *w, floating *velocity, Py_ssize_t n, double learning_rate,
     double l1, double l2,

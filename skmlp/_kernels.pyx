@@ -266,27 +266,6 @@ cdef double add_penalty_gradient(
     return penalty(w, n, l1, l2)
 
 
-cdef double sgd_prepare(
-    floating *w,                # IN/OUT (n,)
-    Py_ssize_t n,               # IN
-    double learning_rate,       # IN
-    double l1,                  # IN
-    double l2,                  # IN
-) noexcept nogil:
-    """w -= lr * l1 * sign(w); return the penalty of w before that
-
-    The L1 part of a plain SGD step. The GEMM that follows adds the data
-    gradient and the L2 decay straight into w (beta = 1 - 2 * lr * l2).
-    """
-    cdef Py_ssize_t i
-    cdef floating step = learning_rate * l1
-    cdef double value = penalty(w, n, l1, l2)
-    if l1 != 0:
-        for i in range(n):
-            w[i] -= step * _sign(w[i])
-    return value
-
-
 cdef double momentum_finish(
     floating *w,                # IN/OUT (n,)
     floating *velocity,         # IN/OUT (n,): momentum * v - lr * data gradient in

@@ -30,7 +30,6 @@ from ._kernels cimport (
     log_softmax,
     momentum_finish,
     penalty,
-    sgd_prepare,
     sgd_step,
     softmax,
     softmax_cross_entropy_delta,
@@ -39,7 +38,7 @@ from ._kernels cimport (
 
 cpdef enum Update:
     # How a training step turns gradients into new weights.
-    SGD = 0          # w -= lr * g, the GEMM accumulating straight into w
+    SGD = 0          # w -= lr * g, the GEMM accumulating straight into w (no L1)
     MOMENTUM = 1     # v = mu * v - lr * g, the GEMM accumulating into v; w += v
     NESTEROV = 2     # as MOMENTUM, then w += mu * v - lr * g
     ADAM = 3
@@ -148,8 +147,9 @@ cdef double _backward(
                                 layout.activation)
 
         # Weights: the GEMM of A.T @ delta lands where the update needs it.
-        if update == SGD:
-            value += sgd_prepare(w, n_w, lr, hyper.l1, hyper.l2)
+        if update == SGD and hyper.l1 == 0:
+            # w := (1 - 2 lr l2) w - lr A.T @ delta: the whole step is one GEMM.
+            value += penalty(w, n_w, 0, hyper.l2)
             alpha = -lr
             beta = 1 - 2 * lr * hyper.l2
             gemm(True, False, n_in, n_out, n_rows, alpha, a, n_in, delta, n_out,
@@ -165,7 +165,9 @@ cdef double _backward(
             beta = 1 if accumulate else 0
             gemm(True, False, n_in, n_out, n_rows, 1, a, n_in, delta, n_out,
                  beta, g_w, n_out)
-            if update == NESTEROV:
+            if update == SGD:
+                value += sgd_step(w, g_w, NULL, n_w, lr, 0, False, hyper.l1, hyper.l2)
+            elif update == NESTEROV:
                 value += sgd_step(w, g_w, state_1 + layout.w_offset[l], n_w, lr,
                                   hyper.momentum, True, hyper.l1, hyper.l2)
             elif update == ADAM:
