@@ -7,10 +7,12 @@ compiled routine is compared with a plain NumPy reference computed in float64.
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-
 from skmlp._blas import _gemm_for_tests
 
 DTYPES = [np.float32, np.float64]
+# Python floats for alpha and beta always pick the double specialization of the
+# fused function, so select it by C type, as scikit-learn's tests do.
+CYTHON_TYPE = {np.float32: "float", np.float64: "double"}
 RTOL = {np.float32: 1e-5, np.float64: 1e-12}
 # The operands are O(1): an absolute floor guards entries that cancel towards 0.
 ATOL = {np.float32: 1e-5, np.float64: 1e-12}
@@ -46,7 +48,8 @@ def test_gemm(dtype, trans_a, trans_b, alpha, beta, shape):
     a_before, b_before = a.copy(), b.copy()
     expected = _reference(trans_a, trans_b, alpha, a, b, beta, c)
 
-    _gemm_for_tests(trans_a, trans_b, alpha, a, b, beta, c)
+    gemm = _gemm_for_tests[CYTHON_TYPE[dtype]]
+    gemm(trans_a, trans_b, alpha, a, b, beta, c)
 
     assert c.dtype == dtype
     assert_allclose(c, expected, rtol=RTOL[dtype], atol=ATOL[dtype])
@@ -70,7 +73,7 @@ def test_gemm_beta_zero_overwrites_garbage(dtype, trans_a, trans_b):
     c[1, 1] = -np.inf
     c[2, 2] = 1e30
 
-    _gemm_for_tests(trans_a, trans_b, 1.0, a, b, 0.0, c)
+    _gemm_for_tests[CYTHON_TYPE[dtype]](trans_a, trans_b, 1.0, a, b, 0.0, c)
 
     assert np.all(np.isfinite(c))
     assert_allclose(c, expected, rtol=RTOL[dtype], atol=ATOL[dtype])
@@ -89,17 +92,21 @@ def test_gemm_beta_one_accumulates(dtype, trans_a, trans_b):
     op_b = b.T if trans_b else b
     expected = op_a.astype(np.float64) @ op_b.astype(np.float64)
 
+    gemm = _gemm_for_tests[CYTHON_TYPE[dtype]]
     c = np.zeros((m, n), dtype=dtype)
     for chunk in (slice(0, 2), slice(2, k)):
         a_part = np.ascontiguousarray(op_a[:, chunk].T if trans_a else op_a[:, chunk])
         b_part = np.ascontiguousarray(op_b[chunk].T if trans_b else op_b[chunk])
-        _gemm_for_tests(trans_a, trans_b, 1.0, a_part, b_part, 1.0, c)
+        gemm(trans_a, trans_b, 1.0, a_part, b_part, 1.0, c)
 
     assert_allclose(c, expected, rtol=RTOL[dtype], atol=ATOL[dtype])
 
 
-def test_gemm_rejects_mixed_dtypes():
-    a = np.ones((2, 2), dtype=np.float32)
-    c = np.zeros((2, 2), dtype=np.float64)
-    with pytest.raises((TypeError, ValueError)):
-        _gemm_for_tests(False, False, 1.0, a, a, 0.0, c)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gemm_rejects_mixed_dtypes(dtype):
+    other = np.float64 if dtype == np.float32 else np.float32
+    a = np.ones((2, 2), dtype=dtype)
+    c = np.zeros((2, 2), dtype=other)
+    with pytest.raises(ValueError, match="Buffer dtype mismatch"):
+        _gemm_for_tests[CYTHON_TYPE[dtype]](False, False, 1.0, a, a, 0.0, c)
+    assert np.all(c == 0)
