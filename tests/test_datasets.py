@@ -5,7 +5,9 @@ Nothing is downloaded; the one test on real data runs only when the
 """
 
 import gzip
+import io
 import pickle
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +89,18 @@ def write_pickle(path, obj, compress=True):
         gzip.compress(pickle.dumps(obj)) if compress else pickle.dumps(obj)
     )
     return path
+
+
+class Python2Pickler(pickle._Pickler):
+    """Writes bytes as Python 2 pickled its ``str``, with BINSTRING opcodes:
+    the arrays' raw data in the tutorials' mnist.pkl.gz look like this."""
+
+    def save_bytes(self, obj):
+        self.write(pickle.BINSTRING + struct.pack("<i", len(obj)) + obj)
+        self.memoize(obj)
+
+    dispatch = dict(pickle._Pickler.dispatch)
+    dispatch[bytes] = save_bytes
 
 
 @pytest.fixture
@@ -175,7 +189,8 @@ def test_load_idx_missing_file(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "subset, parts", [("train", ["train"]), ("test", ["test"]), ("all", ["train", "test"])]
+    "subset, parts",
+    [("train", ["train"]), ("test", ["test"]), ("all", ["train", "test"])],
 )
 def test_load_mnist_idx_subsets(idx_folder, raw_splits, subset, parts):
     bunch = load_mnist(idx_folder, subset=subset)
@@ -313,17 +328,35 @@ def test_load_mnist_pickle_subsets(pickle_path, subset, parts):
 
 def test_load_mnist_pickle_return_X_y_and_conversions(tmp_path):
     # Python-2 style content: float64 pixels, int32 labels, lists for pairs.
-    splits = [[X.astype(np.float64), y.astype(np.int32)] for X, y in make_pickle_splits()]
+    splits = [
+        [X.astype(np.float64), y.astype(np.int32)] for X, y in make_pickle_splits()
+    ]
     path = write_pickle(tmp_path / "mnist.pkl", splits, compress=False)
     X, y = load_mnist(path, subset="valid", return_X_y=True)
     assert X.dtype == np.float32 and y.dtype == np.int64
     assert_allclose(X, splits[1][0], rtol=1e-6)
 
 
+def test_load_mnist_reads_python2_pickle(tmp_path):
+    splits = make_pickle_splits()
+    buffer = io.BytesIO()
+    Python2Pickler(buffer, protocol=2).dump(splits)
+    with pytest.raises(UnicodeDecodeError):  # without encoding="latin1"
+        pickle.loads(buffer.getvalue())
+    path = tmp_path / "mnist.pkl.gz"
+    path.write_bytes(gzip.compress(buffer.getvalue()))
+    X, y = load_mnist(path, subset="test", return_X_y=True)
+    assert_array_equal(X, splits[2][0])
+    assert_array_equal(y, splits[2][1])
+
+
 @pytest.mark.parametrize(
     "obj, match",
     [
-        ({"train": 1}, r"expected a pickle of \(\(train_X.* got an object of type dict"),
+        (
+            {"train": 1},
+            r"expected a pickle of \(\(train_X.* got an object of type dict",
+        ),
         (make_pickle_splits()[:2], r"got a tuple of length 2"),
         ((1, 2, 3), r"the train split is an object of type int"),
         (
