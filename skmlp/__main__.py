@@ -25,16 +25,26 @@ def build_parser():
             "(load_digits) and print its test accuracy."
         ),
     )
-    parser.add_argument("--hidden", type=int, nargs="*", default=[100],
-                        help="units per hidden layer (default: 100)")
-    parser.add_argument("--activation", default="relu",
-                        choices=["relu", "tanh", "logistic", "identity"])
+    parser.add_argument(
+        "--hidden",
+        type=int,
+        nargs="*",
+        default=[100],
+        help="units per hidden layer (default: 100)",
+    )
+    parser.add_argument(
+        "--activation", default="relu", choices=["relu", "tanh", "logistic", "identity"]
+    )
     parser.add_argument("--solver", default="adam", choices=["adam", "sgd"])
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--l2", type=float, default=1e-4)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--epochs", type=int, default=200,
-                        help="maximum number of epochs (default: 200)")
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=200,
+        help="maximum number of epochs (default: 200)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--version", action="version", version=f"skmlp {__version__}")
     return parser

@@ -185,7 +185,10 @@ class MLPDigitClassifier(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "solver": [StrOptions({"sgd", "adam"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -196,7 +199,10 @@ class MLPDigitClassifier(ClassifierMixin, BaseEstimator):
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "l1": [Interval(Real, 0, None, closed="left")],
         "l2": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
@@ -494,7 +500,8 @@ class MLPDigitClassifier(ClassifierMixin, BaseEstimator):
         n_validation = int(np.ceil(self.validation_fraction * X.shape[0]))
         stratify = (
             y_codes
-            if counts[counts > 0].min() >= 2 and n_validation >= np.count_nonzero(counts)
+            if counts[counts > 0].min() >= 2
+            and n_validation >= np.count_nonzero(counts)
             else None
         )
         train_rows, validation_rows = train_test_split(

@@ -42,10 +42,16 @@ def test_defaults_do_at_least_as_well_as_mlpclassifier_defaults(digits_split):
     X_train, X_test, y_train, y_test = digits_split
     ours, theirs = [], []
     for seed in range(3):
-        ours.append(quiet_fit(MLPDigitClassifier(random_state=seed), X_train, y_train)
-                    .score(X_test, y_test))
-        theirs.append(quiet_fit(MLPClassifier(random_state=seed), X_train, y_train)
-                      .score(X_test, y_test))
+        ours.append(
+            quiet_fit(MLPDigitClassifier(random_state=seed), X_train, y_train).score(
+                X_test, y_test
+            )
+        )
+        theirs.append(
+            quiet_fit(MLPClassifier(random_state=seed), X_train, y_train).score(
+                X_test, y_test
+            )
+        )
     assert np.mean(ours) >= np.mean(theirs) - 0.005
 
 
@@ -54,7 +60,11 @@ def test_defaults_do_at_least_as_well_as_mlpclassifier_defaults(digits_split):
 def test_loss_curve_falls(digits_split, solver, activation):
     X_train, _, y_train, _ = digits_split
     clf = MLPDigitClassifier(
-        (30,), activation, solver=solver, max_iter=15, random_state=0,
+        (30,),
+        activation,
+        solver=solver,
+        max_iter=15,
+        random_state=0,
         learning_rate=0.05 if solver == "sgd" else 0.005,
     )
     clf = quiet_fit(clf, X_train, y_train)
@@ -70,22 +80,34 @@ def test_loss_curve_falls(digits_split, solver, activation):
 def test_the_theano_tutorial_recipe_learns(digits_split):
     """learning_rate=0.01, l1=0, l2=1e-4, batch 20, tanh, plain SGD."""
     X_train, X_test, y_train, y_test = digits_split
-    clf = MLPDigitClassifier((100,), "tanh", solver="sgd", momentum=0.0,
-                             learning_rate=0.01, l1=0.0, l2=1e-4, batch_size=20,
-                             max_iter=50, random_state=0)
+    clf = MLPDigitClassifier(
+        (100,),
+        "tanh",
+        solver="sgd",
+        momentum=0.0,
+        learning_rate=0.01,
+        l1=0.0,
+        l2=1e-4,
+        batch_size=20,
+        max_iter=50,
+        random_state=0,
+    )
     clf = quiet_fit(clf, X_train, y_train)
     assert clf.score(X_test, y_test) >= 0.93
 
 
 def test_deep_network_and_no_hidden_layer(digits_split):
     X_train, X_test, y_train, y_test = digits_split
-    deep = quiet_fit(MLPDigitClassifier((64, 48, 32), max_iter=60, random_state=0),
-                     X_train, y_train)
+    deep = quiet_fit(
+        MLPDigitClassifier((64, 48, 32), max_iter=60, random_state=0), X_train, y_train
+    )
     assert deep.n_layers_ == 5 and len(deep.coefs_) == 4
     assert deep.score(X_test, y_test) >= 0.95
     softmax_regression = quiet_fit(
         MLPDigitClassifier((), max_iter=100, learning_rate=0.01, random_state=0),
-        X_train, y_train)
+        X_train,
+        y_train,
+    )
     assert [c.shape for c in softmax_regression.coefs_] == [(64, 10)]
     assert softmax_regression.score(X_test, y_test) >= 0.93
 
@@ -93,8 +115,9 @@ def test_deep_network_and_no_hidden_layer(digits_split):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_training_dtype_follows_the_input(digits_split, dtype):
     X_train, X_test, y_train, y_test = digits_split
-    clf = quiet_fit(MLPDigitClassifier(max_iter=30, random_state=0),
-                    X_train.astype(dtype), y_train)
+    clf = quiet_fit(
+        MLPDigitClassifier(max_iter=30, random_state=0), X_train.astype(dtype), y_train
+    )
     assert all(c.dtype == dtype for c in clf.coefs_ + clf.intercepts_)
     proba = clf.predict_proba(X_test.astype(dtype))
     assert proba.dtype == dtype
@@ -112,8 +135,9 @@ def test_float32_and_float64_fits_agree(digits_split):
 
 def test_integer_input_trains_in_float64(digits_split):
     X_train, _, y_train, _ = digits_split
-    clf = quiet_fit(MLPDigitClassifier(max_iter=3), (X_train * 16).astype(np.int64),
-                    y_train)
+    clf = quiet_fit(
+        MLPDigitClassifier(max_iter=3), (X_train * 16).astype(np.int64), y_train
+    )
     assert clf.coefs_[0].dtype == np.float64
 
 
@@ -138,7 +162,9 @@ def test_predict_log_proba_is_log_of_predict_proba(digits_split):
     clf = quiet_fit(MLPDigitClassifier(max_iter=20, random_state=0), X_train, y_train)
     log_proba = clf.predict_log_proba(X_test)
     assert np.all(np.isfinite(log_proba))
-    assert_allclose(np.exp(log_proba), clf.predict_proba(X_test), rtol=1e-10, atol=1e-300)
+    assert_allclose(
+        np.exp(log_proba), clf.predict_proba(X_test), rtol=1e-10, atol=1e-300
+    )
     assert_array_equal(clf.predict(X_test), clf.classes_[log_proba.argmax(axis=1)])
 
 
@@ -150,8 +176,11 @@ def test_sample_weight_changes_the_fit_like_repeating_samples(digits):
     weights = np.random.RandomState(0).randint(0, 3, size=len(y))
     params = dict(max_iter=50, random_state=0, batch_size=len(y) * 3)
     weighted = quiet_fit(MLPDigitClassifier(**params), X, y, sample_weight=weights)
-    repeated = quiet_fit(MLPDigitClassifier(**params), np.repeat(X, weights, axis=0),
-                         np.repeat(y, weights))
+    repeated = quiet_fit(
+        MLPDigitClassifier(**params),
+        np.repeat(X, weights, axis=0),
+        np.repeat(y, weights),
+    )
     unweighted = quiet_fit(MLPDigitClassifier(**params), X, y)
     assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-6)
     assert np.abs(weighted.predict_proba(X) - unweighted.predict_proba(X)).max() > 1e-3
@@ -162,8 +191,9 @@ def test_sample_weight_changes_the_fit_like_repeating_samples(digits):
 
 def test_predict_uses_assigned_weights(digits_split):
     X_train, X_test, y_train, _ = digits_split
-    clf = quiet_fit(MLPDigitClassifier((10,), max_iter=5, random_state=0), X_train,
-                    y_train)
+    clf = quiet_fit(
+        MLPDigitClassifier((10,), max_iter=5, random_state=0), X_train, y_train
+    )
     clf.coefs_ = [np.zeros_like(c) for c in clf.coefs_]
     intercepts = [np.zeros_like(b) for b in clf.intercepts_]
     intercepts[-1][3] = 5.0
@@ -179,8 +209,9 @@ def test_predict_uses_assigned_weights(digits_split):
 
 def test_warm_start_continues_from_assigned_weights(digits_split):
     X_train, _, y_train, _ = digits_split
-    clf = quiet_fit(MLPDigitClassifier((10,), max_iter=2, random_state=0), X_train,
-                    y_train)
+    clf = quiet_fit(
+        MLPDigitClassifier((10,), max_iter=2, random_state=0), X_train, y_train
+    )
     clf.coefs_ = [np.full_like(c, 0.01) for c in clf.coefs_]
     clf.set_params(warm_start=True, max_iter=1)
     quiet_fit(clf, X_train, y_train)
@@ -194,14 +225,21 @@ def test_warm_start_continues_from_assigned_weights(digits_split):
 def test_warm_start_keeps_the_optimizer_state(digits_split, solver):
     """5 + 5 warm-started epochs end on exactly the weights of 10 epochs."""
     X_train, _, y_train, _ = digits_split
-    params = dict(solver=solver, shuffle=False, tol=0.0, n_iter_no_change=100,
-                  random_state=0, learning_rate=0.01 if solver == "sgd" else 0.001)
+    params = dict(
+        solver=solver,
+        shuffle=False,
+        tol=0.0,
+        n_iter_no_change=100,
+        random_state=0,
+        learning_rate=0.01 if solver == "sgd" else 0.001,
+    )
     straight = quiet_fit(MLPDigitClassifier(max_iter=10, **params), X_train, y_train)
     resumed = quiet_fit(MLPDigitClassifier(max_iter=5, **params), X_train, y_train)
     resumed.set_params(warm_start=True)
     quiet_fit(resumed, X_train, y_train)
-    for a, b in zip(straight.coefs_ + straight.intercepts_,
-                    resumed.coefs_ + resumed.intercepts_):
+    for a, b in zip(
+        straight.coefs_ + straight.intercepts_, resumed.coefs_ + resumed.intercepts_
+    ):
         assert_array_equal(a, b)
     assert resumed.t_ == straight.t_
 
@@ -216,8 +254,9 @@ def test_warm_start_keeps_the_optimizer_state(digits_split, solver):
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
 def test_partial_fit_epochs_equal_fit_epochs(digits_split, solver):
     X_train, _, y_train, _ = digits_split
-    params = dict(solver=solver, shuffle=False, tol=0.0, n_iter_no_change=100,
-                  random_state=0)
+    params = dict(
+        solver=solver, shuffle=False, tol=0.0, n_iter_no_change=100, random_state=0
+    )
     fitted = quiet_fit(MLPDigitClassifier(max_iter=4, **params), X_train, y_train)
     partial = MLPDigitClassifier(**params)
     for _ in range(4):
@@ -230,7 +269,7 @@ def test_partial_fit_epochs_equal_fit_epochs(digits_split, solver):
 def test_partial_fit_over_minibatches_learns(digits_split):
     X_train, X_test, y_train, y_test = digits_split
     clf = MLPDigitClassifier(random_state=0, learning_rate=0.003)
-    for epoch in range(15):
+    for _ in range(15):
         for start in range(0, len(X_train), 100):
             rows = slice(start, start + 100)
             clf.partial_fit(X_train[rows], y_train[rows], classes=np.arange(10))
@@ -256,14 +295,17 @@ def test_partial_fit_checks_classes(digits):
 
 def test_max_iter_warns_convergence(digits_split):
     X_train, _, y_train, _ = digits_split
-    with pytest.warns(ConvergenceWarning, match="Maximum iterations|maximum iterations"):
+    with pytest.warns(
+        ConvergenceWarning, match="Maximum iterations|maximum iterations"
+    ):
         MLPDigitClassifier(max_iter=2).fit(X_train, y_train)
 
 
 def test_stops_when_training_loss_stalls(digits_split):
     X_train, _, y_train, _ = digits_split
     clf = MLPDigitClassifier(tol=10.0, n_iter_no_change=3, max_iter=100).fit(
-        X_train, y_train)
+        X_train, y_train
+    )
     # No epoch improves by 10: the patience runs out after 1 + 3 + 1 epochs.
     assert clf.n_iter_ == 5
     assert clf.best_loss_ == min(clf.loss_curve_)
@@ -272,8 +314,13 @@ def test_stops_when_training_loss_stalls(digits_split):
 
 def test_early_stopping_keeps_the_best_epoch(digits_split):
     X_train, _, y_train, _ = digits_split
-    clf = quiet_fit(MLPDigitClassifier(early_stopping=True, learning_rate=0.01,
-                                       max_iter=200, random_state=0), X_train, y_train)
+    clf = quiet_fit(
+        MLPDigitClassifier(
+            early_stopping=True, learning_rate=0.01, max_iter=200, random_state=0
+        ),
+        X_train,
+        y_train,
+    )
     scores = clf.validation_scores_
     assert len(scores) == clf.n_iter_ < 200
     assert clf.best_validation_score_ == max(scores) > 0.9
@@ -285,18 +332,26 @@ def test_early_stopping_keeps_the_best_epoch(digits_split):
 
 def test_verbose_prints_one_line_per_epoch(digits_split, capsys):
     X_train, _, y_train, _ = digits_split
-    quiet_fit(MLPDigitClassifier(max_iter=3, verbose=1, early_stopping=True),
-              X_train, y_train)
+    quiet_fit(
+        MLPDigitClassifier(max_iter=3, verbose=1, early_stopping=True), X_train, y_train
+    )
     lines = [line for line in capsys.readouterr().out.splitlines() if "Epoch" in line]
     assert len(lines) == 3 and "loss" in lines[0] and "validation" in lines[0]
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt",
-                    reason="needs POSIX signals")
+@pytest.mark.skipif(
+    not hasattr(signal, "SIGINT") or os.name == "nt", reason="needs POSIX signals"
+)
 def test_ctrl_c_stops_with_a_usable_model(digits_split):
     X_train, X_test, y_train, _ = digits_split
-    clf = MLPDigitClassifier((50,), max_iter=10**6, tol=0.0, n_iter_no_change=10**6,
-                             batch_size=16, random_state=0)
+    clf = MLPDigitClassifier(
+        (50,),
+        max_iter=10**6,
+        tol=0.0,
+        n_iter_no_change=10**6,
+        batch_size=16,
+        random_state=0,
+    )
     timer = threading.Timer(0.5, os.kill, args=(os.getpid(), signal.SIGINT))
     timer.start()
     start = time.perf_counter()
@@ -321,10 +376,13 @@ def test_ctrl_c_stops_with_a_usable_model(digits_split):
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_pipeline_grid_search(digits_split, n_jobs):
     X_train, X_test, y_train, y_test = digits_split
-    pipe = make_pipeline(StandardScaler(), MLPDigitClassifier((30,), max_iter=30,
-                                                              random_state=0))
-    grid = {"mlpdigitclassifier__learning_rate": [1e-3, 1e-2],
-            "mlpdigitclassifier__l2": [1e-4, 1e-2]}
+    pipe = make_pipeline(
+        StandardScaler(), MLPDigitClassifier((30,), max_iter=30, random_state=0)
+    )
+    grid = {
+        "mlpdigitclassifier__learning_rate": [1e-3, 1e-2],
+        "mlpdigitclassifier__l2": [1e-4, 1e-2],
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         search = GridSearchCV(pipe, grid, cv=3, n_jobs=n_jobs).fit(X_train, y_train)
@@ -336,8 +394,9 @@ def test_pipeline_grid_search(digits_split, n_jobs):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             serial.fit(X_train, y_train)
-        assert_allclose(search.cv_results_["mean_test_score"],
-                        serial.cv_results_["mean_test_score"])
+        assert_allclose(
+            search.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
+        )
 
 
 def test_pickle_and_joblib_round_trip(digits_split, tmp_path):
@@ -345,8 +404,10 @@ def test_pickle_and_joblib_round_trip(digits_split, tmp_path):
     clf = quiet_fit(MLPDigitClassifier(max_iter=5, random_state=0), X_train, y_train)
     expected = clf.predict_proba(X_test)
     joblib.dump(clf, tmp_path / "model.joblib")
-    for loaded in (pickle.loads(pickle.dumps(clf)),
-                   joblib.load(tmp_path / "model.joblib")):
+    for loaded in (
+        pickle.loads(pickle.dumps(clf)),
+        joblib.load(tmp_path / "model.joblib"),
+    ):
         assert_array_equal(loaded.predict_proba(X_test), expected)
         # and it can keep training
         loaded.partial_fit(X_train, y_train)
@@ -354,8 +415,9 @@ def test_pickle_and_joblib_round_trip(digits_split, tmp_path):
 
 def test_clone_copies_parameters_not_state(digits_split):
     X_train, _, y_train, _ = digits_split
-    clf = quiet_fit(MLPDigitClassifier((7,), learning_rate=0.01, max_iter=2), X_train,
-                    y_train)
+    clf = quiet_fit(
+        MLPDigitClassifier((7,), learning_rate=0.01, max_iter=2), X_train, y_train
+    )
     copy = clone(clf)
     assert copy.get_params() == clf.get_params()
     assert not hasattr(copy, "coefs_")
@@ -398,9 +460,18 @@ def test_bad_input_gets_clear_errors(digits):
 
 @pytest.mark.parametrize(
     "params",
-    [dict(learning_rate=0), dict(learning_rate=-1), dict(activation="softsign"),
-     dict(solver="lbfgs"), dict(momentum=1.0), dict(l2=-1), dict(batch_size=0),
-     dict(max_iter=0), dict(validation_fraction=1.0), dict(hidden_layer_sizes=0)],
+    [
+        dict(learning_rate=0),
+        dict(learning_rate=-1),
+        dict(activation="softsign"),
+        dict(solver="lbfgs"),
+        dict(momentum=1.0),
+        dict(l2=-1),
+        dict(batch_size=0),
+        dict(max_iter=0),
+        dict(validation_fraction=1.0),
+        dict(hidden_layer_sizes=0),
+    ],
 )
 def test_invalid_parameters_raise(digits, params):
     X, y = digits

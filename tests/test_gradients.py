@@ -8,9 +8,9 @@ then checked against that verified gradient, one step per update rule.
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from skmlp._train import Engine, Update
 
 from skmlp._network import ACTIVATIONS, ParameterLayout, glorot_uniform
-from skmlp._train import Engine, Update
 
 N_FEATURES, N_CLASSES, N_SAMPLES = 5, 3, 11
 
@@ -23,15 +23,39 @@ def make_problem(hidden, activation, dtype=np.float64, seed=0):
     layout = ParameterLayout([N_FEATURES, *hidden, N_CLASSES])
     params = glorot_uniform(layout, activation, rng, dtype)
     # Non-zero biases, so that their gradients are exercised too.
-    params[~layout.weight_mask()] = rng.normal(scale=0.5, size=(~layout.weight_mask()).sum())
+    params[~layout.weight_mask()] = rng.normal(
+        scale=0.5, size=(~layout.weight_mask()).sum()
+    )
     return X, y, sample_weight, layout, params
 
 
-def make_engine(layout, activation, dtype, batch_size, update=Update.GRADIENT,
-                learning_rate=0.1, momentum=0.9, l1=0.0, l2=0.0):
-    return Engine(layout.n_units, layout.weight_offsets, layout.bias_offsets,
-                  batch_size, dtype, ACTIVATIONS[activation], update,
-                  learning_rate, momentum, 0.9, 0.999, 1e-8, l1, l2)
+def make_engine(
+    layout,
+    activation,
+    dtype,
+    batch_size,
+    update=Update.GRADIENT,
+    learning_rate=0.1,
+    momentum=0.9,
+    l1=0.0,
+    l2=0.0,
+):
+    return Engine(
+        layout.n_units,
+        layout.weight_offsets,
+        layout.bias_offsets,
+        batch_size,
+        dtype,
+        ACTIVATIONS[activation],
+        update,
+        learning_rate,
+        momentum,
+        0.9,
+        0.999,
+        1e-8,
+        l1,
+        l2,
+    )
 
 
 def numeric_gradient(engine, X, y, sample_weight, params, h=1e-6):
@@ -90,8 +114,9 @@ def test_float32_gradient_agrees_with_float64(activation):
     for dtype in (np.float64, np.float32):
         engine = make_engine(layout, activation, dtype, 4, l1=0.01, l2=0.05)
         grad = np.empty(layout.n_params, dtype=dtype)
-        engine.loss_gradient(X.astype(dtype), y, sample_weight.astype(dtype),
-                             params.astype(dtype), grad)
+        engine.loss_gradient(
+            X.astype(dtype), y, sample_weight.astype(dtype), params.astype(dtype), grad
+        )
         grads[dtype] = grad
     assert grads[np.float32].dtype == np.float32
     assert_allclose(grads[np.float32], grads[np.float64], rtol=1e-4, atol=1e-5)
@@ -118,8 +143,17 @@ def test_training_step_follows_the_gradient(update, activation):
     says, with the finite-difference-verified gradient (penalties included)."""
     X, y, sample_weight, layout, params = make_problem((4, 6), activation)
     lr, momentum, l1, l2 = 0.05, 0.9, 0.01, 0.05
-    engine = make_engine(layout, activation, np.float64, N_SAMPLES, update=update,
-                         learning_rate=lr, momentum=momentum, l1=l1, l2=l2)
+    engine = make_engine(
+        layout,
+        activation,
+        np.float64,
+        N_SAMPLES,
+        update=update,
+        learning_rate=lr,
+        momentum=momentum,
+        l1=l1,
+        l2=l2,
+    )
     grad = np.empty_like(params)
     loss = engine.loss_gradient(X, y, sample_weight, params, grad)
 
@@ -131,5 +165,9 @@ def test_training_step_follows_the_gradient(update, activation):
     engine.run_epoch(X, y, sample_weight, order, trained, state[0], state[1])
 
     assert_allclose(engine.loss_sum / engine.weight_sum, loss, rtol=1e-12)
-    assert_allclose(trained, expected_first_step(update, params, grad, lr, momentum),
-                    rtol=1e-10, atol=1e-12)
+    assert_allclose(
+        trained,
+        expected_first_step(update, params, grad, lr, momentum),
+        rtol=1e-10,
+        atol=1e-12,
+    )

@@ -22,7 +22,9 @@ ALPHA = 1e-2
 
 def initial_weights(n_units, seed=0):
     rng = np.random.RandomState(seed)
-    coefs = [rng.uniform(-0.3, 0.3, size=shape) for shape in zip(n_units[:-1], n_units[1:])]
+    coefs = [
+        rng.uniform(-0.3, 0.3, size=shape) for shape in zip(n_units[:-1], n_units[1:])
+    ]
     intercepts = [rng.uniform(-0.1, 0.1, size=n) for n in n_units[1:]]
     return coefs, intercepts
 
@@ -44,24 +46,44 @@ def start_from(model, coefs, intercepts, X, y, **params):
     ids=["sgd", "momentum", "nesterov", "adam"],
 )
 @pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
-def test_three_epochs_match_mlpclassifier(digits, solver, momentum, nesterov, activation):
+def test_three_epochs_match_mlpclassifier(
+    digits, solver, momentum, nesterov, activation
+):
     X, y = digits
     X, y = X[:600], y[:600]
     hidden = (20, 15)
     learning_rate = 0.05 if solver == "sgd" else 0.002
     coefs, intercepts = initial_weights([X.shape[1], *hidden, 10])
-    common = dict(hidden_layer_sizes=hidden, activation=activation,
-                  batch_size=BATCH_SIZE, shuffle=False, tol=0.0,
-                  n_iter_no_change=100, momentum=momentum, random_state=0)
+    common = dict(
+        hidden_layer_sizes=hidden,
+        activation=activation,
+        batch_size=BATCH_SIZE,
+        shuffle=False,
+        tol=0.0,
+        n_iter_no_change=100,
+        momentum=momentum,
+        random_state=0,
+    )
 
-    theirs = MLPClassifier(alpha=ALPHA, solver="sgd", learning_rate_init=learning_rate,
-                           nesterovs_momentum=nesterov, max_iter=1, **common)
+    theirs = MLPClassifier(
+        alpha=ALPHA,
+        solver="sgd",
+        learning_rate_init=learning_rate,
+        nesterovs_momentum=nesterov,
+        max_iter=1,
+        **common,
+    )
     # Our warm start keeps the optimizer state: start the state afresh by
     # fitting the first time with the other solver.
     other_solver = "adam" if solver == "sgd" else "sgd"
-    ours = MLPDigitClassifier(l2=ALPHA / (2 * BATCH_SIZE), solver=other_solver,
-                              learning_rate=learning_rate, nesterov=nesterov,
-                              max_iter=1, **common)
+    ours = MLPDigitClassifier(
+        l2=ALPHA / (2 * BATCH_SIZE),
+        solver=other_solver,
+        learning_rate=learning_rate,
+        nesterov=nesterov,
+        max_iter=1,
+        **common,
+    )
     theirs = start_from(theirs, coefs, intercepts, X, y, solver=solver, max_iter=3)
     ours = start_from(ours, coefs, intercepts, X, y, solver=solver, max_iter=3)
     with warnings.catch_warnings():
