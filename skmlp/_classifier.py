@@ -19,6 +19,7 @@ from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from . import _optimizer
+from ._callbacks import CallbackSupportMixin
 from ._network import ACTIVATIONS, ParameterLayout, forward_proba, glorot_uniform
 from ._train import Engine, Status
 
@@ -26,7 +27,7 @@ from ._train import Engine, Status
 _FLOPS_BETWEEN_SIGNAL_CHECKS = 1e8
 
 
-class MLPDigitClassifier(ClassifierMixin, BaseEstimator):
+class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Multi-layer perceptron classifier trained by a compiled Cython engine.
 
     Hidden layers of rectified, hyperbolic-tangent, logistic or linear units
@@ -383,8 +384,17 @@ class MLPDigitClassifier(ClassifierMixin, BaseEstimator):
         best_params = np.empty_like(params) if validation is not None else None
         has_best = False
         max_epochs = 1 if incremental else self.max_iter
+        callback_metadata = {"sample_weight": sample_weight}
+        callback_ctx = self._init_callback_context(max_subtasks=max_epochs)
+        callback_ctx.call_on_fit_task_begin(
+            estimator=self, X=X, y=y, metadata=callback_metadata
+        )
         try:
             for _ in range(max_epochs):
+                epoch_ctx = callback_ctx.subcontext(task_name="epoch")
+                epoch_ctx.call_on_fit_task_begin(
+                    estimator=self, X=X, y=y, metadata=callback_metadata
+                )
                 epoch_start_time = time.perf_counter()
                 if self.shuffle:
                     shuffle_rng.shuffle(train_rows)
@@ -415,6 +425,14 @@ class MLPDigitClassifier(ClassifierMixin, BaseEstimator):
                     has_best = True
                 if self.verbose:
                     self._print_epoch(time.perf_counter() - epoch_start_time)
+                if epoch_ctx.call_on_fit_task_end(
+                    estimator=self,
+                    X=X,
+                    y=y,
+                    metadata=callback_metadata,
+                    reconstruction_attributes=self._snapshot,
+                ):
+                    break
                 if self._no_improvement_count > self.n_iter_no_change:
                     if self.verbose:
                         print(self._stopping_message())
@@ -434,7 +452,22 @@ class MLPDigitClassifier(ClassifierMixin, BaseEstimator):
         if has_best:
             np.copyto(params, best_params)
         self._optimizer_state = optimizer_state
+        callback_ctx.call_on_fit_task_end(
+            estimator=self,
+            X=X,
+            y=y,
+            metadata=callback_metadata,
+            reconstruction_attributes=self._snapshot,
+        )
         return self
+
+    def _snapshot(self):
+        """Copies of the weights as they are now: what a callback's
+        ``fitted_estimator`` predicts with (the live ones keep training)."""
+        return {
+            "coefs_": [c.copy() for c in self.coefs_],
+            "intercepts_": [b.copy() for b in self.intercepts_],
+        }
 
     def _encode_labels(self, y, classes, first_call, incremental):
         """Set ``classes_`` as needed and return y as int32 class codes."""
