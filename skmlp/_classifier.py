@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from . import _optimizer
 from ._callbacks import CallbackSupportMixin
 from ._network import ACTIVATIONS, ParameterLayout, forward_proba, glorot_uniform
+from ._threads import share_cores_between_fits
 from ._train import Engine, Status
 
 # Aim for a Ctrl-C check about every 1e8 floating-point operations (~10 ms).
@@ -321,6 +322,10 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         return self._fit(X, y, sample_weight, classes=classes, incremental=True)
 
     def _fit(self, X, y, sample_weight, classes, incremental):
+        with share_cores_between_fits():
+            return self._fit_shared_cores(X, y, sample_weight, classes, incremental)
+
+    def _fit_shared_cores(self, X, y, sample_weight, classes, incremental):
         first_call = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
