@@ -31,7 +31,8 @@ setup(
     ext_modules=cythonize(
         EXTENSIONS,
         compiler_directives=COMPILER_DIRECTIVES,
-        # Rebuild the C sources when the debug switch flips.
-        force=DEBUG_BUILD,
+        # Release and debug C sources live apart, so that switching between
+        # them never reuses C generated with the other directives.
+        build_dir="build/cython-debug" if DEBUG_BUILD else "build/cython-release",
     ),
 )

@@ -279,6 +279,31 @@ cdef class Engine:
         self.signal_interval = max(signal_interval, 1)
         self.n_adam_steps = 0
 
+    def _check_buffers(self, X, y, sample_weight, params):
+        """The kernels trust every size: check them once per call, so that a
+        wrong argument raises instead of reading or writing out of bounds."""
+        n_layers = self.layout.n_layers
+        if X.shape[1] != self._n_units[0]:
+            raise ValueError(
+                f"X has {X.shape[1]} features; the network expects {self._n_units[0]}.")
+        if y.shape[0] != X.shape[0] or sample_weight.shape[0] != X.shape[0]:
+            raise ValueError("X, y and sample_weight must have the same length.")
+        if params.shape[0] != self._grad.shape[0]:
+            raise ValueError(
+                f"params has {params.shape[0]} values; the layout needs "
+                f"{self._grad.shape[0]}.")
+        if y.shape[0] > 0 and (np.min(y) < 0 or np.max(y) >= self._n_units[n_layers]):
+            raise ValueError("y holds class codes outside [0, n_classes).")
+
+    def _check_state(self, params, state_1, state_2):
+        n_buffers = {SGD: 0, MOMENTUM: 1, NESTEROV: 1, ADAM: 2}[self.hyper.update]
+        for i, state in enumerate((state_1, state_2)):
+            expected = params.shape[0] if i < n_buffers else 0
+            if state.shape[0] != expected:
+                raise ValueError(
+                    f"Optimizer state buffer {i} has {state.shape[0]} values; the "
+                    f"update rule needs {expected}.")
+
     @property
     def learning_rate(self):
         return self.hyper.learning_rate
@@ -311,6 +336,10 @@ cdef class Engine:
         cdef floating[::1] batch_weight = self._batch_weight
         cdef int[::1] batch_y = self._batch_y
         cdef int status
+        self._check_buffers(X, y, sample_weight, params)
+        self._check_state(params, state_1, state_2)
+        if order.shape[0] > 0 and (np.min(order) < 0 or np.max(order) >= X.shape[0]):
+            raise ValueError("order holds row indices outside of X.")
         self.loss_sum = 0
         self.weight_sum = 0
         self.n_samples_done = 0
@@ -401,6 +430,9 @@ cdef class Engine:
         cdef Hyper hyper = self.hyper
         cdef double total_weight = 0, data_loss = 0, value = 0
         hyper.update = GRADIENT
+        self._check_buffers(X, y, sample_weight, params)
+        if grad.shape[0] != params.shape[0]:
+            raise ValueError("grad must have the shape of params.")
         with nogil:
             for i in range(n):
                 total_weight += sample_weight[i]
