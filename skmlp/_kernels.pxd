@@ -40,6 +40,10 @@ cdef void column_sums(
 
 cdef double penalty(const floating *w, Py_ssize_t n, double l1, double l2) noexcept nogil
 
+cdef double weight_decay(
+    floating *w, Py_ssize_t n, double learning_rate, double l2
+) noexcept nogil
+
 cdef double add_penalty_gradient(
     floating *grad, const floating *w, Py_ssize_t n, double l1, double l2
 ) noexcept nogil

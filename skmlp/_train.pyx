@@ -31,6 +31,7 @@ from ._kernels cimport (
     momentum_finish,
     penalty,
     sgd_step,
+    weight_decay,
     softmax,
     softmax_cross_entropy_delta,
 )
@@ -148,12 +149,12 @@ cdef double _backward(
 
         # Weights: the GEMM of A.T @ delta lands where the update needs it.
         if update == SGD and hyper.l1 == 0:
-            # w := (1 - 2 lr l2) w - lr A.T @ delta: the whole step is one GEMM.
-            value += penalty(w, n_w, 0, hyper.l2)
+            # w := (1 - 2 lr l2) w - lr A.T @ delta: one decay pass (which
+            # also measures the penalty), then the GEMM accumulates into w.
+            value += weight_decay(w, n_w, lr, hyper.l2)
             alpha = -lr
-            beta = 1 - 2 * lr * hyper.l2
             gemm(True, False, n_in, n_out, n_rows, alpha, a, n_in, delta, n_out,
-                 beta, w, n_out)
+                 1, w, n_out)
         elif update == MOMENTUM:
             alpha = -lr
             beta = hyper.momentum

@@ -7,6 +7,7 @@ IDX files or the ``mnist.pkl.gz`` pickle of the Theano and Nielsen tutorials.
 """
 
 import gzip
+import math
 import pickle
 import zlib
 from pathlib import Path
@@ -190,7 +191,7 @@ def load_mnist(path, *, subset="train", return_X_y=False):
 
 
 def _existing_path(path, what):
-    """``path`` as an absolute Path, or FileNotFoundError naming it."""
+    """``path`` as a Path with ``~`` expanded, or FileNotFoundError naming it."""
     path = Path(path).expanduser()
     if not path.exists():
         raise FileNotFoundError(f"{what} not found: '{path}'.")
@@ -235,14 +236,14 @@ def _read_idx(path):
         int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(n_dims)
     )
     dtype = _IDX_DTYPES[type_code]
-    n_items = int(np.prod(shape, dtype=np.int64))
+    n_items = math.prod(shape)  # Python ints: a corrupt header cannot overflow
     expected_size = header_size + n_items * dtype.itemsize
     if len(raw) != expected_size:
         problem = "truncated" if len(raw) < expected_size else "too long"
         raise ValueError(
             f"{path}: {problem} IDX file: the header declares shape {shape} of "
             f"{dtype.itemsize}-byte items, {expected_size} bytes in all, but the "
-            f"data has {len(raw)} bytes."
+            f"file holds {len(raw)} bytes (after decompression)."
         )
     return np.frombuffer(raw, dtype=dtype, count=n_items, offset=header_size).reshape(
         shape
