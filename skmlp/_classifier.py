@@ -15,12 +15,20 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from . import _optimizer
 from ._callbacks import CallbackSupportMixin
-from ._network import ACTIVATIONS, ParameterLayout, forward_proba, glorot_uniform
+from ._network import (
+    ACTIVATIONS,
+    INITIALIZATIONS,
+    ParameterLayout,
+    forward_proba,
+    initialize,
+)
+from ._schedules import SCHEDULES, scheduled_learning_rate
 from ._threads import share_cores_between_fits
 from ._train import Engine, Status
 
@@ -117,7 +125,45 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         or Adam moments) instead of starting anew.
 
     verbose : int, default=0
-        Print one line per epoch when positive.
+        Print one line per epoch when positive: epoch, training loss,
+        validation accuracy and loss (when there is validation data), seconds.
+
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes in the objective, multiplied into
+        ``sample_weight`` as LogisticRegression does: ``{label: weight}``, or
+        ``'balanced'`` for ``n_samples / (n_classes * np.bincount(y))``.
+
+    init : {'glorot_uniform', 'he_normal', 'normal', 'uniform'}, \
+            default='glorot_uniform'
+        Initial weights (biases start at zero). ``'glorot_uniform'``:
+        ``U(-r, r)``, ``r = sqrt(6 / (fan_in + fan_out))``, four times wider
+        for logistic hidden layers (the Theano tutorial); ``'he_normal'``:
+        ``N(0, 2 / fan_in)``; ``'normal'``: ``N(0, init_scale**2)``;
+        ``'uniform'``: ``U(-init_scale, init_scale)``.
+
+    init_scale : float, default=None
+        Standard deviation of ``init='normal'`` (default 0.01) and bound of
+        ``init='uniform'`` (default 0.12); unused by the other schemes.
+
+    output_init : {'same', 'zeros'}, default='same'
+        ``'zeros'`` starts the output layer's weights at zero, as the
+        tutorials' logistic-regression layer.
+
+    lr_schedule : {'constant', 'invscaling', 'adaptive', 'inverse_time', \
+            'cosine'}, default='constant'
+        Step size of each epoch, read back in ``learning_rate_curve_``:
+        ``'constant'``: ``learning_rate``; ``'invscaling'``: ``learning_rate /
+        (t_ + 1) ** power_t`` (as MLPClassifier); ``'adaptive'``: divided by 5
+        each time ``n_iter_no_change`` epochs fail to improve by ``tol``,
+        until below 1e-6; ``'inverse_time'``: ``learning_rate / (1 + decay *
+        epoch)``; ``'cosine'``: ``learning_rate * (1 + cos(pi * epoch /
+        max_iter)) / 2``. ``epoch`` counts from 0 in each fit.
+
+    power_t : float, default=0.5
+        Exponent of ``lr_schedule='invscaling'``.
+
+    decay : float, default=0.01
+        Decay rate of ``lr_schedule='inverse_time'``.
 
     Attributes
     ----------
@@ -155,8 +201,15 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         Lowest ``loss_`` seen; None with ``early_stopping``.
 
     validation_scores_ : list of float or None
-        Accuracy on the validation set after each epoch; None without
-        ``early_stopping``.
+        Accuracy on the validation data after each epoch; None without
+        validation data (``early_stopping`` or ``X_val``).
+
+    validation_loss_curve_ : list of float or None
+        Mean cross-entropy on the validation data after each epoch (no
+        penalty terms); None without validation data.
+
+    learning_rate_curve_ : list of float
+        The step size used in each epoch of the last fit.
 
     best_validation_score_ : float or None
         Best of ``validation_scores_``; None without ``early_stopping``.
@@ -214,6 +267,13 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "init": [StrOptions(set(INITIALIZATIONS))],
+        "init_scale": [Interval(Real, 0, None, closed="neither"), None],
+        "output_init": [StrOptions({"same", "zeros"})],
+        "lr_schedule": [StrOptions(set(SCHEDULES))],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "decay": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -240,6 +300,13 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         validation_fraction=0.1,
         warm_start=False,
         verbose=0,
+        class_weight=None,
+        init="glorot_uniform",
+        init_scale=None,
+        output_init="same",
+        lr_schedule="constant",
+        power_t=0.5,
+        decay=0.01,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -262,11 +329,27 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.warm_start = warm_start
         self.verbose = verbose
+        self.class_weight = class_weight
+        self.init = init
+        self.init_scale = init_scale
+        self.output_init = output_init
+        self.lr_schedule = lr_schedule
+        self.power_t = power_t
+        self.decay = decay
 
     # ------------------------------------------------------------------ fit
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Train the network on (X, y).
 
         Parameters
@@ -280,12 +363,29 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the samples in the objective.
 
+        X_val : array-like of shape (n_val_samples, n_features), default=None
+            A validation set of your own, used instead of holding out
+            ``validation_fraction`` of X: monitored after each epoch
+            (``validation_scores_``, ``validation_loss_curve_``) and, with
+            ``early_stopping=True``, watched for stopping.
+
+        y_val : array-like of shape (n_val_samples,), default=None
+            Labels of ``X_val``, among those of ``y``.
+
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the validation samples in the score and the loss.
+
         Returns
         -------
         self : object
             The fitted classifier.
         """
-        return self._fit(X, y, sample_weight, classes=None, incremental=False)
+        if (X_val is None) != (y_val is None):
+            raise ValueError("X_val and y_val must be passed together.")
+        if X_val is None and sample_weight_val is not None:
+            raise ValueError("sample_weight_val needs X_val and y_val.")
+        validation_set = None if X_val is None else (X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, None, False, validation_set)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -316,32 +416,94 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         """
         if self.early_stopping:
             raise ValueError(
-                "partial_fit does not support early_stopping=True: pass a "
-                "validation set of your own through score() instead."
+                "partial_fit does not support early_stopping=True: score the model "
+                "on a validation set of your own between calls instead."
             )
-        return self._fit(X, y, sample_weight, classes=classes, incremental=True)
+        if isinstance(self.class_weight, str):
+            raise ValueError(
+                "class_weight='balanced' needs all of y at once, which partial_fit "
+                "does not see: pass a dict of class weights instead."
+            )
+        return self._fit(X, y, sample_weight, classes, True, None)
 
-    def _fit(self, X, y, sample_weight, classes, incremental):
+    def _fit(self, X, y, sample_weight, classes, incremental, validation_set):
         with share_cores_between_fits():
-            return self._fit_shared_cores(X, y, sample_weight, classes, incremental)
+            first_call = not hasattr(self, "coefs_") or (
+                not self.warm_start and not incremental
+            )
+            X, y = validate_data(
+                self, X, y, dtype=(np.float64, np.float32), reset=first_call
+            )
+            y_codes = self._encode_labels(y, classes, first_call, incremental)
+            sample_weight = self._training_weights(sample_weight, y_codes, X.dtype)
+            random_state = check_random_state(self.random_state)
+            layout = ParameterLayout(
+                [
+                    X.shape[1],
+                    *_validate_hidden_layer_sizes(self.hidden_layer_sizes),
+                    len(self.classes_),
+                ]
+            )
+            if first_call:
+                self._reset_progress()
+            params, optimizer_state = self._initial_state(
+                layout, first_call, random_state, X.dtype
+            )
+            train_rows, validation = self._validation_data(
+                X, y_codes, sample_weight, validation_set, incremental, random_state
+            )
+            # Each call shuffles with its own stream, derived from random_state
+            # and the samples seen so far: no RNG object to store.
+            shuffle_rng = np.random.default_rng(
+                [random_state.randint(np.iinfo(np.int32).max), self.t_]
+            )
+            self.coefs_, self.intercepts_ = layout.views(params)
+            self.n_layers_ = layout.n_layers + 1
+            self.n_outputs_ = len(self.classes_)
+            self.out_activation_ = "softmax"
+            self._run_epochs(
+                X,
+                y,
+                y_codes,
+                sample_weight,
+                train_rows,
+                validation,
+                layout,
+                params,
+                optimizer_state,
+                shuffle_rng,
+                incremental,
+            )
+            return self
 
-    def _fit_shared_cores(self, X, y, sample_weight, classes, incremental):
-        first_call = not hasattr(self, "coefs_") or (
-            not self.warm_start and not incremental
+    def _training_weights(self, sample_weight, y_codes, dtype):
+        """Sample weights times class weights, as LogisticRegression combines them."""
+        sample_weight = _validate_sample_weight(sample_weight, len(y_codes), dtype)
+        if self.class_weight is None:
+            return sample_weight
+        class_weight = compute_class_weight(
+            self.class_weight, classes=self.classes_, y=self.classes_[y_codes]
         )
-        X, y = validate_data(
-            self, X, y, dtype=(np.float64, np.float32), reset=first_call
-        )
-        dtype = X.dtype
-        y_codes = self._encode_labels(y, classes, first_call, incremental)
-        sample_weight = _validate_sample_weight(sample_weight, X.shape[0], dtype)
+        weights = sample_weight * class_weight[y_codes].astype(dtype)
+        if not weights.sum() > 0:
+            raise ValueError(
+                "sample_weight times class_weight must contain at least one "
+                "non-zero weight: all are zero."
+            )
+        return weights
 
-        hidden = _validate_hidden_layer_sizes(self.hidden_layer_sizes)
-        layout = ParameterLayout([X.shape[1], *hidden, len(self.classes_)])
-        random_state = check_random_state(self.random_state)
+    def _initial_state(self, layout, first_call, random_state, dtype):
+        """Flat parameters and optimizer state to start this fit from."""
         if first_call:
-            params = glorot_uniform(layout, self.activation, random_state, dtype)
-            self._reset_progress()
+            params = initialize(
+                layout,
+                init=self.init,
+                init_scale=self.init_scale,
+                output_init=self.output_init,
+                activation=self.activation,
+                random_state=random_state,
+                dtype=dtype,
+            )
             optimizer_state = None
         else:
             params = layout.pack(self.coefs_, self.intercepts_, dtype)
@@ -350,17 +512,10 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         optimizer_state = _optimizer.resume_state(
             optimizer_state, update, layout.n_params, dtype
         )
+        return params, optimizer_state
 
-        train_rows, validation = self._split_validation(
-            X, y_codes, sample_weight, incremental, random_state
-        )
-        # Each call and each epoch shuffles with its own stream, derived from
-        # random_state and the samples seen so far: no RNG object to store.
-        shuffle_rng = np.random.default_rng(
-            [random_state.randint(np.iinfo(np.int32).max), self.t_]
-        )
-        batch_size = self._effective_batch_size(len(train_rows))
-        engine = Engine(
+    def _make_engine(self, layout, batch_size, dtype, update):
+        return Engine(
             layout.n_units,
             layout.weight_offsets,
             layout.bias_offsets,
@@ -377,18 +532,35 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             self.l2,
             _signal_interval(layout, batch_size),
         )
+
+    def _run_epochs(
+        self,
+        X,
+        y,
+        y_codes,
+        sample_weight,
+        train_rows,
+        validation,
+        layout,
+        params,
+        optimizer_state,
+        shuffle_rng,
+        incremental,
+    ):
+        """The epoch loop: train, monitor, call back, and decide when to stop."""
+        dtype = X.dtype
+        batch_size = self._effective_batch_size(len(train_rows))
+        engine = self._make_engine(layout, batch_size, dtype, optimizer_state["update"])
         engine.n_adam_steps = optimizer_state["n_adam_steps"]
         state_1, state_2 = _optimizer.state_buffers(optimizer_state, dtype)
-
-        self.n_iter_ = 0
-        self.coefs_, self.intercepts_ = layout.views(params)
-        self.n_layers_ = layout.n_layers + 1
-        self.n_outputs_ = len(self.classes_)
-        self.out_activation_ = "softmax"
         start_of_epoch = np.empty_like(params)
-        best_params = np.empty_like(params) if validation is not None else None
+        watch_validation = validation is not None and self.early_stopping
+        best_params = np.empty_like(params) if watch_validation else None
         has_best = False
         max_epochs = 1 if incremental else self.max_iter
+        learning_rate = self.learning_rate
+        self.n_iter_ = 0
+        self.learning_rate_curve_ = []
         callback_metadata = {"sample_weight": sample_weight}
         callback_ctx = self._init_callback_context(max_subtasks=max_epochs)
         callback_ctx.call_on_fit_task_begin(
@@ -401,6 +573,17 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     estimator=self, X=X, y=y, metadata=callback_metadata
                 )
                 epoch_start_time = time.perf_counter()
+                if self.lr_schedule != "adaptive":
+                    learning_rate = scheduled_learning_rate(
+                        self.lr_schedule,
+                        self.learning_rate,
+                        epoch=self.n_iter_,
+                        max_epochs=max_epochs,
+                        samples_seen=self.t_,
+                        power_t=self.power_t,
+                        decay=self.decay,
+                    )
+                engine.learning_rate = learning_rate
                 if self.shuffle:
                     shuffle_rng.shuffle(train_rows)
                 np.copyto(start_of_epoch, params)
@@ -417,15 +600,17 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     warnings.warn(
                         f"Training diverged in epoch {self.n_iter_ + 1}: the loss "
                         "became non-finite, and training stopped with the last finite "
-                        f"weights. Lower learning_rate (now {self.learning_rate}).",
+                        f"weights. Lower learning_rate (now {learning_rate}).",
                         ConvergenceWarning,
                     )
                     break
                 self.n_iter_ += 1
+                self.learning_rate_curve_.append(learning_rate)
                 self.loss_ = engine.loss_sum / engine.weight_sum
                 self.loss_curve_.append(self.loss_)
-                improved = self._update_no_improvement_count(validation)
-                if improved and best_params is not None:
+                if validation is not None:
+                    self._record_validation(validation)
+                if self._update_no_improvement_count(watch_validation):
                     np.copyto(best_params, params)
                     has_best = True
                 if self.verbose:
@@ -439,9 +624,15 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 ):
                     break
                 if self._no_improvement_count > self.n_iter_no_change:
-                    if self.verbose:
-                        print(self._stopping_message())
-                    break
+                    if self.lr_schedule == "adaptive" and learning_rate > 1e-6:
+                        # Plateau: divide the step size by 5 and keep going, as
+                        # MLPClassifier's learning_rate='adaptive'.
+                        learning_rate /= 5.0
+                        self._no_improvement_count = 0
+                    else:
+                        if self.verbose:
+                            print(self._stopping_message())
+                        break
                 if not incremental and self.n_iter_ == self.max_iter:
                     warnings.warn(
                         f"Stochastic optimizer: maximum iterations ({self.max_iter}) "
@@ -464,7 +655,6 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             metadata=callback_metadata,
             reconstruction_attributes=self._snapshot,
         )
-        return self
 
     def _snapshot(self):
         """Copies of the weights as they are now: what a callback's
@@ -495,24 +685,27 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 )
         elif first_call:
             self.classes_ = unique_labels(y)
-        else:
-            if not np.array_equal(unique_labels(y), self.classes_):
-                raise ValueError(
-                    "warm_start can only be used where `y` has the same classes "
-                    f"as in the previous call to fit. Previously got "
-                    f"{self.classes_!r}, `y` has {unique_labels(y)!r}."
-                )
+        elif not np.array_equal(unique_labels(y), self.classes_):
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes "
+                f"as in the previous call to fit. Previously got "
+                f"{self.classes_!r}, `y` has {unique_labels(y)!r}."
+            )
         if len(self.classes_) < 2:
             raise ValueError(
                 "MLPDigitClassifier needs samples of at least 2 classes in the "
                 f"data, but the data contains only one class: {self.classes_[0]!r}."
             )
+        return self._class_codes(y, "y")
+
+    def _class_codes(self, y, name):
+        """Positions of the labels y in ``classes_``, as int32."""
         codes = np.searchsorted(self.classes_, y)
         codes = np.clip(codes, 0, len(self.classes_) - 1)
         unseen = self.classes_[codes] != y
         if np.any(unseen):
             raise ValueError(
-                f"y contains labels not in classes: {np.unique(y[unseen])!r}."
+                f"{name} contains labels not in classes: {np.unique(y[unseen])!r}."
             )
         return codes.astype(np.intc)
 
@@ -520,33 +713,49 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self.t_ = 0
         self.loss_curve_ = []
         self._no_improvement_count = 0
-        if self.early_stopping:
-            self.validation_scores_ = []
-            self.best_validation_score_ = -np.inf
-            self.best_loss_ = None
-        else:
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
-            self.best_loss_ = np.inf
+        self.best_loss_ = None if self.early_stopping else np.inf
+        self.best_validation_score_ = -np.inf if self.early_stopping else None
 
-    def _split_validation(self, X, y_codes, sample_weight, incremental, random_state):
-        """Training rows, and the held-out validation set with early stopping."""
+    def _validation_data(
+        self, X, y_codes, sample_weight, validation_set, incremental, random_state
+    ):
+        """Training rows, and the validation data (or None) to monitor.
+
+        The validation data is the user's ``X_val`` when given, else, with
+        early stopping, a stratified ``validation_fraction`` of X held out.
+        """
         rows = np.arange(X.shape[0], dtype=np.intp)
-        if not self.early_stopping or incremental:
+        self.validation_scores_ = None
+        self.validation_loss_curve_ = None
+        if validation_set is not None:
+            X_val, y_val, sample_weight_val = validation_set
+            X_val, y_val = validate_data(self, X_val, y_val, dtype=X.dtype, reset=False)
+            y_val_codes = self._class_codes(y_val, "y_val")
+            sample_weight_val = _validate_sample_weight(
+                sample_weight_val, len(y_val_codes), X.dtype
+            )
+            validation = (np.ascontiguousarray(X_val), y_val_codes, sample_weight_val)
+        elif self.early_stopping and not incremental:
+            rows, validation = self._hold_out(X, y_codes, sample_weight, random_state)
+        else:
             return rows, None
+        self.validation_scores_ = []
+        self.validation_loss_curve_ = []
+        return rows, validation
+
+    def _hold_out(self, X, y_codes, sample_weight, random_state):
+        """Split off a stratified validation_fraction of the training rows."""
+        rows = np.arange(X.shape[0], dtype=np.intp)
         counts = np.bincount(y_codes)
         n_validation = int(np.ceil(self.validation_fraction * X.shape[0]))
-        stratify = (
-            y_codes
-            if counts[counts > 0].min() >= 2
-            and n_validation >= np.count_nonzero(counts)
-            else None
-        )
+        can_stratify = counts[
+            counts > 0
+        ].min() >= 2 and n_validation >= np.count_nonzero(counts)
         train_rows, validation_rows = train_test_split(
             rows,
             test_size=self.validation_fraction,
             random_state=random_state,
-            stratify=stratify,
+            stratify=y_codes if can_stratify else None,
         )
         if len(validation_rows) < 2:
             raise ValueError(
@@ -573,15 +782,27 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             )
         return min(self.batch_size, n_samples)
 
-    def _update_no_improvement_count(self, validation):
-        """Update the patience counter; return True if the epoch is the best so far
-        on the validation set."""
-        if validation is not None:
-            X_val, y_val, sample_weight_val = validation
-            proba = forward_proba(X_val, self.coefs_, self.intercepts_, self.activation)
-            correct = np.argmax(proba, axis=1) == y_val
-            score = float(np.average(correct, weights=sample_weight_val))
-            self.validation_scores_.append(score)
+    def _record_validation(self, validation):
+        """Append the validation accuracy and cross-entropy of the current weights."""
+        X_val, y_val, sample_weight_val = validation
+        log_proba = forward_proba(
+            X_val, self.coefs_, self.intercepts_, self.activation, take_log=True
+        )
+        correct = np.argmax(log_proba, axis=1) == y_val
+        true_log_proba = log_proba[np.arange(len(y_val)), y_val]
+        self.validation_scores_.append(
+            float(np.average(correct, weights=sample_weight_val))
+        )
+        self.validation_loss_curve_.append(
+            float(-np.average(true_log_proba, weights=sample_weight_val))
+        )
+
+    def _update_no_improvement_count(self, watch_validation):
+        """Update the patience counter on the validation score (early stopping)
+        or the training loss; return True if the epoch is the best so far on
+        the validation set."""
+        if watch_validation:
+            score = self.validation_scores_[-1]
             if score < self.best_validation_score_ + self.tol:
                 self._no_improvement_count += 1
             else:
@@ -607,8 +828,11 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     def _print_epoch(self, seconds):
         line = f"Epoch {self.n_iter_:4d}  loss {self.loss_:.6f}"
         if self.validation_scores_:
-            line += f"  validation accuracy {self.validation_scores_[-1]:.4f}"
-        print(f"{line}  {seconds:.3f}s")
+            line += (
+                f"  validation accuracy {self.validation_scores_[-1]:.4f}"
+                f"  validation loss {self.validation_loss_curve_[-1]:.6f}"
+            )
+        print(f"{line}  {seconds:.3f}s", flush=True)
 
     # -------------------------------------------------------------- predict
 

@@ -115,16 +115,36 @@ class ParameterLayout:
         return params
 
 
-def glorot_uniform(layout, activation, random_state, dtype):
-    """Glorot & Bengio's initialisation, as the Theano MLP tutorial does it.
+#: Weight initialisations by name; the default scale of those that take one.
+INITIALIZATIONS = {
+    "glorot_uniform": None,
+    "he_normal": None,
+    "normal": 0.01,
+    "uniform": 0.12,
+}
 
-    ``W_l ~ U(-r, r)`` with ``r = sqrt(6 / (fan_in + fan_out))``, four times
-    that for logistic hidden layers; biases start at zero. The output
-    (softmax) layer is never scaled for the hidden activation.
+
+def initialize(
+    layout, *, init, init_scale, output_init, activation, random_state, dtype
+):
+    """Draw the initial weights of a network; biases start at zero.
 
     Parameters
     ----------
     layout : ParameterLayout
+    init : {'glorot_uniform', 'he_normal', 'normal', 'uniform'}
+        ``'glorot_uniform'``: ``U(-r, r)`` with ``r = sqrt(6 / (fan_in +
+        fan_out))``, four times that for logistic hidden layers (Glorot &
+        Bengio, as the Theano MLP tutorial does it). ``'he_normal'``:
+        ``N(0, 2 / fan_in)``. ``'normal'``: ``N(0, init_scale**2)`` (the Blocks
+        tutorial's isotropic Gaussian). ``'uniform'``: ``U(-init_scale,
+        init_scale)`` (the Coursera exercise's epsilon).
+    init_scale : float or None
+        Standard deviation of ``'normal'``, bound of ``'uniform'``; None for
+        their defaults (0.01 and 0.12). Unused by the other two.
+    output_init : {'same', 'zeros'}
+        ``'zeros'`` starts the output layer's weights at zero, as the
+        tutorials' logistic-regression layer does.
     activation : str
         The hidden layers' activation.
     random_state : numpy.random.RandomState
@@ -134,15 +154,26 @@ def glorot_uniform(layout, activation, random_state, dtype):
     -------
     params : ndarray of shape (layout.n_params,)
     """
+    if init_scale is None:
+        init_scale = INITIALIZATIONS[init]
     params = np.zeros(layout.n_params, dtype=dtype)
     coefs, _ = layout.views(params)
     for l, coef in enumerate(coefs):
         fan_in, fan_out = coef.shape
-        bound = np.sqrt(6.0 / (fan_in + fan_out))
-        is_hidden = l < layout.n_layers - 1
-        if is_hidden and activation == "logistic":
-            bound *= 4.0
-        coef[...] = random_state.uniform(-bound, bound, size=coef.shape)
+        is_output = l == layout.n_layers - 1
+        if is_output and output_init == "zeros":
+            continue
+        if init == "glorot_uniform":
+            bound = np.sqrt(6.0 / (fan_in + fan_out))
+            if not is_output and activation == "logistic":
+                bound *= 4.0
+            coef[...] = random_state.uniform(-bound, bound, size=coef.shape)
+        elif init == "he_normal":
+            coef[...] = random_state.normal(0.0, np.sqrt(2.0 / fan_in), size=coef.shape)
+        elif init == "normal":
+            coef[...] = random_state.normal(0.0, init_scale, size=coef.shape)
+        else:
+            coef[...] = random_state.uniform(-init_scale, init_scale, size=coef.shape)
     return params
 
 

@@ -8,9 +8,9 @@ then checked against that verified gradient, one step per update rule.
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from skmlp._train import Engine, Update
 
-from skmlp._network import ACTIVATIONS, ParameterLayout, glorot_uniform
+from skmlp._network import ACTIVATIONS, ParameterLayout, initialize
+from skmlp._train import Engine, Update
 
 N_FEATURES, N_CLASSES, N_SAMPLES = 5, 3, 11
 
@@ -21,7 +21,15 @@ def make_problem(hidden, activation, dtype=np.float64, seed=0):
     y = rng.randint(N_CLASSES, size=N_SAMPLES).astype(np.intc)
     sample_weight = rng.uniform(0.5, 2.0, size=N_SAMPLES).astype(dtype)
     layout = ParameterLayout([N_FEATURES, *hidden, N_CLASSES])
-    params = glorot_uniform(layout, activation, rng, dtype)
+    params = initialize(
+        layout,
+        init="glorot_uniform",
+        init_scale=None,
+        output_init="same",
+        activation=activation,
+        random_state=rng,
+        dtype=dtype,
+    )
     # Non-zero biases, so that their gradients are exercised too.
     params[~layout.weight_mask()] = rng.normal(
         scale=0.5, size=(~layout.weight_mask()).sum()
