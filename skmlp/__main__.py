@@ -15,6 +15,7 @@ import importlib.util
 import math
 import re
 import sys
+import textwrap
 import time
 import warnings
 from dataclasses import dataclass
@@ -50,13 +51,19 @@ examples:
 
 Run 'skmlp COMMAND --help' for the options of a command.
 
-exit status: 0 success, 1 error (missing or unreadable file, bad data),
+Exit status: 0 success, 1 error (a missing or unreadable file, bad data), \
 2 bad command line, 130 interrupted.
 
-security: .joblib model files (and the mnist.pkl.gz pickle) are pickles,
-which run code when loaded: load only files you trust. .skops files are
-checked instead: skmlp loads only those whose types all come from skmlp.
+Security: .joblib model files (and the mnist.pkl.gz pickle) are pickles, which \
+run code when loaded: load only files you trust. skmlp loads a .skops file only \
+if all the types it holds come from skmlp.
 """
+
+LOADING_NOTE = (
+    "A .joblib model is a pickle: loading it runs code, so load only files you "
+    "trust. skmlp loads a .skops file only if all the types it holds come from "
+    "skmlp."
+)
 
 
 class CommandError(Exception):
@@ -65,6 +72,26 @@ class CommandError(Exception):
     def __init__(self, message, status=1):
         super().__init__(message)
         self.status = status
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Wraps one-line paragraphs to the terminal; keeps the line breaks of
+    the others (the examples)."""
+
+    def _fill_text(self, text, width, indent):
+        paragraphs = text.strip("\n").split("\n\n")
+        return "\n\n".join(
+            textwrap.fill(
+                p,
+                width,
+                initial_indent=indent,
+                subsequent_indent=indent,
+                break_on_hyphens=False,
+            )
+            if "\n" not in p
+            else textwrap.indent(p, indent)
+            for p in paragraphs
+        )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -138,10 +165,12 @@ def build_parser():
             "load_digits, in a few seconds."
         ),
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"skmlp {__version__}")
-    commands = parser.add_subparsers(dest="command", title="commands", metavar="")
+    commands = parser.add_subparsers(
+        dest="command", title="commands", metavar="COMMAND"
+    )
     _add_train_parser(commands)
     _add_evaluate_parser(commands)
     _add_predict_parser(commands)
@@ -154,11 +183,10 @@ def _add_data_argument(parser, role):
         default="digits",
         metavar="PATH|digits",
         help=(
-            f"{role}: 'digits' for scikit-learn's load_digits (a fixed stratified "
-            "75/25 train/test split, 8x8 images), or a folder of MNIST-style IDX "
+            "'digits' for scikit-learn's load_digits (8x8 images, a fixed "
+            "stratified 75/25 train/test split), a folder of MNIST-style IDX "
             "files (MNIST, Fashion-MNIST; gzipped or not) or an mnist.pkl.gz "
-            "pickle: its training images train and its test images test "
-            "(default: digits)"
+            f"pickle; {role} (default: digits)"
         ),
     )
 
@@ -181,10 +209,12 @@ def _add_train_parser(commands):
             "  skmlp train --hidden 100 --activation relu --solver adam "
             "--learning-rate 0.001\n"
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     data = train.add_argument_group("data")
-    _add_data_argument(data, "training and test images")
+    _add_data_argument(
+        data, "the model trains on its training images and is tested on its test ones"
+    )
     network = train.add_argument_group("network")
     network.add_argument(
         "--hidden",
@@ -202,7 +232,10 @@ def _add_train_parser(commands):
     )
     training = train.add_argument_group("training")
     training.add_argument(
-        "--solver", default="sgd", choices=["sgd", "adam"], help="(default: sgd)"
+        "--solver",
+        default="sgd",
+        choices=["sgd", "adam"],
+        help="minibatch SGD or Adam (default: sgd)",
     )
     training.add_argument(
         "--learning-rate",
@@ -275,7 +308,7 @@ def _add_train_parser(commands):
         action="store_true",
         help="no progress bar or per-epoch lines",
     )
-    train.set_defaults(run=run_train)
+    train.set_defaults(run=run_train, parser=train)
 
 
 def _add_evaluate_parser(commands):
@@ -284,19 +317,18 @@ def _add_evaluate_parser(commands):
         help="score a saved model on test images",
         description="Print a saved model's accuracy and per-class report on the "
         "test images of --data.",
-        epilog="A .joblib model is a pickle: loading it runs code, so load only "
-        "files you trust. A .skops file is loaded only if all its types come "
-        "from skmlp.",
+        epilog=LOADING_NOTE,
+        formatter_class=_HelpFormatter,
     )
     evaluate.add_argument("model", type=Path, metavar="MODEL", help=".skops or .joblib")
-    _add_data_argument(evaluate, "test images")
+    _add_data_argument(evaluate, "the model is tested on its test images")
     evaluate.add_argument(
         "--plots",
         type=Path,
         metavar="DIR",
         help=f"write {', '.join(PLOT_FILES)} to DIR (needs matplotlib)",
     )
-    evaluate.set_defaults(run=run_evaluate)
+    evaluate.set_defaults(run=run_evaluate, parser=evaluate)
 
 
 def _add_predict_parser(commands):
@@ -311,15 +343,14 @@ def _add_predict_parser(commands):
             "area averaging. PGM (P2/P5) files are read directly; PNG and other "
             "formats need Pillow (which matplotlib installs)."
         ),
-        epilog="A .joblib model is a pickle: loading it runs code, so load only "
-        "files you trust. A .skops file is loaded only if all its types come "
-        "from skmlp.",
+        epilog=LOADING_NOTE,
+        formatter_class=_HelpFormatter,
     )
     predict.add_argument("model", type=Path, metavar="MODEL", help=".skops or .joblib")
     predict.add_argument(
         "images", type=Path, nargs="+", metavar="IMAGE", help="image files"
     )
-    predict.set_defaults(run=run_predict)
+    predict.set_defaults(run=run_predict, parser=predict)
 
 
 def _with_default_command(argv):
@@ -357,6 +388,11 @@ def load_dataset(spec, train=True):
     from .datasets import load_mnist
 
     path = Path(spec).expanduser()
+    if path.is_file() and "idx" in path.name:
+        raise CommandError(
+            f"{path} is a single IDX file: pass the folder that holds the four IDX "
+            "files of the data set"
+        )
     try:
         test = load_mnist(path, subset="test")
         train_set = load_mnist(path, subset="train") if train else None
@@ -536,7 +572,7 @@ def _print_scores(model, data):
         "right)"
     )
     print()
-    print(classification_report(data.y_test, y_pred, digits=3))
+    print(classification_report(data.y_test, y_pred, digits=3, zero_division=0))
 
 
 # ---------------------------------------------------------- save and load
@@ -626,6 +662,8 @@ def _load_joblib(path):
 def _describe_model(model):
     network = model[-1] if hasattr(model, "steps") else model
     text = type(network).__name__
+    if network is not model:
+        text += f" at the end of a {type(model).__name__}"
     if hasattr(network, "coefs_"):
         units = [network.coefs_[0].shape[0], *(c.shape[1] for c in network.coefs_)]
         text += f", {'-'.join(map(str, units))} {network.activation} network"
@@ -963,7 +1001,10 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     try:
-        args = parser.parse_args(_with_default_command(argv))
+        args, extra = parser.parse_known_args(_with_default_command(argv))
+        if extra:
+            # Let the command's parser report them: its message points to its help.
+            args.parser.error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else 2
     try:

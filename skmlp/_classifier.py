@@ -60,8 +60,10 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         Units in each hidden layer. An empty tuple gives softmax (multinomial
         logistic) regression.
 
-    activation : {'relu', 'tanh', 'logistic', 'identity'}, default='relu'
-        Activation of the hidden layers.
+    activation : {'relu', 'tanh', 'logistic', 'identity', 'leaky_relu'}, \
+            default='relu'
+        Activation of the hidden layers. ``'leaky_relu'`` is ``z`` for
+        positive ``z`` and ``0.01 * z`` otherwise.
 
     solver : {'adam', 'sgd'}, default='adam'
         ``'sgd'`` is minibatch stochastic gradient descent with optional
@@ -164,6 +166,13 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     decay : float, default=0.01
         Decay rate of ``lr_schedule='inverse_time'``.
+
+    dropout : float or array-like of float, default=0.0
+        Probability of dropping each hidden unit during training, for all
+        hidden layers or one per hidden layer, in [0, 1). Inverted dropout:
+        kept units are scaled by ``1 / (1 - dropout)`` while training, so
+        prediction uses the weights as they are. The masks come from the
+        engine's own random stream, seeded by ``random_state``.
 
     Attributes
     ----------
@@ -274,6 +283,7 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         "lr_schedule": [StrOptions(set(SCHEDULES))],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "decay": [Interval(Real, 0, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
     }
 
     def __init__(
@@ -307,6 +317,7 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         lr_schedule="constant",
         power_t=0.5,
         decay=0.01,
+        dropout=0.0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -336,6 +347,7 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self.lr_schedule = lr_schedule
         self.power_t = power_t
         self.decay = decay
+        self.dropout = dropout
 
     # ------------------------------------------------------------------ fit
 
@@ -452,10 +464,13 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             train_rows, validation = self._validation_data(
                 X, y_codes, sample_weight, validation_set, incremental, random_state
             )
-            # Each call shuffles with its own stream, derived from random_state
-            # and the samples seen so far: no RNG object to store.
-            shuffle_rng = np.random.default_rng(
-                [random_state.randint(np.iinfo(np.int32).max), self.t_]
+            # Each call shuffles and draws dropout masks with its own streams,
+            # derived from random_state and the samples seen so far: no RNG
+            # object to store.
+            call_seed = random_state.randint(np.iinfo(np.int32).max)
+            shuffle_rng = np.random.default_rng([call_seed, self.t_])
+            dropout_seed = int(
+                np.random.default_rng([call_seed, self.t_, 1]).integers(2**63)
             )
             self.coefs_, self.intercepts_ = layout.views(params)
             self.n_layers_ = layout.n_layers + 1
@@ -472,6 +487,7 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 params,
                 optimizer_state,
                 shuffle_rng,
+                dropout_seed,
                 incremental,
             )
             return self
@@ -514,7 +530,7 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         )
         return params, optimizer_state
 
-    def _make_engine(self, layout, batch_size, dtype, update):
+    def _make_engine(self, layout, batch_size, dtype, update, dropout_seed=0):
         return Engine(
             layout.n_units,
             layout.weight_offsets,
@@ -531,6 +547,8 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             self.l1,
             self.l2,
             _signal_interval(layout, batch_size),
+            dropout=_validate_dropout(self.dropout, layout.n_layers - 1),
+            seed=dropout_seed,
         )
 
     def _run_epochs(
@@ -545,12 +563,15 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         params,
         optimizer_state,
         shuffle_rng,
+        dropout_seed,
         incremental,
     ):
         """The epoch loop: train, monitor, call back, and decide when to stop."""
         dtype = X.dtype
         batch_size = self._effective_batch_size(len(train_rows))
-        engine = self._make_engine(layout, batch_size, dtype, optimizer_state["update"])
+        engine = self._make_engine(
+            layout, batch_size, dtype, optimizer_state["update"], dropout_seed
+        )
         engine.n_adam_steps = optimizer_state["n_adam_steps"]
         state_1, state_2 = _optimizer.state_buffers(optimizer_state, dtype)
         start_of_epoch = np.empty_like(params)
@@ -919,6 +940,21 @@ def _validate_hidden_layer_sizes(hidden_layer_sizes):
             f"hidden_layer_sizes must be positive integers, got {hidden_layer_sizes!r}."
         )
     return [int(s) for s in sizes]
+
+
+def _validate_dropout(dropout, n_hidden):
+    """Dropout rates as one float per hidden layer, each in [0, 1)."""
+    rates = np.asarray(dropout, dtype=np.float64)
+    if rates.ndim == 0:
+        rates = np.full(n_hidden, float(rates))
+    if rates.shape != (n_hidden,):
+        raise ValueError(
+            f"dropout must be a float or one rate per hidden layer ({n_hidden}); "
+            f"got {dropout!r}."
+        )
+    if not np.all((rates >= 0) & (rates < 1)):
+        raise ValueError(f"dropout rates must be in [0, 1); got {dropout!r}.")
+    return rates
 
 
 def _validate_sample_weight(sample_weight, n_samples, dtype):

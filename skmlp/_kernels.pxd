@@ -9,6 +9,7 @@ cpdef enum Activation:
     LOGISTIC = 1
     TANH = 2
     RELU = 3
+    LEAKY_RELU = 4
 
 
 cdef void gather_rows(
@@ -22,6 +23,16 @@ cdef void bias_activation(
 
 cdef void activation_backward(
     floating *delta, const floating *a, Py_ssize_t n, Activation activation
+) noexcept nogil
+
+cdef void dropout_forward(
+    floating *a, floating *mask, Py_ssize_t n, double rate,
+    unsigned long long *rng_state,
+) noexcept nogil
+
+cdef void dropout_activation_backward(
+    floating *delta, const floating *a, const floating *mask, Py_ssize_t n,
+    Activation activation,
 ) noexcept nogil
 
 cdef double softmax_cross_entropy_delta(

@@ -71,6 +71,11 @@ cdef inline floating _sign(floating x) noexcept nogil:
     return (x > 0) - (x < 0)
 
 
+# Slope of leaky_relu for negative inputs: f(z) = z if z > 0 else 0.01 * z.
+cdef double _LEAKY_RELU_SLOPE = 0.01
+LEAKY_RELU_SLOPE = _LEAKY_RELU_SLOPE
+
+
 # ---------------------------------------------------------------------------
 # Minibatch assembly
 
@@ -110,6 +115,12 @@ cdef void bias_activation(
             for j in range(n_cols):
                 value = row[j] + bias[j]
                 row[j] = value if value > 0 else 0
+    elif activation == LEAKY_RELU:
+        for i in range(n_rows):
+            row = z + i * n_cols
+            for j in range(n_cols):
+                value = row[j] + bias[j]
+                row[j] = value if value > 0 else <floating> _LEAKY_RELU_SLOPE * value
     elif activation == TANH:
         for i in range(n_rows):
             row = z + i * n_cols
@@ -140,12 +151,76 @@ cdef void activation_backward(
         for i in range(n):
             if a[i] <= 0:
                 delta[i] = 0
+    elif activation == LEAKY_RELU:
+        for i in range(n):
+            if a[i] <= 0:
+                delta[i] *= <floating> _LEAKY_RELU_SLOPE
     elif activation == TANH:
         for i in range(n):
             delta[i] *= 1 - a[i] * a[i]
     elif activation == LOGISTIC:
         for i in range(n):
             delta[i] *= a[i] * (1 - a[i])
+
+
+# ---------------------------------------------------------------------------
+# Inverted dropout of hidden units (training only)
+
+cdef inline double _next_uniform(unsigned long long *state) noexcept nogil:
+    """A uniform draw in [0, 1) from splitmix64 (fast, statistically sound,
+    and seeded from the estimator's random_state, so runs repeat)."""
+    cdef unsigned long long z
+    state[0] += 0x9E3779B97F4A7C15ULL
+    z = state[0]
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL
+    z = z ^ (z >> 31)
+    return (z >> 11) * (1.0 / 9007199254740992.0)
+
+
+cdef void dropout_forward(
+    floating *a,                    # IN/OUT (n,) activations, kept ones scaled up
+    floating *mask,                 # OUT    (n,) 0 (dropped) or 1 / (1 - rate)
+    Py_ssize_t n,                   # IN
+    double rate,                    # IN     probability of dropping a unit
+    unsigned long long *rng_state,  # IN/OUT
+) noexcept nogil:
+    """Drop each unit with probability rate; a *= mask (inverted dropout: the
+    expected activation is unchanged, so prediction needs no rescaling)."""
+    cdef Py_ssize_t i
+    cdef floating scale = 1 / (1 - rate)
+    for i in range(n):
+        mask[i] = 0 if _next_uniform(rng_state) < rate else scale
+        a[i] *= mask[i]
+
+
+cdef void dropout_activation_backward(
+    floating *delta,            # IN/OUT (n,): dL/da in, dL/dz out
+    const floating *a,          # IN     (n,) activations after dropout
+    const floating *mask,       # IN     (n,) from dropout_forward
+    Py_ssize_t n,               # IN
+    Activation activation,      # IN
+) noexcept nogil:
+    """delta = delta * mask * f'(z): the backward of dropout and of the
+    activation in one pass, f'(z) written in terms of f(z) = a / mask."""
+    cdef Py_ssize_t i
+    cdef floating unscaled
+    for i in range(n):
+        if mask[i] == 0:
+            delta[i] = 0
+            continue
+        unscaled = a[i] / mask[i]
+        delta[i] *= mask[i]
+        if activation == RELU:
+            if unscaled <= 0:
+                delta[i] = 0
+        elif activation == LEAKY_RELU:
+            if unscaled <= 0:
+                delta[i] *= <floating> _LEAKY_RELU_SLOPE
+        elif activation == TANH:
+            delta[i] *= 1 - unscaled * unscaled
+        elif activation == LOGISTIC:
+            delta[i] *= unscaled * (1 - unscaled)
 
 
 # ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ ACTIVATIONS = {
     "logistic": Activation.LOGISTIC,
     "tanh": Activation.TANH,
     "relu": Activation.RELU,
+    "leaky_relu": Activation.LEAKY_RELU,
 }
 
 # Rows per forward chunk at prediction: bounds the activations' memory.

@@ -26,6 +26,8 @@ from ._kernels cimport (
     adam_step,
     bias_activation,
     column_sums,
+    dropout_activation_backward,
+    dropout_forward,
     gather_rows,
     log_softmax,
     momentum_finish,
@@ -58,6 +60,7 @@ cdef struct Layout:
     const Py_ssize_t *b_offset   # (n_layers,) where b_l starts
     const Py_ssize_t *a_offset   # (n_layers + 1,) where layer l's activations start
     const Py_ssize_t *d_offset   # (n_layers,) where hidden layer l's deltas start
+    const double *dropout        # (n_layers,) dropout rate of hidden layer l (l >= 1)
     Activation activation        # of the hidden layers; the output layer is softmax
 
 
@@ -82,8 +85,11 @@ cdef void _forward(
     const floating *params,     # IN
     floating *activations,      # IN/OUT the batch in layer 0; logits out in layer L
     Py_ssize_t n_rows,
+    floating *masks,            # OUT    dropout masks, laid out as the deltas
+    unsigned long long *rng_state,  # IN/OUT for the dropout masks
 ) noexcept nogil:
-    """Forward pass of a gathered minibatch up to the output logits."""
+    """Forward pass of a gathered minibatch up to the output logits, with
+    dropout on the hidden layers that have a rate."""
     cdef Py_ssize_t l, n_in, n_out
     cdef const floating *w
     cdef floating *z
@@ -96,6 +102,9 @@ cdef void _forward(
              n_in, w, n_out, 0, z, n_out)
         bias_activation(z, params + layout.b_offset[l], n_rows, n_out,
                         IDENTITY if l == layout.n_layers - 1 else layout.activation)
+        if l < layout.n_layers - 1 and layout.dropout[l + 1] > 0:
+            dropout_forward(z, masks + layout.d_offset[l + 1], n_rows * n_out,
+                            layout.dropout[l + 1], rng_state)
 
 
 cdef double _backward(
@@ -107,6 +116,7 @@ cdef double _backward(
     floating *state_2,          # IN/OUT second moment (Adam)
     floating *activations,      # IN     forward activations; output deltas in layer L
     floating *deltas,           # OUT    scratch for the hidden layers' deltas
+    const floating *masks,      # IN     dropout masks of the forward pass
     Py_ssize_t n_rows,
     double adam_step_size,
     bint accumulate,            # GRADIENT only: add to grad instead of overwriting
@@ -144,8 +154,13 @@ cdef double _backward(
         if l > 0:
             gemm(False, True, n_rows, n_in, n_out, 1, delta, n_out, w, n_out,
                  0, deltas + layout.d_offset[l], n_in)
-            activation_backward(deltas + layout.d_offset[l], a, n_rows * n_in,
-                                layout.activation)
+            if layout.dropout[l] > 0:
+                dropout_activation_backward(
+                    deltas + layout.d_offset[l], a, masks + layout.d_offset[l],
+                    n_rows * n_in, layout.activation)
+            else:
+                activation_backward(deltas + layout.d_offset[l], a, n_rows * n_in,
+                                    layout.activation)
 
         # Weights: the GEMM of A.T @ delta lands where the update needs it.
         if update == SGD and hyper.l1 == 0:
@@ -222,9 +237,11 @@ cdef class Engine:
     cdef Layout layout
     cdef Hyper hyper
     cdef Py_ssize_t[::1] _n_units, _w_offset, _b_offset, _a_offset, _d_offset
+    cdef double[::1] _dropout
+    cdef unsigned long long _rng_state
     cdef readonly Py_ssize_t batch_size
     cdef readonly object dtype
-    cdef object _activations, _deltas, _grad, _batch_y, _batch_weight
+    cdef object _activations, _deltas, _masks, _grad, _batch_y, _batch_weight
     cdef public Py_ssize_t signal_interval
     # Progress of the last run_epoch call, kept up to date so that it survives
     # a KeyboardInterrupt raised in the middle of the epoch.
@@ -236,7 +253,8 @@ cdef class Engine:
     def __init__(self, n_units, weight_offsets, bias_offsets, Py_ssize_t batch_size,
                  dtype, int activation, int update, double learning_rate,
                  double momentum, double beta_1, double beta_2, double epsilon,
-                 double l1, double l2, Py_ssize_t signal_interval=1):
+                 double l1, double l2, Py_ssize_t signal_interval=1,
+                 dropout=None, unsigned long long seed=0):
         n_units = np.asarray(n_units, dtype=np.intp)
         n_layers = n_units.shape[0] - 1
         # Activations of layer l hold a (batch_size, n_units[l]) block; the
@@ -257,6 +275,13 @@ cdef class Engine:
         self.layout.b_offset = &self._b_offset[0]
         self.layout.a_offset = &self._a_offset[0]
         self.layout.d_offset = &self._d_offset[0]
+        # Dropout rates per layer; the input and output layers never drop.
+        rates = np.zeros(n_layers, dtype=np.float64)
+        if dropout is not None:
+            rates[1:] = dropout
+        self._dropout = rates
+        self.layout.dropout = &self._dropout[0]
+        self._rng_state = seed
         self.layout.activation = <Activation> activation
 
         self.dtype = np.dtype(dtype)
@@ -265,6 +290,7 @@ cdef class Engine:
         self._activations = np.zeros(int(n_units.sum()) * batch_size, dtype=self.dtype)
         self._deltas = np.zeros(max(int(hidden_units.sum()) * batch_size, 1),
                                 dtype=self.dtype)
+        self._masks = np.zeros_like(self._deltas)
         self._grad = np.zeros(n_params, dtype=self.dtype)
         self._batch_y = np.zeros(batch_size, dtype=np.intc)
         self._batch_weight = np.zeros(batch_size, dtype=self.dtype)
@@ -305,6 +331,10 @@ cdef class Engine:
                     f"Optimizer state buffer {i} has {state.shape[0]} values; the "
                     f"update rule needs {expected}.")
 
+    def seed(self, unsigned long long seed):
+        """Restart the dropout masks' random stream from ``seed``."""
+        self._rng_state = seed
+
     @property
     def learning_rate(self):
         return self.hyper.learning_rate
@@ -333,6 +363,7 @@ cdef class Engine:
         """
         cdef floating[::1] activations = self._activations
         cdef floating[::1] deltas = self._deltas
+        cdef floating[::1] masks = self._masks
         cdef floating[::1] grad = self._grad
         cdef floating[::1] batch_weight = self._batch_weight
         cdef int[::1] batch_y = self._batch_y
@@ -349,7 +380,8 @@ cdef class Engine:
         with nogil:
             status = self._run_batches(
                 X, y, sample_weight, order, &params[0], _data(state_1), _data(state_2),
-                &activations[0], &deltas[0], &grad[0], &batch_y[0], &batch_weight[0])
+                &activations[0], &deltas[0], &masks[0], &grad[0], &batch_y[0],
+                &batch_weight[0])
         return status
 
     cdef int _run_batches(
@@ -363,6 +395,7 @@ cdef class Engine:
         floating *state_2,
         floating *activations,
         floating *deltas,
+        floating *masks,
         floating *grad,
         int *batch_y,
         floating *batch_weight,
@@ -383,7 +416,8 @@ cdef class Engine:
             # A minibatch of zero total weight carries no data: skip it, as if
             # its samples had been removed.
             if weight > 0:
-                _forward(&self.layout, params, activations, n_rows)
+                _forward(&self.layout, params, activations, n_rows, masks,
+                         &self._rng_state)
                 data_loss = softmax_cross_entropy_delta(
                     logits, batch_y, batch_weight, n_rows, n_classes, 1 / weight)
                 if not isfinite(data_loss):
@@ -395,7 +429,7 @@ cdef class Engine:
                         / (1 - pow(self.hyper.beta_1, self.n_adam_steps)))
                 objective = data_loss / weight + _backward(
                     &self.layout, &self.hyper, params, grad, state_1, state_2,
-                    activations, deltas, n_rows, step_size, False)
+                    activations, deltas, masks, n_rows, step_size, False)
                 self.loss_sum += weight * objective
                 self.weight_sum += weight
             self.n_samples_done += n_rows
@@ -422,6 +456,7 @@ cdef class Engine:
         """
         cdef floating[::1] activations = self._activations
         cdef floating[::1] deltas = self._deltas
+        cdef floating[::1] masks = self._masks
         cdef int[::1] batch_y = self._batch_y
         cdef floating[::1] batch_weight = self._batch_weight
         cdef Py_ssize_t n = X.shape[0], start, i, n_rows, l, n_w
@@ -444,12 +479,14 @@ cdef class Engine:
                 for i in range(n_rows):
                     batch_y[i] = y[start + i]
                     batch_weight[i] = sample_weight[start + i]
-                _forward(&self.layout, &params[0], &activations[0], n_rows)
+                _forward(&self.layout, &params[0], &activations[0], n_rows, &masks[0],
+                         &self._rng_state)
                 data_loss += softmax_cross_entropy_delta(
                     logits, &batch_y[0], &batch_weight[0], n_rows, n_classes,
                     1 / total_weight)
                 _backward(&self.layout, &hyper, &params[0], &grad[0], NULL, NULL,
-                          &activations[0], &deltas[0], n_rows, 0, start > 0)
+                          &activations[0], &deltas[0], &masks[0], n_rows, 0,
+                          start > 0)
                 start += n_rows
             for l in range(self.layout.n_layers):
                 n_w = self.layout.n_units[l] * self.layout.n_units[l + 1]

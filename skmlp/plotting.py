@@ -351,20 +351,22 @@ class TrainingCurveDisplay:
         self.score_ax_ = self.score_line_ = None
         if scores is not None:
             lines += self._plot_scores(ax, epochs, scores, score_kw)
-        # Above the axes: inside, it would hide one of the two curves.
-        ax.legend(
-            lines,
-            [line.get_label() for line in lines],
-            loc="lower center",
-            bbox_to_anchor=(0.5, 1.0),
-            ncols=len(lines),
-            frameon=False,
-        )
         title = name or self.estimator_name
-        # Leave room for the one-row legend between the title and the axes.
-        ax.set_title(
-            f"Training curve of {title}" if title else "Training curve", pad=24
-        )
+        title = f"Training curve of {title}" if title else "Training curve"
+        if scores is None:
+            ax.set_title(title)
+        else:
+            # Above the axes: inside, it would hide one of the two curves. The
+            # title goes above it.
+            ax.legend(
+                lines,
+                [line.get_label() for line in lines],
+                loc="lower center",
+                bbox_to_anchor=(0.5, 1.0),
+                ncols=len(lines),
+                frameon=False,
+            )
+            ax.set_title(title, pad=24)
         self.ax_, self.figure_ = ax, figure
         return self
 

@@ -47,6 +47,7 @@ def make_engine(
     momentum=0.9,
     l1=0.0,
     l2=0.0,
+    dropout=None,
 ):
     return Engine(
         layout.n_units,
@@ -63,21 +64,29 @@ def make_engine(
         1e-8,
         l1,
         l2,
+        dropout=dropout,
     )
 
 
 def numeric_gradient(engine, X, y, sample_weight, params, h=1e-6):
+    """Central differences. Every evaluation restarts the dropout stream from
+    the same seed, so that all of them see the same (fixed) masks."""
     grad = np.empty_like(params)
     scratch = np.empty_like(params)
     numeric = np.empty_like(params)
+
+    def loss_at(point, out):
+        engine.seed(12345)
+        return engine.loss_gradient(X, y, sample_weight, point, out)
+
     for i in range(params.size):
         shifted = params.copy()
         shifted[i] += h
-        plus = engine.loss_gradient(X, y, sample_weight, shifted, scratch)
+        plus = loss_at(shifted, scratch)
         shifted[i] -= 2 * h
-        minus = engine.loss_gradient(X, y, sample_weight, shifted, scratch)
+        minus = loss_at(shifted, scratch)
         numeric[i] = (plus - minus) / (2 * h)
-    loss = engine.loss_gradient(X, y, sample_weight, params, grad)
+    loss = loss_at(params, grad)
     return loss, grad, numeric
 
 
@@ -91,6 +100,19 @@ def test_gradient_matches_finite_differences(activation, hidden, l1, l2, batch_s
     _, grad, numeric = numeric_gradient(engine, X, y, sample_weight, params)
     assert np.linalg.norm(grad) > 1e-3
     assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_gradient_with_dropout_matches_finite_differences(activation):
+    X, y, sample_weight, layout, params = make_problem((6, 5), activation)
+    engine = make_engine(layout, activation, np.float64, 4, l2=0.01, dropout=[0.3, 0.5])
+    _, grad, numeric = numeric_gradient(engine, X, y, sample_weight, params)
+    assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
+    # The masks really dropped something: another seed, another gradient.
+    engine.seed(999)
+    other = np.empty_like(grad)
+    engine.loss_gradient(X, y, sample_weight, params, other)
+    assert np.abs(other - grad).max() > 1e-6
 
 
 def test_loss_is_the_documented_objective():

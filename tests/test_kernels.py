@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from scipy.special import expit, log_softmax, softmax
+
 from skmlp._kernels import (
+    LEAKY_RELU_SLOPE,
     Activation,
     _activation_backward_for_tests,
     _adam_step_for_tests,
@@ -46,6 +48,8 @@ def _f(z, activation):
         return np.tanh(z)
     if activation == Activation.RELU:
         return np.maximum(z, 0)
+    if activation == Activation.LEAKY_RELU:
+        return np.where(z > 0, z, LEAKY_RELU_SLOPE * z)
     raise ValueError(activation)
 
 
@@ -60,6 +64,8 @@ def _f_prime_of_a(a, activation):
         return 1 - a**2
     if activation == Activation.RELU:
         return (a > 0).astype(np.float64)
+    if activation == Activation.LEAKY_RELU:
+        return np.where(a > 0, 1.0, LEAKY_RELU_SLOPE)
     raise ValueError(activation)
 
 

@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -286,3 +286,45 @@ def test_output_init_zeros_and_init_reach_the_model(digits_split):
     quiet_fit(clf, X_train, y_train)
     assert np.abs(clf.coefs_[-1]).max() < 1e-9
     assert 0.045 < np.abs(clf.coefs_[0]).max() <= 0.05
+
+
+# ------------------------------------------------------------------ dropout
+
+
+def test_dropout_changes_training_not_prediction_and_repeats(digits_split):
+    X_train, X_test, y_train, y_test = digits_split
+    params = dict(
+        hidden_layer_sizes=(64,), max_iter=30, random_state=0, learning_rate=0.003
+    )
+    plain = quiet_fit(MLPDigitClassifier(**params), X_train, y_train)
+    dropped = quiet_fit(MLPDigitClassifier(dropout=0.3, **params), X_train, y_train)
+    again = quiet_fit(MLPDigitClassifier(dropout=0.3, **params), X_train, y_train)
+    # Training differs...
+    assert np.abs(dropped.coefs_[0] - plain.coefs_[0]).max() > 1e-3
+    # ...reproducibly for a given random_state...
+    assert_array_equal(dropped.coefs_[0], again.coefs_[0])
+    # ...and prediction is deterministic, with the weights as they are.
+    assert_array_equal(dropped.predict_proba(X_test), dropped.predict_proba(X_test))
+    assert dropped.score(X_test, y_test) > 0.93
+    # The training loss is measured on thinned networks: higher than without.
+    assert dropped.loss_curve_[-1] > plain.loss_curve_[-1]
+
+
+def test_dropout_per_layer_and_bad_rates(digits_split):
+    X_train, _, y_train, _ = digits_split
+    clf = MLPDigitClassifier((16, 8), dropout=[0.5, 0.0], max_iter=2)
+    quiet_fit(clf, X_train, y_train)
+    with pytest.raises(ValueError, match="one rate per hidden layer"):
+        MLPDigitClassifier((16, 8), dropout=[0.5]).fit(X_train, y_train)
+    with pytest.raises(ValueError, match=r"\[0, 1\)"):
+        MLPDigitClassifier((16, 8), dropout=[0.5, 1.0]).fit(X_train, y_train)
+
+
+def test_leaky_relu_learns(digits_split):
+    X_train, X_test, y_train, y_test = digits_split
+    clf = quiet_fit(
+        MLPDigitClassifier(activation="leaky_relu", max_iter=40, random_state=0),
+        X_train,
+        y_train,
+    )
+    assert clf.score(X_test, y_test) > 0.95

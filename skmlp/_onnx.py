@@ -1,0 +1,328 @@
+"""ONNX export of :class:`~skmlp.MLPDigitClassifier` through skl2onnx.
+
+:func:`register_onnx_converter` tells skl2onnx how to convert the classifier,
+after which ``skl2onnx.to_onnx(model, X[:1])`` works as for scikit-learn's own
+classifiers, inside pipelines too, with the same ``zipmap``, ``nocl`` and
+``output_class_labels`` options.
+
+The graph per layer is ``MatMul`` then ``Add`` then the activation (``Relu``,
+``Tanh``, ``Sigmoid`` or ``Identity``; none after the output layer), then
+``Softmax`` over the classes. The probabilities are the second output; the
+first, the label, is ``ArgMax`` of the probabilities looked up in
+``classes_`` with ``Gather`` (int64 for integer and boolean classes, strings
+for string classes).
+
+The graph computes in the dtype of its input: ``DoubleTensorType`` gives a
+float64 graph, ``FloatTensorType`` a float32 one (the weights are cast to it).
+Other inputs (int64, bool) are cast to the dtype of the model's weights.
+
+Importing skl2onnx takes about as long as importing scikit-learn, so
+``import skmlp`` does not import it: when skl2onnx is not imported yet,
+:func:`register_onnx_converter` leaves an import hook that registers the
+converter right after skl2onnx's own import finishes.
+"""
+
+import importlib.abc
+import importlib.util
+import sys
+import threading
+import warnings
+
+import numpy as np
+
+__all__ = ["register_onnx_converter"]
+
+#: The name under which skl2onnx knows the converter and shape calculator.
+ALIAS = "SkmlpMLPDigitClassifier"
+
+#: ONNX operator of each hidden-layer activation.
+_ACTIVATION_OPS = {
+    "identity": "Identity",
+    "logistic": "Sigmoid",
+    "tanh": "Tanh",
+    "relu": "Relu",
+}
+
+_lock = threading.Lock()
+_registered = False
+
+
+def register_onnx_converter(*, lazy=True):
+    """Register the skl2onnx converter of :class:`~skmlp.MLPDigitClassifier`.
+
+    Safe to call any number of times, and a no-op when skl2onnx is not
+    installed.
+
+    Parameters
+    ----------
+    lazy : bool, default=True
+        When skl2onnx is installed but not imported yet, do not import it
+        now (it is slow to import) but register as soon as something else
+        imports it. With ``lazy=False``, import skl2onnx and register now.
+
+    Returns
+    -------
+    registered : bool
+        True if the converter is registered when the call returns; False
+        if skl2onnx is missing or registration waits for its import.
+    """
+    if _registered:
+        return True
+    if not lazy or "skl2onnx" in sys.modules:
+        try:
+            import skl2onnx  # noqa: F401  (registers through the import hook)
+        except ImportError:
+            return False
+        # The hook may not have seen the import (skl2onnx imported before
+        # skmlp): register directly. Idempotent either way.
+        _register()
+        return True
+    if importlib.util.find_spec("skl2onnx") is not None:
+        _install_import_hook()
+    return False
+
+
+def _register():
+    """Hand the converter, shape calculator and options to skl2onnx."""
+    global _registered
+    with _lock:
+        if _registered:
+            return
+        from skl2onnx import update_registered_converter
+
+        from ._classifier import MLPDigitClassifier
+
+        # No parser of our own: with a 'zipmap' option, skl2onnx uses its
+        # classifier parser, which declares the label and probability outputs
+        # and appends ZipMap (or the per-class columns) as the option asks,
+        # exactly as for scikit-learn's classifiers.
+        update_registered_converter(
+            MLPDigitClassifier,
+            ALIAS,
+            calculate_output_shapes,
+            convert_mlp_digit_classifier,
+            options={
+                "zipmap": [True, False, "columns"],
+                "nocl": [False, True],
+                "output_class_labels": [False, True],
+            },
+        )
+        _registered = True
+        _remove_import_hook()
+
+
+# ------------------------------------------------------------- import hook
+
+
+class _RegisterAfterImport(importlib.abc.MetaPathFinder):
+    """Finds nothing itself, but makes the loader of skl2onnx call
+    :func:`_register` once the package has been executed."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "skl2onnx":
+            return None
+        spec = None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                break
+        if (
+            spec is None
+            or spec.loader is None
+            or not hasattr(spec.loader, "exec_module")
+        ):
+            return spec
+        loader = spec.loader
+        exec_module = loader.exec_module
+
+        # Patch this loader instance only (each import gets its own), so that
+        # the module keeps its real loader: importlib.resources and friends
+        # check its type.
+        def exec_then_register(module):
+            exec_module(module)
+            del loader.exec_module
+            try:
+                _register()
+            except Exception as exc:
+                # A converter that fails to register must not break the user's
+                # own `import skl2onnx`: warn instead.
+                warnings.warn(
+                    f"skmlp could not register its skl2onnx converter: {exc!r}",
+                    RuntimeWarning,
+                )
+
+        loader.exec_module = exec_then_register
+        return spec
+
+
+def _install_import_hook():
+    with _lock:
+        if not any(isinstance(f, _RegisterAfterImport) for f in sys.meta_path):
+            sys.meta_path.insert(0, _RegisterAfterImport())
+
+
+def _remove_import_hook():
+    sys.meta_path[:] = [
+        f for f in sys.meta_path if not isinstance(f, _RegisterAfterImport)
+    ]
+
+
+# ------------------------------------------------------------- conversion
+
+
+def _graph_dtype(input_type, model):
+    """NumPy dtype the graph computes in: the input's if it is a float
+    tensor, else the model's weights'."""
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+
+    if isinstance(input_type, DoubleTensorType):
+        return np.dtype(np.float64)
+    if isinstance(input_type, FloatTensorType):
+        return np.dtype(np.float32)
+    if all(np.asarray(c).dtype == np.float32 for c in model.coefs_):
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+def _label_values(classes):
+    """The class labels as the ONNX label output holds them.
+
+    Returns
+    -------
+    is_string : bool
+        True for string labels, False for int64 ones.
+    values : ndarray
+        int64 labels, or an object array of UTF-8 encoded bytes.
+    """
+    classes = np.asarray(classes)
+    if classes.dtype.kind in "iub":
+        return False, classes.astype(np.int64)
+    if classes.dtype.kind == "f":
+        # ONNX classifiers have int64 or string labels, as skl2onnx's ZipMap:
+        # float labels are acceptable only when they are whole numbers.
+        as_int = classes.astype(np.int64)
+        if not np.array_equal(as_int, classes):
+            raise ValueError(
+                "ONNX class labels must be integers or strings; classes_ holds "
+                f"non-integral floats: {classes!r}."
+            )
+        return False, as_int
+    return True, np.array([str(c).encode("utf-8") for c in classes], dtype=object)
+
+
+def calculate_output_shapes(operator):
+    """skl2onnx shape calculator: ``label`` of shape ``[N]`` (int64 or string)
+    and ``probabilities`` of shape ``[N, n_classes]`` in the graph's dtype."""
+    from skl2onnx.common.data_types import (
+        BooleanTensorType,
+        DoubleTensorType,
+        FloatTensorType,
+        Int64TensorType,
+        StringTensorType,
+    )
+    from skl2onnx.common.utils import (
+        check_input_and_output_numbers,
+        check_input_and_output_types,
+    )
+    from skl2onnx.common.utils_classifier import get_label_classes
+
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
+    check_input_and_output_types(
+        operator,
+        good_input_types=[
+            FloatTensorType,
+            DoubleTensorType,
+            Int64TensorType,
+            BooleanTensorType,
+        ],
+    )
+    model = operator.raw_operator
+    n_rows = operator.inputs[0].get_first_dimension()
+    is_string, _ = _label_values(get_label_classes(operator.scope_inst, model))
+    label_type = StringTensorType if is_string else Int64TensorType
+    operator.outputs[0].type = label_type(shape=[n_rows])
+    proba_type = (
+        DoubleTensorType
+        if _graph_dtype(operator.inputs[0].type, model) == np.float64
+        else FloatTensorType
+    )
+    operator.outputs[1].type = proba_type(shape=[n_rows, len(model.classes_)])
+
+
+def convert_mlp_digit_classifier(scope, operator, container):
+    """skl2onnx converter: writes the forward pass, the softmax and the label
+    lookup of a fitted :class:`~skmlp.MLPDigitClassifier` into the graph."""
+    from onnx import TensorProto, numpy_helper
+    from skl2onnx.common.utils_classifier import get_label_classes
+
+    model = operator.raw_operator
+    dtype = _graph_dtype(operator.inputs[0].type, model)
+    onnx_dtype = TensorProto.DOUBLE if dtype == np.float64 else TensorProto.FLOAT
+
+    def initializer(prefix, array):
+        name = scope.get_unique_variable_name(prefix)
+        # Through a TensorProto, the values travel as raw bytes: exact, and
+        # fast for large weight matrices.
+        tensor = numpy_helper.from_array(np.ascontiguousarray(array, dtype=dtype))
+        container.add_initializer(name, onnx_dtype, list(array.shape), tensor)
+        return name
+
+    def node(op_type, inputs, prefix, output=None, **attrs):
+        output = output or scope.get_unique_variable_name(prefix)
+        container.add_node(
+            op_type,
+            inputs,
+            output,
+            name=scope.get_unique_operator_name(op_type),
+            **attrs,
+        )
+        return output
+
+    x = operator.inputs[0].full_name
+    if not isinstance(operator.inputs[0].type, _float_tensor_types()):
+        x = node("Cast", x, "cast_input", to=onnx_dtype)
+
+    n_layers = len(model.coefs_)
+    for l, (coef, intercept) in enumerate(zip(model.coefs_, model.intercepts_)):
+        coef, intercept = np.asarray(coef), np.asarray(intercept)
+        x = node("MatMul", [x, initializer(f"coef_{l}", coef)], f"matmul_{l}")
+        x = node("Add", [x, initializer(f"intercept_{l}", intercept)], f"logits_{l}")
+        if l < n_layers - 1:
+            x = node(_ACTIVATION_OPS[model.activation], x, f"hidden_{l}")
+
+    # Axis 1 is the last axis of the 2-D logits in every opset (before opset
+    # 13, Softmax's axis flattens the axes after it, the same thing here).
+    proba = node(
+        "Softmax", x, "probabilities", output=operator.outputs[1].full_name, axis=1
+    )
+    # ArgMax of the probabilities, not the logits, as predict does: the two
+    # can differ where exp rounds two logits to the same probability.
+    index = node("ArgMax", proba, "label_index", axis=1, keepdims=0)
+    is_string, labels = _label_values(get_label_classes(scope, model))
+    classes_name = scope.get_unique_variable_name("classes")
+    if is_string:
+        # String tensors have no raw-bytes form: pass the values as a list.
+        classes = labels.tolist()
+        container.add_initializer(
+            classes_name, TensorProto.STRING, [len(labels)], classes
+        )
+    else:
+        classes = numpy_helper.from_array(labels)
+        container.add_initializer(
+            classes_name, TensorProto.INT64, [len(labels)], classes
+        )
+    node(
+        "Gather",
+        [classes_name, index],
+        "label",
+        output=operator.outputs[0].full_name,
+        axis=0,
+    )
+
+
+def _float_tensor_types():
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+
+    return (DoubleTensorType, FloatTensorType)
