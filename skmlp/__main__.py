@@ -11,6 +11,7 @@ command line), never with a traceback.
 """
 
 import argparse
+import contextlib
 import importlib.util
 import math
 import re
@@ -39,6 +40,9 @@ PLOT_FILES = (
 MODEL_SUFFIXES = (".skops", ".joblib")
 
 _PLOT_DPI = 100
+
+# Minibatches of fewer floating-point operations train with one BLAS thread.
+_SINGLE_THREAD_FLOPS = 2e7
 
 EXAMPLES = """\
 examples:
@@ -520,7 +524,7 @@ def _fit(clf, data, quiet):
     progress_bar = not quiet and _attach_progress_bar(clf)
     clf.set_params(verbose=int(not quiet and not progress_bar))
     start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, _blas_threads(clf, data):
         warnings.simplefilter("always")
         clf.fit(data.X_train, data.y_train)
     seconds = time.perf_counter() - start
@@ -536,6 +540,24 @@ def _fit(clf, data, quiet):
         else:
             print(f"{PROG}: warning: {message}", file=sys.stderr)
     return seconds, notes
+
+
+def _blas_threads(clf, data):
+    """Single-threaded BLAS for networks too small to share out.
+
+    The matrix products of a minibatch of load_digits take microseconds:
+    more BLAS threads do not speed them up, and when other programs keep the
+    cores busy, OpenBLAS threads waiting for each other slowed the default
+    run from 0.3 s to over a minute. Larger networks keep BLAS's threads.
+    """
+    n_classes = len(np.unique(data.y_train))
+    units = [data.X_train.shape[1], *clf.hidden_layer_sizes, n_classes]
+    flops_per_batch = 6 * clf.batch_size * sum(a * b for a, b in zip(units, units[1:]))
+    if flops_per_batch >= _SINGLE_THREAD_FLOPS:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _attach_progress_bar(clf):

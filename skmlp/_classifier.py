@@ -16,11 +16,13 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from . import _optimizer
 from ._callbacks import CallbackSupportMixin
+from ._lbfgs import minimize_lbfgs
 from ._network import (
     ACTIVATIONS,
     INITIALIZATIONS,
@@ -34,6 +36,13 @@ from ._train import Engine, Status
 
 # Aim for a Ctrl-C check about every 1e8 floating-point operations (~10 ms).
 _FLOPS_BETWEEN_SIGNAL_CHECKS = 1e8
+
+
+def _is_stochastic(estimator):
+    """partial_fit exists for the minibatch solvers only."""
+    if estimator.solver == "lbfgs":
+        raise AttributeError("partial_fit is not available for solver='lbfgs'.")
+    return True
 
 
 class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -65,9 +74,12 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         Activation of the hidden layers. ``'leaky_relu'`` is ``z`` for
         positive ``z`` and ``0.01 * z`` otherwise.
 
-    solver : {'adam', 'sgd'}, default='adam'
+    solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
         ``'sgd'`` is minibatch stochastic gradient descent with optional
-        (Nesterov) momentum; ``'adam'`` is Kingma & Ba's Adam.
+        (Nesterov) momentum; ``'adam'`` is Kingma & Ba's Adam; ``'lbfgs'``
+        minimises the full-batch objective with SciPy's L-BFGS-B (for small
+        data; no ``partial_fit``, no dropout; ``max_iter`` counts its
+        iterations and ``tol`` is its gradient tolerance).
 
     learning_rate : float, default=0.001
         Step size of the updates (MLPClassifier's ``learning_rate_init``).
@@ -167,6 +179,9 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     decay : float, default=0.01
         Decay rate of ``lr_schedule='inverse_time'``.
 
+    max_fun : int, default=15000
+        Budget of objective evaluations of ``solver='lbfgs'``.
+
     dropout : float or array-like of float, default=0.0
         Probability of dropping each hidden unit during training, for all
         hidden layers or one per hidden layer, in [0, 1). Inverted dropout:
@@ -254,7 +269,7 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
         ],
         "activation": [StrOptions(set(ACTIVATIONS))],
-        "solver": [StrOptions({"sgd", "adam"})],
+        "solver": [StrOptions({"sgd", "adam", "lbfgs"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "nesterov": ["boolean"],
@@ -284,6 +299,7 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         "power_t": [Interval(Real, 0, None, closed="left")],
         "decay": [Interval(Real, 0, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -318,6 +334,7 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         power_t=0.5,
         decay=0.01,
         dropout=0.0,
+        max_fun=15000,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -348,6 +365,7 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self.power_t = power_t
         self.decay = decay
         self.dropout = dropout
+        self.max_fun = max_fun
 
     # ------------------------------------------------------------------ fit
 
@@ -399,6 +417,7 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         validation_set = None if X_val is None else (X_val, y_val, sample_weight_val)
         return self._fit(X, y, sample_weight, None, False, validation_set)
 
+    @available_if(_is_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on (X, y), continuing from the current state.
@@ -568,6 +587,10 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     ):
         """The epoch loop: train, monitor, call back, and decide when to stop."""
         dtype = X.dtype
+        if self.solver == "lbfgs":
+            return self._run_lbfgs(
+                X, y, y_codes, sample_weight, validation, layout, params
+            )
         batch_size = self._effective_batch_size(len(train_rows))
         engine = self._make_engine(
             layout, batch_size, dtype, optimizer_state["update"], dropout_seed
@@ -669,6 +692,80 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         if has_best:
             np.copyto(params, best_params)
         self._optimizer_state = optimizer_state
+        callback_ctx.call_on_fit_task_end(
+            estimator=self,
+            X=X,
+            y=y,
+            metadata=callback_metadata,
+            reconstruction_attributes=self._snapshot,
+        )
+
+    def _run_lbfgs(self, X, y, y_codes, sample_weight, validation, layout, params):
+        """Full-batch L-BFGS: each iteration is recorded as an epoch is."""
+        if np.any(_validate_dropout(self.dropout, layout.n_layers - 1) > 0):
+            raise ValueError("dropout needs a minibatch solver: use 'sgd' or 'adam'.")
+        # Chunks of rows bound the engine's buffers; the GEMMs sum them up.
+        engine = self._make_engine(
+            layout,
+            min(len(y_codes), 2048),
+            X.dtype,
+            _optimizer.update_rule("lbfgs", 0, False),
+        )
+        self.n_iter_ = 0
+        self.learning_rate_curve_ = []
+        callback_metadata = {"sample_weight": sample_weight}
+        callback_ctx = self._init_callback_context(max_subtasks=None)
+        callback_ctx.call_on_fit_task_begin(
+            estimator=self, X=X, y=y, metadata=callback_metadata
+        )
+
+        def on_iteration(loss):
+            self.n_iter_ += 1
+            self.t_ += len(y_codes)
+            self.loss_ = loss
+            self.loss_curve_.append(loss)
+            self.best_loss_ = min(self.best_loss_, loss)
+            if validation is not None:
+                self._record_validation(validation)
+            if self.verbose:
+                self._print_epoch(0.0)
+            iteration_ctx = callback_ctx.subcontext(task_name="lbfgs-iter")
+            iteration_ctx.call_on_fit_task_begin(estimator=self, X=X, y=y)
+            return iteration_ctx.call_on_fit_task_end(
+                estimator=self,
+                X=X,
+                y=y,
+                metadata=callback_metadata,
+                reconstruction_attributes=self._snapshot,
+            )
+
+        try:
+            result = minimize_lbfgs(
+                engine,
+                X,
+                y_codes,
+                sample_weight,
+                params,
+                max_iter=self.max_iter,
+                max_fun=self.max_fun,
+                tol=self.tol,
+                on_iteration=on_iteration,
+            )
+            if self.n_iter_ == 0:
+                on_iteration(float(result.fun))
+            if result.status == 1:
+                warnings.warn(
+                    "lbfgs failed to converge within its iteration or evaluation "
+                    f"budget (max_iter={self.max_iter}, max_fun={self.max_fun}): "
+                    f"{result.message}",
+                    ConvergenceWarning,
+                )
+        except KeyboardInterrupt:
+            warnings.warn(
+                "Training interrupted by user: the model keeps the weights of the "
+                "last completed iteration.",
+                UserWarning,
+            )
         callback_ctx.call_on_fit_task_end(
             estimator=self,
             X=X,

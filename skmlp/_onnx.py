@@ -6,23 +6,22 @@ classifiers, inside pipelines too, with the same ``zipmap``, ``nocl`` and
 ``output_class_labels`` options.
 
 The graph per layer is ``MatMul`` then ``Add`` then the activation (``Relu``,
-``Tanh``, ``Sigmoid`` or ``Identity``; none after the output layer), then
-``Softmax`` over the classes. The probabilities are the second output; the
-first, the label, is ``ArgMax`` of the probabilities looked up in
-``classes_`` with ``Gather`` (int64 for integer and boolean classes, strings
-for string classes).
+``Tanh``, ``Sigmoid``, ``Identity``, or ``Mul`` and ``Max`` for leaky_relu;
+none after the output layer), then ``Softmax`` over the classes. The
+probabilities are the second output; the first, the label, is ``ArgMax`` of
+the probabilities looked up in ``classes_`` with ``Gather`` (int64 for
+integer and boolean classes, strings for string classes).
 
 The graph computes in the dtype of its input: ``DoubleTensorType`` gives a
 float64 graph, ``FloatTensorType`` a float32 one (the weights are cast to it).
 Other inputs (int64, bool) are cast to the dtype of the model's weights.
 
-Importing skl2onnx takes about as long as importing scikit-learn, so
-``import skmlp`` does not import it: when skl2onnx is not imported yet,
+Importing skl2onnx (and onnx) adds about half a second, so ``import skmlp``
+does not import it: when skl2onnx is not imported yet,
 :func:`register_onnx_converter` leaves an import hook that registers the
 converter right after skl2onnx's own import finishes.
 """
 
-import importlib.abc
 import importlib.util
 import sys
 import threading
@@ -35,7 +34,8 @@ __all__ = ["register_onnx_converter"]
 #: The name under which skl2onnx knows the converter and shape calculator.
 ALIAS = "SkmlpMLPDigitClassifier"
 
-#: ONNX operator of each hidden-layer activation.
+#: ONNX operator of each hidden-layer activation; 'leaky_relu' is built from
+#: Mul and Max in the converter.
 _ACTIVATION_OPS = {
     "identity": "Identity",
     "logistic": "Sigmoid",
@@ -114,9 +114,13 @@ def _register():
 # ------------------------------------------------------------- import hook
 
 
-class _RegisterAfterImport(importlib.abc.MetaPathFinder):
-    """Finds nothing itself, but makes the loader of skl2onnx call
-    :func:`_register` once the package has been executed."""
+class _RegisterAfterImport:
+    """A meta path finder that finds nothing itself, but makes the loader of
+    skl2onnx call :func:`_register` once the package has been executed.
+
+    (Not derived from ``importlib.abc.MetaPathFinder``: only ``find_spec`` is
+    needed, and importing ``importlib.abc`` would add to skmlp's import time.)
+    """
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname != "skl2onnx":
@@ -284,13 +288,32 @@ def convert_mlp_digit_classifier(scope, operator, container):
     if not isinstance(operator.inputs[0].type, _float_tensor_types()):
         x = node("Cast", x, "cast_input", to=onnx_dtype)
 
+    activation = model.activation
+    if activation not in _ACTIVATION_OPS and activation != "leaky_relu":
+        raise NotImplementedError(
+            f"The ONNX converter of skmlp does not know activation={activation!r}."
+        )
+    if activation == "leaky_relu":
+        from ._kernels import LEAKY_RELU_SLOPE
+
+        slope = initializer("leaky_relu_slope", np.asarray(LEAKY_RELU_SLOPE))
+
     n_layers = len(model.coefs_)
     for l, (coef, intercept) in enumerate(zip(model.coefs_, model.intercepts_)):
         coef, intercept = np.asarray(coef), np.asarray(intercept)
         x = node("MatMul", [x, initializer(f"coef_{l}", coef)], f"matmul_{l}")
         x = node("Add", [x, initializer(f"intercept_{l}", intercept)], f"logits_{l}")
-        if l < n_layers - 1:
-            x = node(_ACTIVATION_OPS[model.activation], x, f"hidden_{l}")
+        if l == n_layers - 1:
+            break
+        if activation == "leaky_relu":
+            # max(z, slope * z), which is leaky_relu for 0 < slope < 1, rather
+            # than LeakyRelu: onnxruntime implements LeakyRelu for float32
+            # only, and its alpha attribute is a float32, not the model's slope
+            # in float64. This computes slope * z as the compiled kernel does.
+            scaled = node("Mul", [x, slope], f"scaled_{l}")
+            x = node("Max", [x, scaled], f"hidden_{l}")
+        else:
+            x = node(_ACTIVATION_OPS[activation], x, f"hidden_{l}")
 
     # Axis 1 is the last axis of the 2-D logits in every opset (before opset
     # 13, Softmax's axis flattens the axes after it, the same thing here).

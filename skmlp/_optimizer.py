@@ -13,6 +13,8 @@ from ._train import Update
 
 def update_rule(solver, momentum, nesterov):
     """The engine's :class:`~skmlp._train.Update` code for these settings."""
+    if solver == "lbfgs":
+        return Update.GRADIENT
     if solver == "adam":
         return Update.ADAM
     if momentum == 0:
@@ -22,9 +24,8 @@ def update_rule(solver, momentum, nesterov):
 
 def n_state_buffers(update):
     """How many parameter-sized buffers the update rule keeps between steps."""
-    return {Update.SGD: 0, Update.MOMENTUM: 1, Update.NESTEROV: 1, Update.ADAM: 2}[
-        update
-    ]
+    n_buffers = {Update.SGD: 0, Update.MOMENTUM: 1, Update.NESTEROV: 1, Update.ADAM: 2}
+    return n_buffers.get(update, 0)
 
 
 def new_state(update, n_params, dtype):

@@ -323,7 +323,8 @@ cdef class Engine:
             raise ValueError("y holds class codes outside [0, n_classes).")
 
     def _check_state(self, params, state_1, state_2):
-        n_buffers = {SGD: 0, MOMENTUM: 1, NESTEROV: 1, ADAM: 2}[self.hyper.update]
+        n_buffers = {SGD: 0, MOMENTUM: 1, NESTEROV: 1, ADAM: 2}.get(
+            self.hyper.update, 0)
         for i, state in enumerate((state_1, state_2)):
             expected = params.shape[0] if i < n_buffers else 0
             if state.shape[0] != expected:

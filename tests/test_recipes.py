@@ -328,3 +328,57 @@ def test_leaky_relu_learns(digits_split):
         y_train,
     )
     assert clf.score(X_test, y_test) > 0.95
+
+
+# -------------------------------------------------------------------- lbfgs
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_lbfgs_learns_full_batch(digits_split, dtype):
+    X_train, X_test, y_train, y_test = digits_split
+    clf = quiet_fit(
+        MLPDigitClassifier((30,), solver="lbfgs", max_iter=100, random_state=0),
+        X_train.astype(dtype),
+        y_train,
+    )
+    assert clf.coefs_[0].dtype == dtype
+    assert clf.score(X_test, y_test) > 0.95
+    assert len(clf.loss_curve_) == clf.n_iter_ == 100
+    assert clf.loss_curve_[-1] < 0.1 * clf.loss_curve_[0]
+    assert not hasattr(clf, "partial_fit")
+
+
+def test_lbfgs_follows_mlpclassifier(digits):
+    """Same start, same objective (l2 = alpha / (2 n)): the same L-BFGS path."""
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = digits
+    X, y = X[:300], y[:300]
+    alpha = 1e-2
+    rng = np.random.RandomState(0)
+    coefs = [rng.uniform(-0.3, 0.3, (64, 20)), rng.uniform(-0.3, 0.3, (20, 10))]
+    intercepts = [rng.uniform(-0.1, 0.1, 20), rng.uniform(-0.1, 0.1, 10)]
+    theirs = quiet_fit(
+        MLPClassifier((20,), "tanh", solver="lbfgs", alpha=alpha, max_iter=1), X, y
+    )
+    ours = quiet_fit(
+        MLPDigitClassifier(
+            (20,), "tanh", solver="lbfgs", l2=alpha / (2 * len(y)), max_iter=1
+        ),
+        X,
+        y,
+    )
+    for model in (theirs, ours):
+        model.coefs_ = [c.copy() for c in coefs]
+        model.intercepts_ = [b.copy() for b in intercepts]
+        model.set_params(warm_start=True, max_iter=10, tol=0.0)
+        quiet_fit(model, X, y)
+    for a, b in zip(ours.coefs_, theirs.coefs_):
+        assert_allclose(a, b, atol=1e-7)
+    assert_allclose(ours.loss_, theirs.loss_, rtol=1e-8)
+
+
+def test_lbfgs_refuses_dropout(digits_split):
+    X_train, _, y_train, _ = digits_split
+    with pytest.raises(ValueError, match="dropout"):
+        MLPDigitClassifier(solver="lbfgs", dropout=0.2).fit(X_train, y_train)

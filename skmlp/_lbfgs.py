@@ -1,0 +1,67 @@
+"""Full-batch training with L-BFGS, for small data.
+
+``scipy.optimize.minimize`` drives the search; the objective and its
+gradient come from the compiled engine (``Engine.loss_gradient``), the same
+forward and backward passes the minibatch solvers use.
+"""
+
+import numpy as np
+from scipy.optimize import minimize
+
+
+def minimize_lbfgs(
+    engine, X, y_codes, sample_weight, params, *, max_iter, max_fun, tol, on_iteration
+):
+    """Minimise the objective over all of X with L-BFGS-B, in place.
+
+    Parameters
+    ----------
+    engine : skmlp._train.Engine
+        Built with the ``GRADIENT`` update rule.
+    X, y_codes, sample_weight : ndarray
+        The training data, as ``Engine.loss_gradient`` takes it.
+    params : ndarray of shape (n_params,)
+        Starting point; holds the last iterate on return (also after a
+        ``KeyboardInterrupt``, which propagates).
+    max_iter, max_fun : int
+        Iteration and function-evaluation budgets.
+    tol : float
+        Gradient tolerance (``gtol``).
+    on_iteration : callable
+        Called as ``on_iteration(loss)`` after each iteration, with ``params``
+        holding the iterate. Returning True stops the search.
+
+    Returns
+    -------
+    result : scipy.optimize.OptimizeResult
+    """
+    grad = np.empty_like(params)
+    last_iterate = params.copy()
+
+    # L-BFGS-B works in float64; a float32 model is evaluated in float32.
+    def objective(x):
+        params[...] = x
+        loss = engine.loss_gradient(X, y_codes, sample_weight, params, grad)
+        return loss, grad.astype(np.float64)
+
+    def callback(intermediate_result):
+        params[...] = intermediate_result.x
+        last_iterate[...] = params
+        if on_iteration(float(intermediate_result.fun)):
+            raise StopIteration
+
+    try:
+        result = minimize(
+            objective,
+            params.astype(np.float64),
+            jac=True,
+            method="L-BFGS-B",
+            callback=callback,
+            options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
+        )
+    except KeyboardInterrupt:
+        # params may hold a line-search trial point: go back to the last iterate.
+        params[...] = last_iterate
+        raise
+    params[...] = result.x
+    return result
