@@ -11,9 +11,9 @@ command line), never with a traceback.
 """
 
 import argparse
-import contextlib
 import importlib.util
 import math
+import os
 import re
 import sys
 import textwrap
@@ -40,9 +40,6 @@ PLOT_FILES = (
 MODEL_SUFFIXES = (".skops", ".joblib")
 
 _PLOT_DPI = 100
-
-# Minibatches of fewer floating-point operations train with one BLAS thread.
-_SINGLE_THREAD_FLOPS = 2e7
 
 EXAMPLES = """\
 examples:
@@ -492,7 +489,9 @@ def _build_classifier(args):
 def _print_header(clf, data):
     n_classes = len(np.unique(data.y_train))
     units = [data.X_train.shape[1], *clf.hidden_layer_sizes, n_classes]
-    kind = f"{clf.activation} network" if clf.hidden_layer_sizes else "softmax"
+    kind = (
+        f"{clf.activation} network" if clf.hidden_layer_sizes else "softmax regression"
+    )
     print(
         f"skmlp {__version__}: training a {'-'.join(map(str, units))} {kind} on "
         f"{data.name}"
@@ -524,7 +523,7 @@ def _fit(clf, data, quiet):
     progress_bar = not quiet and _attach_progress_bar(clf)
     clf.set_params(verbose=int(not quiet and not progress_bar))
     start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught, _blas_threads(clf, data):
+    with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         clf.fit(data.X_train, data.y_train)
     seconds = time.perf_counter() - start
@@ -540,24 +539,6 @@ def _fit(clf, data, quiet):
         else:
             print(f"{PROG}: warning: {message}", file=sys.stderr)
     return seconds, notes
-
-
-def _blas_threads(clf, data):
-    """Single-threaded BLAS for networks too small to share out.
-
-    The matrix products of a minibatch of load_digits take microseconds:
-    more BLAS threads do not speed them up, and when other programs keep the
-    cores busy, OpenBLAS threads waiting for each other slowed the default
-    run from 0.3 s to over a minute. Larger networks keep BLAS's threads.
-    """
-    n_classes = len(np.unique(data.y_train))
-    units = [data.X_train.shape[1], *clf.hidden_layer_sizes, n_classes]
-    flops_per_batch = 6 * clf.batch_size * sum(a * b for a, b in zip(units, units[1:]))
-    if flops_per_batch >= _SINGLE_THREAD_FLOPS:
-        return contextlib.nullcontext()
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _attach_progress_bar(clf):
@@ -688,8 +669,11 @@ def _describe_model(model):
         text += f" at the end of a {type(model).__name__}"
     if hasattr(network, "coefs_"):
         units = [network.coefs_[0].shape[0], *(c.shape[1] for c in network.coefs_)]
-        text += f", {'-'.join(map(str, units))} {network.activation} network"
-    if hasattr(network, "n_iter_"):
+        kind = (
+            f"{network.activation} network" if len(units) > 2 else "softmax regression"
+        )
+        text += f", {'-'.join(map(str, units))} {kind}"
+    if isinstance(getattr(network, "n_iter_", None), int):
         text += f", trained {network.n_iter_} epochs"
     return text
 
@@ -974,7 +958,10 @@ def _write_plots(folder, model, data):
     }
     written = []
     for name in PLOT_FILES:
+        # A model from elsewhere (evaluate) may have no curve or no weights.
         if name == "training_curve.png" and not getattr(network, "loss_curve_", None):
+            continue
+        if name == "hidden_weights.png" and not hasattr(network, "coefs_"):
             continue
         display = figures[name]()
         path = folder / name
@@ -1040,6 +1027,12 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (skmlp ... | head): stop quietly. Python flushes
+        # stdout again at exit, so point it at /dev/null first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from ._network import (
     initialize,
 )
 from ._schedules import SCHEDULES, scheduled_learning_rate
-from ._threads import share_cores_between_fits
+from ._threads import blas_threads_for_fit, flops_per_step
 from ._train import Engine, Status
 
 # Aim for a Ctrl-C check about every 1e8 floating-point operations (~10 ms).
@@ -458,43 +458,48 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         return self._fit(X, y, sample_weight, classes, True, None)
 
     def _fit(self, X, y, sample_weight, classes, incremental, validation_set):
-        with share_cores_between_fits():
-            first_call = not hasattr(self, "coefs_") or (
-                not self.warm_start and not incremental
-            )
-            X, y = validate_data(
-                self, X, y, dtype=(np.float64, np.float32), reset=first_call
-            )
-            y_codes = self._encode_labels(y, classes, first_call, incremental)
-            sample_weight = self._training_weights(sample_weight, y_codes, X.dtype)
-            random_state = check_random_state(self.random_state)
-            layout = ParameterLayout(
-                [
-                    X.shape[1],
-                    *_validate_hidden_layer_sizes(self.hidden_layer_sizes),
-                    len(self.classes_),
-                ]
-            )
-            if first_call:
-                self._reset_progress()
-            params, optimizer_state = self._initial_state(
-                layout, first_call, random_state, X.dtype
-            )
-            train_rows, validation = self._validation_data(
-                X, y_codes, sample_weight, validation_set, incremental, random_state
-            )
-            # Each call shuffles and draws dropout masks with its own streams,
-            # derived from random_state and the samples seen so far: no RNG
-            # object to store.
-            call_seed = random_state.randint(np.iinfo(np.int32).max)
-            shuffle_rng = np.random.default_rng([call_seed, self.t_])
-            dropout_seed = int(
-                np.random.default_rng([call_seed, self.t_, 1]).integers(2**63)
-            )
-            self.coefs_, self.intercepts_ = layout.views(params)
-            self.n_layers_ = layout.n_layers + 1
-            self.n_outputs_ = len(self.classes_)
-            self.out_activation_ = "softmax"
+        first_call = not hasattr(self, "coefs_") or (
+            not self.warm_start and not incremental
+        )
+        X, y = validate_data(
+            self, X, y, dtype=(np.float64, np.float32), reset=first_call
+        )
+        y_codes = self._encode_labels(y, classes, first_call, incremental)
+        sample_weight = self._training_weights(sample_weight, y_codes, X.dtype)
+        random_state = check_random_state(self.random_state)
+        layout = ParameterLayout(
+            [
+                X.shape[1],
+                *_validate_hidden_layer_sizes(self.hidden_layer_sizes),
+                len(self.classes_),
+            ]
+        )
+        if first_call:
+            self._reset_progress()
+        params, optimizer_state = self._initial_state(
+            layout, first_call, random_state, X.dtype
+        )
+        train_rows, validation = self._validation_data(
+            X, y_codes, sample_weight, validation_set, incremental, random_state
+        )
+        # Each call shuffles and draws dropout masks with its own streams,
+        # derived from random_state and the samples seen so far: no RNG
+        # object to store.
+        call_seed = random_state.randint(np.iinfo(np.int32).max)
+        shuffle_rng = np.random.default_rng([call_seed, self.t_])
+        dropout_seed = int(
+            np.random.default_rng([call_seed, self.t_, 1]).integers(2**63)
+        )
+        self.coefs_, self.intercepts_ = layout.views(params)
+        self.n_layers_ = layout.n_layers + 1
+        self.n_outputs_ = len(self.classes_)
+        self.out_activation_ = "softmax"
+        if self.solver == "lbfgs":
+            # Full batch, in chunks of rows that bound the engine's buffers.
+            batch_size = min(len(train_rows), 2048)
+        else:
+            batch_size = self._effective_batch_size(len(train_rows))
+        with blas_threads_for_fit(flops_per_step(layout.coef_shapes, batch_size)):
             self._run_epochs(
                 X,
                 y,
@@ -507,9 +512,10 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 optimizer_state,
                 shuffle_rng,
                 dropout_seed,
+                batch_size,
                 incremental,
             )
-            return self
+        return self
 
     def _training_weights(self, sample_weight, y_codes, dtype):
         """Sample weights times class weights, as LogisticRegression combines them."""
@@ -583,15 +589,15 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         optimizer_state,
         shuffle_rng,
         dropout_seed,
+        batch_size,
         incremental,
     ):
         """The epoch loop: train, monitor, call back, and decide when to stop."""
         dtype = X.dtype
         if self.solver == "lbfgs":
             return self._run_lbfgs(
-                X, y, y_codes, sample_weight, validation, layout, params
+                X, y, y_codes, sample_weight, validation, layout, params, batch_size
             )
-        batch_size = self._effective_batch_size(len(train_rows))
         engine = self._make_engine(
             layout, batch_size, dtype, optimizer_state["update"], dropout_seed
         )
@@ -700,14 +706,15 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             reconstruction_attributes=self._snapshot,
         )
 
-    def _run_lbfgs(self, X, y, y_codes, sample_weight, validation, layout, params):
+    def _run_lbfgs(
+        self, X, y, y_codes, sample_weight, validation, layout, params, batch_size
+    ):
         """Full-batch L-BFGS: each iteration is recorded as an epoch is."""
         if np.any(_validate_dropout(self.dropout, layout.n_layers - 1) > 0):
             raise ValueError("dropout needs a minibatch solver: use 'sgd' or 'adam'.")
-        # Chunks of rows bound the engine's buffers; the GEMMs sum them up.
         engine = self._make_engine(
             layout,
-            min(len(y_codes), 2048),
+            batch_size,
             X.dtype,
             _optimizer.update_rule("lbfgs", 0, False),
         )
@@ -1084,5 +1091,5 @@ def _validate_sample_weight(sample_weight, n_samples, dtype):
 
 def _signal_interval(layout, batch_size):
     """Minibatches between two Ctrl-C checks."""
-    flops_per_batch = 6.0 * batch_size * sum(a * b for a, b in layout.coef_shapes)
-    return max(1, int(_FLOPS_BETWEEN_SIGNAL_CHECKS / max(flops_per_batch, 1.0)))
+    flops = flops_per_step(layout.coef_shapes, batch_size)
+    return max(1, int(_FLOPS_BETWEEN_SIGNAL_CHECKS / max(flops, 1.0)))

@@ -174,15 +174,21 @@ def _tile_layout(images, n_cols, label_lines, label_chars, fontsize, tile_inches
     }
 
 
-def _mosaic(images, n_rows, n_cols, gap_x, gap_y, trailing_gap):
-    """The images in a grid, row by row, as one array with NaN between them."""
+def _mosaic(images, n_rows, n_cols, gap_x, gap_y, trailing_gap, empty):
+    """The images in a grid, row by row, as one array.
+
+    The lines between the images are NaN; the cells after the last image hold
+    ``empty``, a value above the pixels', so that colormaps can tell them apart.
+    """
     n_images, rows, columns = images.shape
     height = n_rows * (rows + gap_y) - (0 if trailing_gap else gap_y)
     width = n_cols * (columns + gap_x) - gap_x
-    mosaic = np.full((height, width), np.nan)
+    mosaic = np.full((height, width), float(empty))
     for index, image in enumerate(images):
         top = (index // n_cols) * (rows + gap_y)
         left = (index % n_cols) * (columns + gap_x)
+        # The image and the lines to its right and below it.
+        mosaic[top : top + rows + gap_y, left : left + columns + gap_x] = np.nan
         mosaic[top : top + rows, left : left + columns] = image
     return mosaic
 
@@ -204,11 +210,15 @@ def _plot_tiles(
         layout["gap_x"],
         layout["gap_y"],
         trailing_gap=has_captions,
+        empty=vmax + abs(vmax - vmin) + 1.0,
     )
     import matplotlib
 
-    # The gaps are NaN: "bad" values, drawn in gap_color.
-    colormap = matplotlib.colormaps.get_cmap(cmap).with_extremes(bad=gap_color)
+    # The gaps are NaN, "bad" values drawn in gap_color; the empty cells at the
+    # end are above vmax, drawn in the "over" colour: nothing.
+    colormap = matplotlib.colormaps.get_cmap(cmap).with_extremes(
+        bad=gap_color, over=(0, 0, 0, 0)
+    )
     kwargs = {"cmap": colormap, "vmin": vmin, "vmax": vmax, "interpolation": "nearest"}
     kwargs.update(imshow_kw or {})
     image = ax.imshow(mosaic, **kwargs)
@@ -219,13 +229,14 @@ def _plot_tiles(
         y = (index // layout["n_cols"]) * (rows + layout["gap_y"]) + rows
         for line, (text, color) in enumerate(lines):
             # Pixel centres are at integers: the bottom edge of a tile is at
-            # y - 0.5; the first line starts just below it.
+            # y - 0.5. Lines sit on baselines (capitals are ~0.6 of a line
+            # high) so that captions with and without descenders align.
             texts[index, line] = ax.text(
                 x - 0.5,
-                y - 0.3 + line * layout["line_pixels"],
+                y - 0.5 + (line + 0.7) * layout["line_pixels"],
                 text,
                 ha="center",
-                va="top",
+                va="baseline",
                 color=color,
                 fontsize=fontsize,
             )
@@ -1116,7 +1127,7 @@ class HiddenWeightsDisplay:
         self.colorbar_ = None
         if colorbar:
             self.colorbar_ = figure.colorbar(self.image_, ax=ax, shrink=0.6)
-            self.colorbar_.set_label("weight / largest |weight| of the unit")
+            self.colorbar_.set_label("weight / max |weight| of the unit")
         ax.set_title(title)
         self.ax_, self.figure_ = ax, figure
         return self
@@ -1186,7 +1197,12 @@ class HiddenWeightsDisplay:
         """
         network = _final_step(estimator)
         check_is_fitted(network, "coefs_")
-        display = cls(network.coefs_[0], image_shape=image_shape)
+        weights = network.coefs_[0]
+        if title is None and len(network.coefs_) == 1:
+            # No hidden layer: the weights are one template per class.
+            shown = min(n_units, weights.shape[1])
+            title = f"Weights of {shown} of {weights.shape[1]} output units"
+        display = cls(weights, image_shape=image_shape)
         return display.plot(
             ax=ax,
             n_units=n_units,

@@ -464,7 +464,7 @@ def test_bad_input_gets_clear_errors(digits):
         dict(learning_rate=0),
         dict(learning_rate=-1),
         dict(activation="softsign"),
-        dict(solver="lbfgs"),
+        dict(solver="newton"),
         dict(momentum=1.0),
         dict(l2=-1),
         dict(batch_size=0),
