@@ -1011,8 +1011,9 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(proba, axis=1)]
 
     def _forward(self, X, take_log):
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        if not self._is_ready_float_matrix(X):
+            check_is_fitted(self)
+            X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
         dtype = (
             np.float32
             if all(np.asarray(c).dtype == np.float32 for c in self.coefs_)
@@ -1027,6 +1028,25 @@ class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             )
         X = np.ascontiguousarray(X, dtype=dtype)
         return forward_proba(X, coefs, intercepts, self.activation, take_log)
+
+    def _is_ready_float_matrix(self, X):
+        """True if X needs none of validate_data's conversions or warnings.
+
+        The fast path of prediction, which matters for single rows: a fitted
+        model without feature names, and a finite 2-D float ndarray of the
+        right width. Anything else goes through validate_data, which also
+        gives the errors.
+        """
+        return (
+            type(X) is np.ndarray
+            and X.ndim == 2
+            and X.shape[0] > 0
+            and (X.dtype == np.float64 or X.dtype == np.float32)
+            and "coefs_" in self.__dict__
+            and "feature_names_in_" not in self.__dict__
+            and X.shape[1] == self.n_features_in_
+            and bool(np.isfinite(X).all())
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
