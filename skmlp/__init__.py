@@ -1,7 +1,18 @@
 """skmlp: a scikit-learn multi-layer perceptron trained by a compiled Cython engine."""
 
 from ._classifier import MLPDigitClassifier
+from ._onnx import register_onnx_converter
+from ._persistence import InconsistentVersionWarning
 
 __version__ = "0.1.0"
 
-__all__ = ["MLPDigitClassifier", "__version__"]
+__all__ = [
+    "InconsistentVersionWarning",
+    "MLPDigitClassifier",
+    "__version__",
+    "register_onnx_converter",
+]
+
+# skl2onnx learns to convert MLPDigitClassifier now if it is imported, else as
+# soon as it is: importing it here would add ~0.4 s to `import skmlp`.
+register_onnx_converter()

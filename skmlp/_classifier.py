@@ -30,6 +30,7 @@ from ._network import (
     forward_proba,
     initialize,
 )
+from ._persistence import VersionedPickleMixin
 from ._schedules import SCHEDULES, scheduled_learning_rate
 from ._threads import blas_threads_for_fit, flops_per_step
 from ._train import Engine, Status
@@ -45,7 +46,9 @@ def _is_stochastic(estimator):
     return True
 
 
-class MLPDigitClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
+class MLPDigitClassifier(
+    VersionedPickleMixin, CallbackSupportMixin, ClassifierMixin, BaseEstimator
+):
     """Multi-layer perceptron classifier trained by a compiled Cython engine.
 
     Hidden layers of rectified, hyperbolic-tangent, logistic or linear units

@@ -145,8 +145,10 @@ class _RegisterAfterImport:
         # the module keeps its real loader: importlib.resources and friends
         # check its type.
         def exec_then_register(module):
-            exec_module(module)
-            del loader.exec_module
+            try:
+                exec_module(module)
+            finally:
+                del loader.exec_module
             try:
                 _register()
             except Exception as exc:

@@ -1,0 +1,301 @@
+"""ONNX export: onnxruntime predicts what MLPDigitClassifier predicts."""
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+skl2onnx = pytest.importorskip("skl2onnx")
+rt = pytest.importorskip("onnxruntime")
+
+from skl2onnx.common.data_types import (  # noqa: E402
+    DoubleTensorType,
+    FloatTensorType,
+    Int64TensorType,
+)
+
+from skmlp import MLPDigitClassifier  # noqa: E402
+from skmlp._network import ACTIVATIONS  # noqa: E402
+from skmlp._onnx import ALIAS, register_onnx_converter  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+REPO = Path(__file__).resolve().parents[1]
+
+#: Largest difference allowed between onnxruntime's and skmlp's probabilities.
+ATOL = {np.float32: 1e-5, np.float64: 1e-10}
+TENSOR_TYPES = {np.float32: FloatTensorType, np.float64: DoubleTensorType}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def converter():
+    # Register explicitly: these tests check the converter, not the wiring in
+    # skmlp/__init__.py (test_import_* below do).
+    assert register_onnx_converter(lazy=False)
+
+
+def _labels(y, kind):
+    if kind == "int":
+        return y
+    if kind == "str":
+        return np.array([f"digit {v}" for v in y])
+    # Two classes, with labels that are not their indices.
+    return np.where(y >= 5, 7, -3)
+
+
+def _fit(X, y, dtype, activation="relu", **params):
+    params = {
+        "hidden_layer_sizes": (24, 12),
+        "max_iter": 30,
+        "random_state": 0,
+        **params,
+    }
+    return MLPDigitClassifier(activation=activation, **params).fit(X.astype(dtype), y)
+
+
+def _session(onx):
+    options = rt.SessionOptions()
+    # One thread: keeps the test light and the sums in a fixed order.
+    options.intra_op_num_threads = 1
+    return rt.InferenceSession(
+        onx.SerializeToString(), options, providers=["CPUExecutionProvider"]
+    )
+
+
+def _run(model, X, tensor_type, options=None):
+    onx = skl2onnx.to_onnx(
+        model,
+        initial_types=[("X", tensor_type([None, X.shape[1]]))],
+        options={"zipmap": False} if options is None else options,
+    )
+    return _session(onx).run(None, {"X": X})
+
+
+@pytest.mark.parametrize("labels", ["int", "str", "binary"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_onnxruntime_matches_predict(digits_split, activation, dtype, labels):
+    X_train, X_test, y_train, _ = digits_split
+    model = _fit(X_train, _labels(y_train, labels), dtype, activation)
+    X_test = X_test.astype(dtype)
+
+    label, proba = _run(model, X_test, TENSOR_TYPES[dtype])
+
+    assert proba.dtype == dtype
+    assert_allclose(proba, model.predict_proba(X_test), rtol=0, atol=ATOL[dtype])
+    assert_array_equal(label, model.predict(X_test))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_to_onnx_infers_input_type_from_sample(digits_split, dtype):
+    # The one-liner of the README: the input type comes from X[:1].
+    X_train, X_test, y_train, _ = digits_split
+    model = _fit(X_train, y_train, dtype)
+    X_test = X_test.astype(dtype)
+
+    onx = skl2onnx.to_onnx(model, X_test[:1], options={"zipmap": False})
+    label, proba = _session(onx).run(None, {"X": X_test})
+
+    assert_allclose(proba, model.predict_proba(X_test), rtol=0, atol=ATOL[dtype])
+    assert_array_equal(label, model.predict(X_test))
+
+
+@pytest.mark.parametrize("labels", ["int", "str"])
+def test_zipmap(digits_split, labels):
+    X_train, X_test, y_train, _ = digits_split
+    model = _fit(X_train, _labels(y_train, labels), np.float32)
+    X_test = X_test.astype(np.float32)
+
+    label, proba_maps = _run(model, X_test, FloatTensorType, options={})
+
+    proba = np.array([[row[c] for c in model.classes_] for row in proba_maps])
+    assert_allclose(proba, model.predict_proba(X_test), rtol=0, atol=1e-5)
+    assert_array_equal(label, model.predict(X_test))
+
+
+def test_zipmap_columns(digits_split):
+    X_train, X_test, y_train, _ = digits_split
+    model = _fit(X_train, y_train, np.float32)
+    X_test = X_test.astype(np.float32)
+
+    label, *columns = _run(
+        model, X_test, FloatTensorType, options={"zipmap": "columns"}
+    )
+
+    assert len(columns) == len(model.classes_)
+    assert_allclose(
+        np.column_stack(columns), model.predict_proba(X_test), rtol=0, atol=1e-5
+    )
+    assert_array_equal(label, model.predict(X_test))
+
+
+def test_nocl_and_output_class_labels(digits_split):
+    X_train, X_test, y_train, _ = digits_split
+    model = _fit(X_train, _labels(y_train, "str"), np.float64)
+
+    index, proba = _run(
+        model, X_test, DoubleTensorType, options={"zipmap": False, "nocl": True}
+    )
+    assert_array_equal(index, np.argmax(model.predict_proba(X_test), axis=1))
+
+    label, proba, class_labels = _run(
+        model,
+        X_test,
+        DoubleTensorType,
+        options={"zipmap": False, "output_class_labels": True},
+    )
+    assert_array_equal(class_labels, model.classes_)
+    assert_array_equal(label, model.predict(X_test))
+
+
+def test_float32_model_in_float64_graph(digits_split):
+    # A DoubleTensorType input makes a float64 graph, with the float32 weights
+    # cast up: it differs from skmlp's float32 arithmetic by float32 rounding.
+    X_train, X_test, y_train, _ = digits_split
+    model = _fit(X_train, y_train, np.float32)
+
+    label, proba = _run(model, X_test, DoubleTensorType)
+
+    assert proba.dtype == np.float64
+    assert_allclose(proba, model.predict_proba(X_test), rtol=0, atol=1e-5)
+
+
+def test_int64_input_is_cast_to_the_weights_dtype(digits_split):
+    X_train, X_test, y_train, _ = digits_split
+    # Unscaled digits are whole numbers in [0, 16].
+    X_train, X_test = np.rint(X_train * 16), np.rint(X_test * 16).astype(np.int64)
+    model = _fit(X_train, y_train, np.float64, learning_rate=1e-4)
+
+    label, proba = _run(model, X_test, Int64TensorType)
+
+    assert proba.dtype == np.float64
+    assert_allclose(proba, model.predict_proba(X_test), rtol=0, atol=1e-10)
+    assert_array_equal(label, model.predict(X_test))
+
+
+def test_bool_and_whole_float_classes_become_int64(digits_split):
+    X_train, X_test, y_train, _ = digits_split
+    bool_model = _fit(X_train, y_train >= 5, np.float64)
+    label, _ = _run(bool_model, X_test, DoubleTensorType)
+    assert label.dtype == np.int64
+    assert_array_equal(label.astype(bool), bool_model.predict(X_test))
+
+    float_model = _fit(X_train, y_train.astype(np.float64), np.float64)
+    label, _ = _run(float_model, X_test, DoubleTensorType)
+    assert_array_equal(label, float_model.predict(X_test))
+
+
+def test_fractional_float_classes_are_refused(digits_split):
+    # fit refuses such labels (check_classification_targets), but classes_ can
+    # be assigned.
+    X_train, _, y_train, _ = digits_split
+    model = _fit(X_train, y_train, np.float64, max_iter=1)
+    model.classes_ = model.classes_ + 0.5
+    with pytest.raises(ValueError, match="integers or strings"):
+        _run(model, X_train, DoubleTensorType)
+
+
+def test_pipeline(digits_split):
+    X_train, X_test, y_train, _ = digits_split
+    pipeline = make_pipeline(
+        StandardScaler(),
+        MLPDigitClassifier((24,), max_iter=30, random_state=0),
+    ).fit(X_train, y_train)
+
+    label, proba = _run(pipeline, X_test, DoubleTensorType)
+
+    # StandardScaler's graph divides where scikit-learn multiplies (or the
+    # reverse): a few ulps, amplified by the network.
+    assert_allclose(proba, pipeline.predict_proba(X_test), rtol=0, atol=1e-9)
+    assert_array_equal(label, pipeline.predict(X_test))
+
+
+def test_register_is_idempotent():
+    from skl2onnx._supported_operators import sklearn_operator_name_map
+
+    assert register_onnx_converter()
+    assert register_onnx_converter(lazy=False)
+    assert sklearn_operator_name_map[MLPDigitClassifier] == ALIAS
+
+
+def _python(*code):
+    """Run the pieces of ``code`` in a fresh interpreter, with this checkout
+    first on the path."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO), *filter(None, [env.get("PYTHONPATH")])]
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", "".join(textwrap.dedent(part) for part in code)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+CHECK_CONVERSION = """
+    import numpy as np
+    from skl2onnx._supported_operators import sklearn_operator_name_map
+    from skmlp._onnx import _RegisterAfterImport
+
+    assert sklearn_operator_name_map[skmlp.MLPDigitClassifier] == "{alias}"
+    assert not any(isinstance(f, _RegisterAfterImport) for f in sys.meta_path)
+    # skl2onnx keeps its own loader, unpatched.
+    loader = skl2onnx.__spec__.loader
+    assert "exec_module" not in vars(loader), vars(loader)
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(40, 3), np.arange(40) % 2
+    model = skmlp.MLPDigitClassifier((4,), max_iter=2).fit(X, y)
+    skl2onnx.to_onnx(model, X[:1])
+"""
+
+
+def test_import_skmlp_registers_lazily():
+    # Needs `register_onnx_converter()` in skmlp/__init__.py.
+    _python(
+        """
+        import sys
+        import skmlp
+        assert "skl2onnx" not in sys.modules, "import skmlp imported skl2onnx"
+        import skl2onnx
+        """,
+        CHECK_CONVERSION.format(alias=ALIAS),
+    )
+
+
+def test_import_skmlp_after_skl2onnx_registers():
+    _python(
+        """
+        import sys
+        import skl2onnx
+        import skmlp
+        """,
+        CHECK_CONVERSION.format(alias=ALIAS),
+    )
+
+
+def test_register_without_skl2onnx_does_nothing():
+    # None in sys.modules makes `import skl2onnx` fail as if not installed.
+    _python(
+        """
+        import sys
+        sys.modules["skl2onnx"] = None
+        import skmlp
+        from skmlp._onnx import _RegisterAfterImport, register_onnx_converter
+
+        assert register_onnx_converter() is False
+        assert register_onnx_converter(lazy=False) is False
+        assert not any(isinstance(f, _RegisterAfterImport) for f in sys.meta_path)
+        """
+    )
