@@ -17,3 +17,8 @@ cdef void gemm(
     floating *c,
     int ldc,
 ) noexcept nogil
+
+
+cdef double dot(int n, const floating *x, const floating *y) noexcept nogil
+
+cdef double asum(int n, const floating *x) noexcept nogil

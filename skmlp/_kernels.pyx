@@ -7,6 +7,8 @@ shapes and memory. The ``_*_for_tests`` functions at the end expose them to
 the tests, which compare each one with a plain NumPy version.
 """
 from cython cimport floating
+
+from ._blas cimport asum, dot
 from libc.math cimport exp, expf, log, logf, sqrt, sqrtf, tanh
 
 
@@ -147,14 +149,13 @@ cdef void activation_backward(
 ) noexcept nogil:
     """delta *= f'(z), with f'(z) written in terms of a = f(z)"""
     cdef Py_ssize_t i
+    # Selects, not branches: the compiler turns them into vector blends.
     if activation == RELU:
         for i in range(n):
-            if a[i] <= 0:
-                delta[i] = 0
+            delta[i] = delta[i] if a[i] > 0 else 0
     elif activation == LEAKY_RELU:
         for i in range(n):
-            if a[i] <= 0:
-                delta[i] *= <floating> _LEAKY_RELU_SLOPE
+            delta[i] = delta[i] if a[i] > 0 else <floating> _LEAKY_RELU_SLOPE * delta[i]
     elif activation == TANH:
         for i in range(n):
             delta[i] *= 1 - a[i] * a[i]
@@ -341,37 +342,13 @@ cdef double penalty(
     double l1,                  # IN
     double l2,                  # IN
 ) noexcept nogil:
-    """Return l1 * sum|w| + l2 * sum w**2
-
-    Eight independent partial sums per block break the chain of dependent
-    additions (which would cost an add's latency per element) and let the
-    compiler vectorise without reassociating anything; each block's sums go
-    into double precision.
-    """
-    cdef floating abs_lanes[8]
-    cdef floating square_lanes[8]
-    cdef double abs_sum = 0, square_sum = 0
-    cdef Py_ssize_t i = 0, j, block_end
-    if l1 == 0 and l2 == 0:
-        return 0
-    while i < n:
-        block_end = min(n, i + 1024)
-        for j in range(8):
-            abs_lanes[j] = 0
-            square_lanes[j] = 0
-        while i + 8 <= block_end:
-            for j in range(8):
-                abs_lanes[j] += _abs(w[i + j])
-                square_lanes[j] += w[i + j] * w[i + j]
-            i += 8
-        while i < block_end:
-            abs_lanes[0] += _abs(w[i])
-            square_lanes[0] += w[i] * w[i]
-            i += 1
-        for j in range(8):
-            abs_sum += abs_lanes[j]
-            square_sum += square_lanes[j]
-    return l1 * abs_sum + l2 * square_sum
+    """Return l1 * sum|w| + l2 * sum w**2 (BLAS asum and dot: vectorised)"""
+    cdef double value = 0
+    if l1 != 0:
+        value += l1 * asum(n, w)
+    if l2 != 0:
+        value += l2 * dot(n, w, w)
+    return value
 
 
 cdef double weight_decay(
@@ -475,18 +452,29 @@ cdef double sgd_step(
     w += (momentum * v - lr * g) if nesterov else v (plain SGD: w -= lr * g);
     return the penalty of w before the step"""
     cdef Py_ssize_t i
-    cdef floating lr = learning_rate, mu = momentum
-    cdef double value = add_penalty_gradient(grad, w, n, l1, l2)
+    cdef floating lr = learning_rate, mu = momentum, c1 = l1, c2 = 2 * l2, g
+    cdef double value = penalty(w, n, l1, l2)
+    if l1 != 0:
+        # The subgradient of |w| is not vectorisable: add it in a pass of its own.
+        for i in range(n):
+            grad[i] += c1 * _sign(w[i])
+    # One pass: the L2 gradient is added as each element is updated.
     if momentum == 0:
         for i in range(n):
-            w[i] -= lr * grad[i]
+            g = grad[i] + c2 * w[i]
+            grad[i] = g
+            w[i] -= lr * g
     elif nesterov:
         for i in range(n):
-            velocity[i] = mu * velocity[i] - lr * grad[i]
-            w[i] += mu * velocity[i] - lr * grad[i]
+            g = grad[i] + c2 * w[i]
+            grad[i] = g
+            velocity[i] = mu * velocity[i] - lr * g
+            w[i] += mu * velocity[i] - lr * g
     else:
         for i in range(n):
-            velocity[i] = mu * velocity[i] - lr * grad[i]
+            g = grad[i] + c2 * w[i]
+            grad[i] = g
+            velocity[i] = mu * velocity[i] - lr * g
             w[i] += velocity[i]
     return value
 
@@ -507,13 +495,18 @@ cdef double adam_step(
     """m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g**2; w -= step * m / (sqrt(v) + eps);
     return the penalty of w before the step"""
     cdef Py_ssize_t i
-    cdef floating b1 = beta_1, b2 = beta_2, c1 = 1 - beta_1, c2 = 1 - beta_2
-    cdef floating step = step_size, eps = epsilon, g
-    cdef double value = add_penalty_gradient(grad, w, n, l1, l2)
+    cdef floating b1 = beta_1, b2 = beta_2, d1 = 1 - beta_1, d2 = 1 - beta_2
+    cdef floating step = step_size, eps = epsilon, p1 = l1, p2 = 2 * l2, g
+    cdef double value = penalty(w, n, l1, l2)
+    if l1 != 0:
+        for i in range(n):
+            grad[i] += p1 * _sign(w[i])
+    # One pass: the L2 gradient is added as each element is updated.
     for i in range(n):
-        g = grad[i]
-        m[i] = b1 * m[i] + c1 * g
-        v[i] = b2 * v[i] + c2 * g * g
+        g = grad[i] + p2 * w[i]
+        grad[i] = g
+        m[i] = b1 * m[i] + d1 * g
+        v[i] = b2 * v[i] + d2 * g * g
         w[i] -= step * m[i] / (_sqrt(v[i]) + eps)
     return value
 
