@@ -464,19 +464,22 @@ class MLPDigitClassifier(
         first_call = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
+        if first_call:
+            # A fit from scratch that fails must not leave the previous weights
+            # behind, looking fitted.
+            for name in ("coefs_", "intercepts_", "_optimizer_state"):
+                self.__dict__.pop(name, None)
         X, y = validate_data(
             self, X, y, dtype=(np.float64, np.float32), reset=first_call
         )
         y_codes = self._encode_labels(y, classes, first_call, incremental)
         sample_weight = self._training_weights(sample_weight, y_codes, X.dtype)
         random_state = check_random_state(self.random_state)
-        layout = ParameterLayout(
-            [
-                X.shape[1],
-                *_validate_hidden_layer_sizes(self.hidden_layer_sizes),
-                len(self.classes_),
-            ]
-        )
+        hidden = _validate_hidden_layer_sizes(self.hidden_layer_sizes)
+        dropout = _validate_dropout(self.dropout, len(hidden))
+        if self.solver == "lbfgs" and np.any(dropout > 0):
+            raise ValueError("dropout needs a minibatch solver: use 'sgd' or 'adam'.")
+        layout = ParameterLayout([X.shape[1], *hidden, len(self.classes_)])
         if first_call:
             self._reset_progress()
         params, optimizer_state = self._initial_state(
@@ -607,6 +610,13 @@ class MLPDigitClassifier(
         engine.n_adam_steps = optimizer_state["n_adam_steps"]
         state_1, state_2 = _optimizer.state_buffers(optimizer_state, dtype)
         start_of_epoch = np.empty_like(params)
+        # The objective of a model that knows nothing: a yardstick for blow-ups.
+        weights = params[layout.weight_mask()]
+        start_loss = (
+            np.log(len(self.classes_))
+            + self.l1 * np.abs(weights).sum()
+            + self.l2 * np.square(weights, dtype=np.float64).sum()
+        )
         watch_validation = validation is not None and self.early_stopping
         best_params = np.empty_like(params) if watch_validation else None
         has_best = False
@@ -647,13 +657,17 @@ class MLPDigitClassifier(
                 finally:
                     self.t_ += engine.n_samples_done
                     optimizer_state["n_adam_steps"] = engine.n_adam_steps
-                if status == Status.DIVERGED:
-                    if not np.all(np.isfinite(params)):
-                        np.copyto(params, start_of_epoch)
+                if status == Status.DIVERGED or self._diverged(
+                    params, engine.loss_sum / engine.weight_sum, start_loss
+                ):
+                    # The weights that produced a non-finite loss (or absurd
+                    # ones) are not kept: back to the epoch's start.
+                    np.copyto(params, start_of_epoch)
                     warnings.warn(
                         f"Training diverged in epoch {self.n_iter_ + 1}: the loss "
-                        "became non-finite, and training stopped with the last finite "
-                        f"weights. Lower learning_rate (now {learning_rate}).",
+                        "or the weights blew up, and training stopped with the "
+                        "weights from the start of that epoch. Lower learning_rate "
+                        f"(now {learning_rate}).",
                         ConvergenceWarning,
                     )
                     break
@@ -713,8 +727,6 @@ class MLPDigitClassifier(
         self, X, y, y_codes, sample_weight, validation, layout, params, batch_size
     ):
         """Full-batch L-BFGS: each iteration is recorded as an epoch is."""
-        if np.any(_validate_dropout(self.dropout, layout.n_layers - 1) > 0):
-            raise ValueError("dropout needs a minibatch solver: use 'sgd' or 'adam'.")
         engine = self._make_engine(
             layout,
             batch_size,
@@ -784,6 +796,20 @@ class MLPDigitClassifier(
             reconstruction_attributes=self._snapshot,
         )
 
+    def _diverged(self, params, epoch_loss, start_loss):
+        """Whether an epoch that ran to its end still blew up.
+
+        Its loss was finite batch by batch, but the last update may have left
+        non-finite weights, weights so large that a few layers of products
+        overflow (beyond the fourth root of the dtype's largest number), or a
+        loss a million times that of an uninformed model (``start_loss``:
+        Adam with an absurd step size).
+        """
+        limit = np.finfo(params.dtype).max ** 0.25
+        if not np.isfinite(epoch_loss) or not np.all(np.abs(params) < limit):
+            return True
+        return epoch_loss > 1e6 * start_loss
+
     def _snapshot(self):
         """Copies of the weights as they are now: what a callback's
         ``fitted_estimator`` predicts with (the live ones keep training)."""
@@ -841,8 +867,9 @@ class MLPDigitClassifier(
         self.t_ = 0
         self.loss_curve_ = []
         self._no_improvement_count = 0
-        self.best_loss_ = None if self.early_stopping else np.inf
-        self.best_validation_score_ = -np.inf if self.early_stopping else None
+        watches_validation = self.early_stopping and self.solver != "lbfgs"
+        self.best_loss_ = None if watches_validation else np.inf
+        self.best_validation_score_ = -np.inf if watches_validation else None
 
     def _validation_data(
         self, X, y_codes, sample_weight, validation_set, incremental, random_state
@@ -860,10 +887,10 @@ class MLPDigitClassifier(
             X_val, y_val = validate_data(self, X_val, y_val, dtype=X.dtype, reset=False)
             y_val_codes = self._class_codes(y_val, "y_val")
             sample_weight_val = _validate_sample_weight(
-                sample_weight_val, len(y_val_codes), X.dtype
+                sample_weight_val, len(y_val_codes), X.dtype, name="sample_weight_val"
             )
             validation = (np.ascontiguousarray(X_val), y_val_codes, sample_weight_val)
-        elif self.early_stopping and not incremental:
+        elif self.early_stopping and not incremental and self.solver != "lbfgs":
             rows, validation = self._hold_out(X, y_codes, sample_weight, random_state)
         else:
             return rows, None
@@ -890,6 +917,13 @@ class MLPDigitClassifier(
                 "The validation set is too small: increase validation_fraction or "
                 "the number of samples."
             )
+        for name, part in (("training", train_rows), ("validation", validation_rows)):
+            if not sample_weight[part].sum() > 0:
+                raise ValueError(
+                    f"The early-stopping {name} split holds only samples of zero "
+                    "weight: change random_state or validation_fraction, or pass "
+                    "X_val and y_val."
+                )
         # Without shuffling, train in the order the samples came in.
         train_rows = np.ascontiguousarray(np.sort(train_rows), dtype=np.intp)
         validation = (
@@ -1024,13 +1058,21 @@ class MLPDigitClassifier(
         )
         coefs = [np.ascontiguousarray(c, dtype=dtype) for c in self.coefs_]
         intercepts = [np.ascontiguousarray(b, dtype=dtype) for b in self.intercepts_]
-        if len(coefs) != len(intercepts) or coefs[-1].shape[1] != len(self.classes_):
+        if (
+            len(coefs) == 0
+            or len(coefs) != len(intercepts)
+            or np.ndim(coefs[-1]) != 2
+            or coefs[-1].shape[1] != len(self.classes_)
+        ):
             raise ValueError(
                 "coefs_ and intercepts_ must hold the same number of layers, the "
                 f"last with one output per class ({len(self.classes_)})."
             )
         X = np.ascontiguousarray(X, dtype=dtype)
         return forward_proba(X, coefs, intercepts, self.activation, take_log)
+
+    def __sklearn_is_fitted__(self):
+        return "coefs_" in self.__dict__
 
     def _is_ready_float_matrix(self, X):
         """True if X needs none of validate_data's conversions or warnings.
@@ -1084,7 +1126,7 @@ def _validate_dropout(dropout, n_hidden):
     return rates
 
 
-def _validate_sample_weight(sample_weight, n_samples, dtype):
+def _validate_sample_weight(sample_weight, n_samples, dtype, name="sample_weight"):
     """Sample weights as a C-contiguous array of ``dtype``: finite, non-negative,
     with a positive sum (ones when None). Never the caller's array when it
     would be written to."""
@@ -1105,10 +1147,18 @@ def _validate_sample_weight(sample_weight, n_samples, dtype):
         )
     if np.any(sample_weight < 0):
         raise ValueError("sample_weight must be non-negative: got negative weights.")
-    if not sample_weight.sum() > 0:
+    with np.errstate(over="ignore"):
+        total = sample_weight.sum()
+    if not total > 0:
         raise ValueError(
-            "sample_weight must contain at least one non-zero weight: all are zero."
+            f"{name} must contain at least one non-zero weight: all are zero."
         )
+    largest = sample_weight.max()
+    if not np.isfinite(total) or largest < 1e-20:
+        # The objective divides by the weights' sum, so rescaling changes
+        # nothing but keeps sums finite and weights out of the denormal range
+        # (which the engine flushes to zero).
+        sample_weight = sample_weight / largest
     return sample_weight
 
 

@@ -11,7 +11,10 @@ Two cases call for single-threaded BLAS:
   a core of its own.
 
 The limit is set when the first such fit starts and lifted when the last fit
-running in the process ends, never while a lone large fit is running.
+running in the process ends, never while a lone large fit is running. OpenBLAS
+ignores a request for more threads made from a thread other than the main one,
+so a limit whose last fit ended in a worker thread (joblib's threading backend)
+is lifted when the next fit starts in the main thread.
 """
 
 import threading
@@ -40,6 +43,8 @@ def blas_threads_for_fit(flops):
     """Context of one fit doing ``flops`` operations per minibatch step."""
     global _running_fits, _limiter, _controller
     with _lock:
+        if _running_fits == 0:
+            _lift_limit()
         _running_fits += 1
         single_threaded = flops < SINGLE_THREAD_FLOPS or _running_fits >= 2
         if single_threaded and _limiter is None:
@@ -51,6 +56,13 @@ def blas_threads_for_fit(flops):
     finally:
         with _lock:
             _running_fits -= 1
-            if _running_fits == 0 and _limiter is not None:
-                _limiter.restore_original_limits()
-                _limiter = None
+            if _running_fits == 0:
+                _lift_limit()
+
+
+def _lift_limit():
+    """Restore BLAS's own thread count, from the main thread only (see above)."""
+    global _limiter
+    if _limiter is not None and threading.current_thread() is threading.main_thread():
+        _limiter.restore_original_limits()
+        _limiter = None

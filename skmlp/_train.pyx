@@ -39,6 +39,29 @@ from ._kernels cimport (
 )
 
 
+cdef extern from *:
+    """
+    /* Flush denormals to zero while training: momentum decays the velocity of
+       weights whose gradient is exactly zero (say, of always-blank pixels)
+       geometrically into the denormal range, where x86 arithmetic is ~100x
+       slower. Set on the training thread only, and restored afterwards. */
+    #if defined(__SSE2__) || defined(_M_X64)
+    #include <xmmintrin.h>
+    static unsigned int skmlp_flush_denormals(void) {
+        unsigned int mode = _mm_getcsr();
+        _mm_setcsr(mode | 0x8040);  /* flush-to-zero | denormals-are-zero */
+        return mode;
+    }
+    static void skmlp_restore_float_mode(unsigned int mode) { _mm_setcsr(mode); }
+    #else
+    static unsigned int skmlp_flush_denormals(void) { return 0; }
+    static void skmlp_restore_float_mode(unsigned int mode) { (void) mode; }
+    #endif
+    """
+    unsigned int flush_denormals "skmlp_flush_denormals" () noexcept nogil
+    void restore_float_mode "skmlp_restore_float_mode" (unsigned int mode) noexcept nogil
+
+
 cpdef enum Update:
     # How a training step turns gradients into new weights.
     SGD = 0          # w -= lr * g, the GEMM accumulating straight into w (no L1)
@@ -378,11 +401,16 @@ cdef class Engine:
         self.n_samples_done = 0
         if order.shape[0] == 0:
             return COMPLETED
+        cdef unsigned int float_mode
         with nogil:
-            status = self._run_batches(
-                X, y, sample_weight, order, &params[0], _data(state_1), _data(state_2),
-                &activations[0], &deltas[0], &masks[0], &grad[0], &batch_y[0],
-                &batch_weight[0])
+            float_mode = flush_denormals()
+            try:
+                status = self._run_batches(
+                    X, y, sample_weight, order, &params[0], _data(state_1),
+                    _data(state_2), &activations[0], &deltas[0], &masks[0], &grad[0],
+                    &batch_y[0], &batch_weight[0])
+            finally:
+                restore_float_mode(float_mode)
         return status
 
     cdef int _run_batches(

@@ -7,6 +7,7 @@ compiled routine is compared with a plain NumPy reference computed in float64.
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+
 from skmlp._blas import _gemm_for_tests
 
 DTYPES = [np.float32, np.float64]

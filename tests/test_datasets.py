@@ -154,6 +154,10 @@ def test_load_idx_detects_gzip_by_content(tmp_path):
             r"truncated IDX file: the header declares shape \(3, 4\)",
         ),
         (idx_bytes(np.zeros(3, np.uint8)) + b"\x00", r"too long IDX file"),
+        (
+            b"\x00\x00\x08\x04" + b"\xff" * 16,
+            r"truncated IDX file: the header declares shape \(4294967295,",
+        ),
     ],
     ids=[
         "not-idx",
@@ -164,6 +168,7 @@ def test_load_idx_detects_gzip_by_content(tmp_path):
         "short-header",
         "short-data",
         "extra-data",
+        "huge-shape",
     ],
 )
 def test_load_idx_rejects_bad_files(tmp_path, content, match, compress):
