@@ -217,6 +217,9 @@ def _run_fresh_interpreter(script):
         capture_output=True,
         text=True,
         env=env,
+        # Not the repository root: there, the uncompiled sources would shadow
+        # the installed package.
+        cwd=Path(skmlp.__file__).resolve().parent.parent,
         timeout=300,
     )
     assert done.returncode == 0, done.stderr

@@ -112,9 +112,10 @@ _CHILD = textwrap.dedent(
     signal.signal(signal.SIGINT, signal.default_int_handler)
     dtype = np.dtype(sys.argv[1])
     solver = sys.argv[2]
+    n_samples = int(sys.argv[3])
     rng = np.random.RandomState(0)
-    X = rng.uniform(0, 1, (2000, 64)).astype(dtype)
-    y = rng.randint(0, 10, 2000)
+    X = rng.uniform(0, 1, (n_samples, 64)).astype(dtype)
+    y = rng.randint(0, 10, n_samples)
     clf = MLPDigitClassifier(
         (512,), solver=solver, learning_rate=1e-3, batch_size=32,
         max_iter=1_000_000, tol=0.0, n_iter_no_change=1_000_000, verbose=1,
@@ -155,7 +156,7 @@ _CHILD = textwrap.dedent(
 # (~10 ms); two seconds leave room for a loaded machine. A loop that never
 # checks runs the remaining million epochs and times out instead.
 _INTERRUPT_LATENCY_LIMIT = 2.0
-_N_SAMPLES = 2000
+_N_SAMPLES = 20000
 
 
 def _repo_root():
@@ -177,7 +178,7 @@ def _run_and_interrupt(dtype, solver):
         MKL_NUM_THREADS="1",
     )
     child = subprocess.Popen(
-        [sys.executable, "-u", "-c", _CHILD, dtype, solver],
+        [sys.executable, "-u", "-c", _CHILD, dtype, solver, str(_N_SAMPLES)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -21,13 +21,17 @@ from skl2onnx.common.data_types import (  # noqa: E402
     Int64TensorType,
 )
 
+import skmlp  # noqa: E402
 from skmlp import MLPDigitClassifier  # noqa: E402
 from skmlp._network import ACTIVATIONS  # noqa: E402
 from skmlp._onnx import ALIAS, register_onnx_converter  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-REPO = Path(__file__).resolve().parents[1]
+# Where the skmlp under test lives (site-packages, or an in-place build): child
+# interpreters start there, so that the repository's uncompiled sources
+# cannot shadow it.
+REPO = Path(skmlp.__file__).resolve().parents[1]
 
 #: Largest difference allowed between onnxruntime's and skmlp's probabilities.
 ATOL = {np.float32: 1e-5, np.float64: 1e-10}

@@ -5,6 +5,7 @@ import io
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.image  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
+import skmlp  # noqa: E402
 from skmlp import MLPDigitClassifier  # noqa: E402
 from skmlp.plotting import (  # noqa: E402
     ConfusionMatrixDisplay,
@@ -261,7 +263,13 @@ def test_module_imports_without_matplotlib():
         "import sys; sys.modules['matplotlib'] = None; "
         "import skmlp.plotting; print('ok')"
     )
+    # Start where the skmlp under test lives, not in the repository root,
+    # whose uncompiled sources would shadow it.
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(skmlp.__file__).resolve().parent.parent,
     )
     assert result.stdout.strip() == "ok", result.stderr
