@@ -10,6 +10,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -470,8 +471,16 @@ class MLPDigitClassifier(
             for name in ("coefs_", "intercepts_", "_optimizer_state"):
                 self.__dict__.pop(name, None)
         X, y = validate_data(
-            self, X, y, dtype=(np.float64, np.float32), reset=first_call
+            self,
+            X,
+            y,
+            dtype=(np.float64, np.float32),
+            accept_sparse=("csr", "csc"),
+            reset=first_call,
         )
+        if sparse.issparse(X):
+            # Minibatches gather rows: CSR gives them without densifying X.
+            X = X.tocsr()
         y_codes = self._encode_labels(y, classes, first_call, incremental)
         sample_weight = self._training_weights(sample_weight, y_codes, X.dtype)
         random_state = check_random_state(self.random_state)
@@ -607,6 +616,7 @@ class MLPDigitClassifier(
         engine = self._make_engine(
             layout, batch_size, dtype, optimizer_state["update"], dropout_seed
         )
+        X_rows = engine.use_sparse_rows(X) if sparse.issparse(X) else X
         engine.n_adam_steps = optimizer_state["n_adam_steps"]
         state_1, state_2 = _optimizer.state_buffers(optimizer_state, dtype)
         start_of_epoch = np.empty_like(params)
@@ -652,7 +662,13 @@ class MLPDigitClassifier(
                 np.copyto(start_of_epoch, params)
                 try:
                     status = engine.run_epoch(
-                        X, y_codes, sample_weight, train_rows, params, state_1, state_2
+                        X_rows,
+                        y_codes,
+                        sample_weight,
+                        train_rows,
+                        params,
+                        state_1,
+                        state_2,
                     )
                 finally:
                     self.t_ += engine.n_samples_done
@@ -764,7 +780,7 @@ class MLPDigitClassifier(
         try:
             result = minimize_lbfgs(
                 engine,
-                X,
+                engine.use_sparse_rows(X) if sparse.issparse(X) else X,
                 y_codes,
                 sample_weight,
                 params,
@@ -884,12 +900,14 @@ class MLPDigitClassifier(
         self.validation_loss_curve_ = None
         if validation_set is not None:
             X_val, y_val, sample_weight_val = validation_set
-            X_val, y_val = validate_data(self, X_val, y_val, dtype=X.dtype, reset=False)
+            X_val, y_val = validate_data(
+                self, X_val, y_val, dtype=X.dtype, accept_sparse="csr", reset=False
+            )
             y_val_codes = self._class_codes(y_val, "y_val")
             sample_weight_val = _validate_sample_weight(
                 sample_weight_val, len(y_val_codes), X.dtype, name="sample_weight_val"
             )
-            validation = (np.ascontiguousarray(X_val), y_val_codes, sample_weight_val)
+            validation = (_rows_ready(X_val), y_val_codes, sample_weight_val)
         elif self.early_stopping and not incremental and self.solver != "lbfgs":
             rows, validation = self._hold_out(X, y_codes, sample_weight, random_state)
         else:
@@ -927,7 +945,7 @@ class MLPDigitClassifier(
         # Without shuffling, train in the order the samples came in.
         train_rows = np.ascontiguousarray(np.sort(train_rows), dtype=np.intp)
         validation = (
-            np.ascontiguousarray(X[validation_rows]),
+            _rows_ready(X[validation_rows]),
             y_codes[validation_rows],
             sample_weight[validation_rows],
         )
@@ -1050,7 +1068,13 @@ class MLPDigitClassifier(
     def _forward(self, X, take_log):
         if not self._is_ready_float_matrix(X):
             check_is_fitted(self)
-            X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+            X = validate_data(
+                self,
+                X,
+                dtype=(np.float64, np.float32),
+                accept_sparse=("csr", "csc"),
+                reset=False,
+            )
         dtype = (
             np.float32
             if all(np.asarray(c).dtype == np.float32 for c in self.coefs_)
@@ -1068,7 +1092,10 @@ class MLPDigitClassifier(
                 "coefs_ and intercepts_ must hold the same number of layers, the "
                 f"last with one output per class ({len(self.classes_)})."
             )
-        X = np.ascontiguousarray(X, dtype=dtype)
+        if sparse.issparse(X):
+            X = X.tocsr().astype(dtype, copy=False)
+        else:
+            X = np.ascontiguousarray(X, dtype=dtype)
         return forward_proba(X, coefs, intercepts, self.activation, take_log)
 
     def __sklearn_is_fitted__(self):
@@ -1096,6 +1123,7 @@ class MLPDigitClassifier(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = True
         return tags
 
 
@@ -1109,6 +1137,12 @@ def _validate_hidden_layer_sizes(hidden_layer_sizes):
             f"hidden_layer_sizes must be positive integers, got {hidden_layer_sizes!r}."
         )
     return [int(s) for s in sizes]
+
+
+def _rows_ready(X):
+    """X for forward_proba: CSR stays sparse (densified chunk by chunk), a
+    dense array becomes C-contiguous."""
+    return X.tocsr() if sparse.issparse(X) else np.ascontiguousarray(X)
 
 
 def _validate_dropout(dropout, n_hidden):

@@ -16,6 +16,12 @@ cdef void gather_rows(
     const floating[:, :] x, const Py_ssize_t *rows, Py_ssize_t n_rows, floating *out
 ) noexcept nogil
 
+cdef void gather_csr_rows(
+    const floating[::1] data, const Py_ssize_t[::1] indices,
+    const Py_ssize_t[::1] indptr, const Py_ssize_t *rows, Py_ssize_t n_rows,
+    Py_ssize_t n_features, floating *out,
+) noexcept nogil
+
 cdef void bias_activation(
     floating *z, const floating *bias, Py_ssize_t n_rows, Py_ssize_t n_cols,
     Activation activation,

@@ -94,6 +94,27 @@ cdef void gather_rows(
             out_row[j] = x[rows[i], j]
 
 
+cdef void gather_csr_rows(
+    const floating[::1] data,           # IN   CSR values
+    const Py_ssize_t[::1] indices,      # IN   CSR column indices
+    const Py_ssize_t[::1] indptr,       # IN   CSR row pointers
+    const Py_ssize_t *rows,             # IN   (n_rows,) row indices
+    Py_ssize_t n_rows,                  # IN
+    Py_ssize_t n_features,              # IN
+    floating *out,                      # OUT  (n_rows, n_features) row-major
+) noexcept nogil:
+    """out[i, :] = X[rows[i], :] for a CSR matrix X: only the minibatch is
+    ever dense."""
+    cdef Py_ssize_t i, j, k
+    cdef floating *out_row
+    for i in range(n_rows):
+        out_row = out + i * n_features
+        for j in range(n_features):
+            out_row[j] = 0
+        for k in range(indptr[rows[i]], indptr[rows[i] + 1]):
+            out_row[indices[k]] += data[k]
+
+
 # ---------------------------------------------------------------------------
 # Hidden layers: forward and backward
 

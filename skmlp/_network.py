@@ -7,6 +7,7 @@ the offsets computed here; ``coefs_`` and ``intercepts_`` are views into it.
 """
 
 import numpy as np
+from scipy import sparse
 
 from ._kernels import Activation
 from ._train import dense_forward, softmax_inplace
@@ -183,8 +184,9 @@ def forward_proba(X, coefs, intercepts, activation, take_log=False):
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
-        C-contiguous, of the weights' dtype.
+    X : {ndarray, CSR matrix} of shape (n_samples, n_features)
+        C-contiguous (or CSR, densified one chunk of rows at a time), of the
+        weights' dtype.
     coefs, intercepts : list of ndarray
         Per-layer weights and biases, C-contiguous, of X's dtype, with shapes
         that chain from ``n_features`` to the number of classes.
@@ -200,11 +202,16 @@ def forward_proba(X, coefs, intercepts, activation, take_log=False):
     """
     n_samples = X.shape[0]
     n_layers = len(coefs)
+    # Chunks of rows bound the memory of the activations, and of the dense
+    # copy of a sparse chunk: at most ~2**21 values of X at a time.
+    chunk_rows = max(1, min(_PREDICT_CHUNK_ROWS, 2**21 // max(X.shape[1], 1)))
     hidden = ACTIVATIONS[activation]
     proba = np.empty((n_samples, coefs[-1].shape[1]), dtype=X.dtype)
-    for start in range(0, n_samples, _PREDICT_CHUNK_ROWS):
-        stop = min(start + _PREDICT_CHUNK_ROWS, n_samples)
+    for start in range(0, n_samples, chunk_rows):
+        stop = min(start + chunk_rows, n_samples)
         a = X[start:stop]
+        if sparse.issparse(a):
+            a = np.ascontiguousarray(a.toarray(), dtype=X.dtype)
         for l, (coef, intercept) in enumerate(zip(coefs, intercepts)):
             is_output = l == n_layers - 1
             out = proba[start:stop] if is_output else None

@@ -28,6 +28,7 @@ from ._kernels cimport (
     column_sums,
     dropout_activation_backward,
     dropout_forward,
+    gather_csr_rows,
     gather_rows,
     log_softmax,
     momentum_finish,
@@ -228,6 +229,13 @@ cdef double _backward(
     return value
 
 
+# Stand-ins for the CSR arguments of a dense run, by "is float32".
+_EMPTY_CSR = {
+    True: (np.zeros(1, np.float32), np.zeros(1, np.intp), np.zeros(1, np.intp)),
+    False: (np.zeros(1, np.float64), np.zeros(1, np.intp), np.zeros(1, np.intp)),
+}
+
+
 def _exclusive_cumsum(sizes):
     """[0, s0, s0 + s1, ...]: where consecutive blocks of these sizes start."""
     return np.concatenate([[0], np.cumsum(sizes)[:len(sizes) - 1]]).astype(np.intp)
@@ -265,6 +273,7 @@ cdef class Engine:
     cdef readonly Py_ssize_t batch_size
     cdef readonly object dtype
     cdef object _activations, _deltas, _masks, _grad, _batch_y, _batch_weight
+    cdef object _csr
     cdef public Py_ssize_t signal_interval
     # Progress of the last run_epoch call, kept up to date so that it survives
     # a KeyboardInterrupt raised in the middle of the epoch.
@@ -355,6 +364,16 @@ cdef class Engine:
                     f"Optimizer state buffer {i} has {state.shape[0]} values; the "
                     f"update rule needs {expected}.")
 
+    def use_sparse_rows(self, X):
+        """Read training rows from the CSR matrix X from now on; the X arguments
+        of run_epoch and loss_gradient then only give the shape. Returns that
+        stand-in: an (n_samples, n_features) view of one zero, no memory."""
+        self._csr = (X.data, np.asarray(X.indices, dtype=np.intp),
+                     np.asarray(X.indptr, dtype=np.intp))
+        return np.lib.stride_tricks.as_strided(
+            np.zeros(1, dtype=X.dtype), shape=X.shape, strides=(0, 0),
+            writeable=False)
+
     def seed(self, unsigned long long seed):
         """Restart the dropout masks' random stream from ``seed``."""
         self._rng_state = seed
@@ -392,6 +411,9 @@ cdef class Engine:
         cdef floating[::1] batch_weight = self._batch_weight
         cdef int[::1] batch_y = self._batch_y
         cdef int status
+        cdef const floating[::1] csr_data
+        cdef const Py_ssize_t[::1] csr_indices, csr_indptr
+        cdef bint sparse = self._csr is not None
         self._check_buffers(X, y, sample_weight, params)
         self._check_state(params, state_1, state_2)
         if order.shape[0] > 0 and (np.min(order) < 0 or np.max(order) >= X.shape[0]):
@@ -401,6 +423,10 @@ cdef class Engine:
         self.n_samples_done = 0
         if order.shape[0] == 0:
             return COMPLETED
+        if sparse:
+            csr_data, csr_indices, csr_indptr = self._csr
+        else:
+            csr_data, csr_indices, csr_indptr = _EMPTY_CSR[floating is float]
         cdef unsigned int float_mode
         with nogil:
             float_mode = flush_denormals()
@@ -408,7 +434,8 @@ cdef class Engine:
                 status = self._run_batches(
                     X, y, sample_weight, order, &params[0], _data(state_1),
                     _data(state_2), &activations[0], &deltas[0], &masks[0], &grad[0],
-                    &batch_y[0], &batch_weight[0])
+                    &batch_y[0], &batch_weight[0], sparse, csr_data, csr_indices,
+                    csr_indptr)
             finally:
                 restore_float_mode(float_mode)
         return status
@@ -428,6 +455,10 @@ cdef class Engine:
         floating *grad,
         int *batch_y,
         floating *batch_weight,
+        bint sparse,
+        const floating[::1] csr_data,
+        const Py_ssize_t[::1] csr_indices,
+        const Py_ssize_t[::1] csr_indptr,
     ) except -1 nogil:
         cdef Py_ssize_t n = order.shape[0], start, i, n_rows, n_batches = 0
         cdef Py_ssize_t n_classes = self.layout.n_units[self.layout.n_layers]
@@ -436,7 +467,11 @@ cdef class Engine:
         start = 0
         while start < n:
             n_rows = min(self.batch_size, n - start)
-            gather_rows(X, &order[start], n_rows, activations)
+            if sparse:
+                gather_csr_rows(csr_data, csr_indices, csr_indptr, &order[start],
+                                n_rows, X.shape[1], activations)
+            else:
+                gather_rows(X, &order[start], n_rows, activations)
             weight = 0
             for i in range(n_rows):
                 batch_y[i] = y[order[start + i]]
@@ -495,6 +530,11 @@ cdef class Engine:
         cdef Hyper hyper = self.hyper
         cdef double total_weight = 0, data_loss = 0, value = 0
         hyper.update = GRADIENT
+        cdef const floating[::1] csr_data
+        cdef const Py_ssize_t[::1] csr_indices, csr_indptr
+        cdef bint sparse = self._csr is not None
+        if sparse:
+            csr_data, csr_indices, csr_indptr = self._csr
         self._check_buffers(X, y, sample_weight, params)
         if grad.shape[0] != params.shape[0]:
             raise ValueError("grad must have the shape of params.")
@@ -504,7 +544,11 @@ cdef class Engine:
             start = 0
             while start < n:
                 n_rows = min(self.batch_size, n - start)
-                gather_rows(X, &rows[start], n_rows, &activations[0])
+                if sparse:
+                    gather_csr_rows(csr_data, csr_indices, csr_indptr, &rows[start],
+                                    n_rows, X.shape[1], &activations[0])
+                else:
+                    gather_rows(X, &rows[start], n_rows, &activations[0])
                 for i in range(n_rows):
                     batch_y[i] = y[start + i]
                     batch_weight[i] = sample_weight[start + i]
