@@ -8,6 +8,7 @@ when to stop.
 import time
 import warnings
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -514,14 +515,10 @@ class MLPDigitClassifier(
             batch_size = min(len(train_rows), 2048)
         else:
             batch_size = self._effective_batch_size(len(train_rows))
+        data = _TrainingData(X, y, y_codes, sample_weight, train_rows, validation)
         with blas_threads_for_fit(flops_per_step(layout.coef_shapes, batch_size)):
             self._run_epochs(
-                X,
-                y,
-                y_codes,
-                sample_weight,
-                train_rows,
-                validation,
+                data,
                 layout,
                 params,
                 optimizer_state,
@@ -593,12 +590,7 @@ class MLPDigitClassifier(
 
     def _run_epochs(
         self,
-        X,
-        y,
-        y_codes,
-        sample_weight,
-        train_rows,
-        validation,
+        data,
         layout,
         params,
         optimizer_state,
@@ -608,6 +600,7 @@ class MLPDigitClassifier(
         incremental,
     ):
         """The epoch loop: train, monitor, call back, and decide when to stop."""
+        X, y, y_codes, sample_weight, train_rows, validation = data
         dtype = X.dtype
         if self.solver == "lbfgs":
             return self._run_lbfgs(
@@ -1137,6 +1130,17 @@ def _validate_hidden_layer_sizes(hidden_layer_sizes):
             f"hidden_layer_sizes must be positive integers, got {hidden_layer_sizes!r}."
         )
     return [int(s) for s in sizes]
+
+
+class _TrainingData(NamedTuple):
+    """What a fit trains on, validated."""
+
+    X: object  # ndarray or CSR matrix
+    y: np.ndarray  # labels, as given
+    y_codes: np.ndarray  # their positions in classes_, int32
+    sample_weight: np.ndarray  # times the class weights
+    rows: np.ndarray  # the rows of X to train on (not held out)
+    validation: tuple | None  # (X_val, y_val codes, sample_weight_val)
 
 
 def _rows_ready(X):
