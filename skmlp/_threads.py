@@ -31,6 +31,7 @@ _lock = threading.Lock()
 _running_fits = 0
 _limiter = None
 _controller = None
+_original_counts = None
 
 
 def flops_per_step(coef_shapes, batch_size):
@@ -41,7 +42,7 @@ def flops_per_step(coef_shapes, batch_size):
 @contextmanager
 def blas_threads_for_fit(flops):
     """Context of one fit doing ``flops`` operations per minibatch step."""
-    global _running_fits, _limiter, _controller
+    global _running_fits, _limiter, _controller, _original_counts
     with _lock:
         if _running_fits == 0:
             _lift_limit()
@@ -50,6 +51,7 @@ def blas_threads_for_fit(flops):
         if single_threaded and _limiter is None:
             if _controller is None:
                 _controller = ThreadpoolController()
+            _original_counts = _blas_thread_counts()
             _limiter = _controller.limit(limits=1, user_api="blas")
     try:
         yield
@@ -61,8 +63,22 @@ def blas_threads_for_fit(flops):
 
 
 def _lift_limit():
-    """Restore BLAS's own thread count, from the main thread only (see above)."""
+    """Restore BLAS's own thread count, from the main thread only (see above).
+
+    OpenBLAS was seen, rarely, to keep one thread after a restore that
+    followed fits in worker threads: the counts are checked, and set again.
+    """
     global _limiter
-    if _limiter is not None and threading.current_thread() is threading.main_thread():
+    if _limiter is None or threading.current_thread() is not threading.main_thread():
+        return
+    for _ in range(3):
         _limiter.restore_original_limits()
-        _limiter = None
+        if _blas_thread_counts() == _original_counts:
+            break
+    _limiter = None
+
+
+def _blas_thread_counts():
+    return [
+        lib["num_threads"] for lib in _controller.info() if lib["user_api"] == "blas"
+    ]
