@@ -3,15 +3,16 @@
 Trains MLPDigitClassifier on the full Fashion-MNIST training set (60,000
 images, float32) and reports the test accuracy on the 10,000 test images and
 the seconds spent in ``fit``. The recipe: two ReLU layers of 1024 and 512 units,
-Adam with a cosine learning-rate schedule, dropout 0.2, batch 128, 25 epochs.
+Adam with a cosine learning-rate schedule, dropout 0.2, batch 128, 20 epochs.
 
 Usage::
 
-    python benchmarks/bench_fashion_recipe.py [--epochs 25] [--fashion-mnist DIR]
+    python benchmarks/bench_fashion_recipe.py [--epochs 20] [--fashion-mnist DIR]
 
-Sample output (2-core AVX2 machine)::
+Sample output (2-core AVX2 machine, another benchmark running beside it)::
 
-    see the README's "Fashion-MNIST recipe" section for the latest run
+    Epoch   20  loss 0.149726  3.867s
+    fit: 141.7 s   test accuracy: 0.9024
 """
 
 import argparse
@@ -40,7 +41,7 @@ RECIPE = dict(
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=25)
+    parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument(
         "--fashion-mnist",
         default=_common.FASHION_MNIST_DIR,
