@@ -18,7 +18,3 @@ cdef void gemm(
     int ldc,
 ) noexcept nogil
 
-
-cdef double dot(int n, const floating *x, const floating *y) noexcept nogil
-
-cdef double asum(int n, const floating *x) noexcept nogil

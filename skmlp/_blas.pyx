@@ -5,7 +5,7 @@ transpose, so ``C = op(A) @ op(B)`` in row-major is ``C.T = op(B).T @ op(A).T``
 in column-major: the wrappers swap the operands instead of copying anything.
 """
 from cython cimport floating
-from scipy.linalg.cython_blas cimport dasum, ddot, dgemm, sasum, sdot, sgemm
+from scipy.linalg.cython_blas cimport dgemm, sgemm
 
 
 cdef void gemm(
@@ -35,31 +35,6 @@ cdef void gemm(
     else:
         dgemm(&tb, &ta, &n, &m, &k, &alpha, <double *> b, &ldb,
               <double *> a, &lda, &beta, c, &ldc)
-
-
-cdef double dot(
-    int n,                # IN
-    const floating *x,    # IN (n,)
-    const floating *y,    # IN (n,)
-) noexcept nogil:
-    """Return sum_i x[i] * y[i]."""
-    cdef int one = 1
-    if floating is float:
-        return sdot(&n, <float *> x, &one, <float *> y, &one)
-    else:
-        return ddot(&n, <double *> x, &one, <double *> y, &one)
-
-
-cdef double asum(
-    int n,                # IN
-    const floating *x,    # IN (n,)
-) noexcept nogil:
-    """Return sum_i |x[i]|."""
-    cdef int one = 1
-    if floating is float:
-        return sasum(&n, <float *> x, &one)
-    else:
-        return dasum(&n, <double *> x, &one)
 
 
 def _gemm_for_tests(

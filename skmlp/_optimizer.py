@@ -8,7 +8,7 @@ fit take a different path from an uninterrupted one.
 
 import numpy as np
 
-from ._train import Update
+from ._train import Update, n_state_buffers
 
 
 def update_rule(solver, momentum, nesterov):
@@ -20,12 +20,6 @@ def update_rule(solver, momentum, nesterov):
     if momentum == 0:
         return Update.SGD
     return Update.NESTEROV if nesterov else Update.MOMENTUM
-
-
-def n_state_buffers(update):
-    """How many parameter-sized buffers the update rule keeps between steps."""
-    n_buffers = {Update.SGD: 0, Update.MOMENTUM: 1, Update.NESTEROV: 1, Update.ADAM: 2}
-    return n_buffers.get(update, 0)
 
 
 def new_state(update, n_params, dtype):

@@ -77,6 +77,11 @@ cpdef enum Status:
     DIVERGED = 1     # a minibatch gave a non-finite loss; it did not update the weights
 
 
+def n_state_buffers(int update):
+    """How many parameter-sized optimizer buffers an :class:`Update` keeps."""
+    return {SGD: 0, MOMENTUM: 1, NESTEROV: 1, ADAM: 2}.get(update, 0)
+
+
 cdef struct Layout:
     Py_ssize_t n_layers          # number of weight matrices
     const Py_ssize_t *n_units    # (n_layers + 1,) units per layer, input first
@@ -355,8 +360,7 @@ cdef class Engine:
             raise ValueError("y holds class codes outside [0, n_classes).")
 
     def _check_state(self, params, state_1, state_2):
-        n_buffers = {SGD: 0, MOMENTUM: 1, NESTEROV: 1, ADAM: 2}.get(
-            self.hyper.update, 0)
+        n_buffers = n_state_buffers(self.hyper.update)
         for i, state in enumerate((state_1, state_2)):
             expected = params.shape[0] if i < n_buffers else 0
             if state.shape[0] != expected:
