@@ -7,7 +7,8 @@ shapes and memory. The ``_*_for_tests`` functions at the end expose them to
 the tests, which compare each one with a plain NumPy version.
 """
 from cython cimport floating
-from libc.math cimport exp, expf, log, logf, sqrt, sqrtf, tanh
+from libc.string cimport memcpy
+from libc.math cimport exp, expf, fabs, fabsf, log, logf, sqrt, sqrtf, tanh
 
 
 cdef inline floating _exp(floating x) noexcept nogil:
@@ -64,7 +65,10 @@ cdef inline floating _sqrt(floating x) noexcept nogil:
 
 
 cdef inline floating _abs(floating x) noexcept nogil:
-    return x if x >= 0 else -x
+    if floating is float:
+        return fabsf(x)
+    else:
+        return fabs(x)
 
 
 cdef inline floating _sign(floating x) noexcept nogil:
@@ -88,6 +92,14 @@ cdef void gather_rows(
     """out[i, :] = x[rows[i], :]"""
     cdef Py_ssize_t i, j, n_features = x.shape[1]
     cdef floating *out_row
+    if n_features == 0:
+        return
+    if x.strides[1] == sizeof(floating):
+        # Contiguous rows (C order, or a slice of rows): one memcpy per row
+        # instead of a strided element-by-element loop.
+        for i in range(n_rows):
+            memcpy(out + i * n_features, &x[rows[i], 0], n_features * sizeof(floating))
+        return
     for i in range(n_rows):
         out_row = out + i * n_features
         for j in range(n_features):
@@ -502,7 +514,7 @@ cdef double momentum_finish(
 
 cdef double sgd_step(
     floating *w,                # IN/OUT (n,)
-    floating *grad,             # IN/OUT (n,): data gradient in, full gradient out
+    floating *grad,             # IN     (n,) data gradient; scratch when l1 != 0
     floating *velocity,         # IN/OUT (n,): unused when momentum == 0
     Py_ssize_t n,               # IN
     double learning_rate,       # IN
@@ -513,9 +525,12 @@ cdef double sgd_step(
 ) noexcept nogil:
     """g = grad + penalty'(w); v = momentum * v - lr * g;
     w += (momentum * v - lr * g) if nesterov else v (plain SGD: w -= lr * g);
-    return the penalty of w before the step"""
+    return the penalty of w before the step
+
+    The full gradient g is not written back: the pass streams one array less.
+    """
     cdef Py_ssize_t i
-    cdef floating lr = learning_rate, mu = momentum, c1 = l1, c2 = 2 * l2, g
+    cdef floating lr = learning_rate, mu = momentum, c1 = l1, c2 = 2 * l2, g, v
     cdef double value = penalty(w, n, l1, l2)
     if l1 != 0:
         # The subgradient of |w| is not vectorisable: add it in a pass of its own.
@@ -524,27 +539,25 @@ cdef double sgd_step(
     # One pass: the L2 gradient is added as each element is updated.
     if momentum == 0:
         for i in range(n):
-            g = grad[i] + c2 * w[i]
-            grad[i] = g
-            w[i] -= lr * g
+            w[i] -= lr * (grad[i] + c2 * w[i])
     elif nesterov:
         for i in range(n):
             g = grad[i] + c2 * w[i]
+            v = mu * velocity[i] - lr * g
             grad[i] = g
-            velocity[i] = mu * velocity[i] - lr * g
-            w[i] += mu * velocity[i] - lr * g
+            velocity[i] = v
+            w[i] += mu * v - lr * g
     else:
         for i in range(n):
-            g = grad[i] + c2 * w[i]
-            grad[i] = g
-            velocity[i] = mu * velocity[i] - lr * g
-            w[i] += velocity[i]
+            v = mu * velocity[i] - lr * (grad[i] + c2 * w[i])
+            velocity[i] = v
+            w[i] += v
     return value
 
 
 cdef double adam_step(
     floating *w,                # IN/OUT (n,)
-    floating *grad,             # IN/OUT (n,): data gradient in, full gradient out
+    floating *grad,             # IN     (n,) data gradient; scratch when l1 != 0
     floating *m,                # IN/OUT (n,) first moment
     floating *v,                # IN/OUT (n,) second moment
     Py_ssize_t n,               # IN
@@ -555,8 +568,8 @@ cdef double adam_step(
     double l1,                  # IN
     double l2,                  # IN
 ) noexcept nogil:
-    """m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g**2; w -= step * m / (sqrt(v) + eps);
-    return the penalty of w before the step"""
+    """m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g**2; w -= step * m / (sqrt(v) + eps),
+    with g = grad + penalty'(w); return the penalty of w before the step"""
     cdef Py_ssize_t i
     cdef floating b1 = beta_1, b2 = beta_2, d1 = 1 - beta_1, d2 = 1 - beta_2
     cdef floating step = step_size, eps = epsilon, p1 = l1, p2 = 2 * l2, g
@@ -567,7 +580,6 @@ cdef double adam_step(
     # One pass: the L2 gradient is added as each element is updated.
     for i in range(n):
         g = grad[i] + p2 * w[i]
-        grad[i] = g
         m[i] = b1 * m[i] + d1 * g
         v[i] = b2 * v[i] + d2 * g * g
         w[i] -= step * m[i] / (_sqrt(v[i]) + eps)
@@ -616,6 +628,10 @@ def _column_sums_for_tests(const floating[:, ::1] d, floating[::1] out, bint acc
 
 def _penalty_for_tests(const floating[::1] w, double l1, double l2):
     return penalty(&w[0], w.shape[0], l1, l2)
+
+
+def _weight_decay_for_tests(floating[::1] w, double learning_rate, double l2):
+    return weight_decay(&w[0], w.shape[0], learning_rate, l2)
 
 
 def _sgd_step_for_tests(
