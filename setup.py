@@ -30,8 +30,13 @@ COMPILER_DIRECTIVES = {
 # - Python builds extensions with -fwrapv (defined signed overflow), which
 #   hides the trip count of loops such as the penalty's lane sums: they ran
 #   3-4x slower. Nothing in skmlp relies on wrapping signed arithmetic.
+# - Without -fno-trapping-math, GCC keeps a float comparison feeding a select
+#   (the clamps of tanh, ReLU) as a branch, and the loop around it scalar.
+#   skmlp never unmasks floating-point exceptions, so nothing can trap.
 EXTRA_COMPILE_ARGS = (
-    [] if sys.platform == "win32" else ["-fno-math-errno", "-fno-wrapv"]
+    []
+    if sys.platform == "win32"
+    else ["-fno-math-errno", "-fno-wrapv", "-fno-trapping-math"]
 )
 
 EXTENSIONS = [
