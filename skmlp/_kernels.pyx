@@ -548,7 +548,6 @@ cdef double sgd_step(
         for i in range(n):
             g = grad[i] + c2 * w[i]
             v = mu * velocity[i] - lr * g
-            grad[i] = g
             velocity[i] = v
             w[i] += mu * v - lr * g
     else:
