@@ -371,10 +371,11 @@ cdef void column_sums(
 # Penalties and optimizer updates, over a span of the flat parameter buffer.
 # Biases are updated by the same functions with l1 = l2 = 0.
 
-cdef double _sum_squares(const floating *w, Py_ssize_t n) noexcept nogil:
-    """sum w**2, in eight independent lanes per block of 1024 (no chain of
-    dependent additions, vectorisable, and the same result on every run,
-    unlike a threaded BLAS dot), each block's sum added in double."""
+cdef inline double _lane_sum(const floating *w, Py_ssize_t n, bint squares) noexcept nogil:
+    """sum w**2 (squares) or sum |w|, in eight independent lanes per block of
+    1024 (no chain of dependent additions, vectorisable, and the same result on
+    every run, unlike a threaded BLAS dot), each block's sum added in double.
+    Callers pass ``squares`` as a constant: the compiler keeps one loop per case."""
     cdef floating lanes[8]
     cdef double total = 0
     cdef Py_ssize_t i = 0, j, block_end
@@ -384,35 +385,22 @@ cdef double _sum_squares(const floating *w, Py_ssize_t n) noexcept nogil:
             lanes[j] = 0
         while i + 8 <= block_end:
             for j in range(8):
-                lanes[j] += w[i + j] * w[i + j]
+                lanes[j] += w[i + j] * w[i + j] if squares else _abs(w[i + j])
             i += 8
         while i < block_end:
-            lanes[0] += w[i] * w[i]
+            lanes[0] += w[i] * w[i] if squares else _abs(w[i])
             i += 1
         for j in range(8):
             total += lanes[j]
     return total
+
+
+cdef double _sum_squares(const floating *w, Py_ssize_t n) noexcept nogil:
+    return _lane_sum(w, n, True)
 
 
 cdef double _sum_abs(const floating *w, Py_ssize_t n) noexcept nogil:
-    """sum |w|, computed as _sum_squares is."""
-    cdef floating lanes[8]
-    cdef double total = 0
-    cdef Py_ssize_t i = 0, j, block_end
-    while i < n:
-        block_end = min(n, i + 1024)
-        for j in range(8):
-            lanes[j] = 0
-        while i + 8 <= block_end:
-            for j in range(8):
-                lanes[j] += _abs(w[i + j])
-            i += 8
-        while i < block_end:
-            lanes[0] += _abs(w[i])
-            i += 1
-        for j in range(8):
-            total += lanes[j]
-    return total
+    return _lane_sum(w, n, False)
 
 
 cdef double penalty(
