@@ -441,17 +441,18 @@ def format_number(value, spec, missing="-"):
 
 
 def environment_summary(n_threads, torch=None):
-    """Three lines: CPU and threads; which BLAS each package uses; versions."""
+    """CPU and threads; which BLAS (and kernels) each package uses; versions."""
     import scipy
     import sklearn
     from threadpoolctl import threadpool_info
 
     import skmlp
 
+    blas_infos = [info for info in threadpool_info() if info["user_api"] == "blas"]
     blas = sorted(
         f"{_owner(info['filepath'])} {info['internal_api']} {info.get('version')}"
-        for info in threadpool_info()
-        if info["user_api"] == "blas"
+        + (f" ({info['architecture']} kernels)" if info.get("architecture") else "")
+        for info in blas_infos
     )
     versions = [
         f"skmlp {skmlp.__version__}",
@@ -461,11 +462,16 @@ def environment_summary(n_threads, torch=None):
     ]
     if torch is not None:
         versions.append(f"torch {torch.__version__}")
-    return (
-        f"{_cpu_name()}, {n_threads} thread(s), Python {platform.python_version()}\n"
-        f"BLAS: {', '.join(blas) or '?'} (skmlp calls SciPy's)\n"
-        f"{', '.join(versions)}"
-    )
+    lines = [
+        f"{_cpu_name()}, {n_threads} thread(s), Python {platform.python_version()}",
+        f"BLAS: {', '.join(blas) or '?'} (skmlp calls SciPy's)",
+        ", ".join(versions),
+    ]
+    # Machines may pin OpenBLAS's kernels (these set OPENBLAS_CORETYPE=Haswell).
+    coretype = os.environ.get("OPENBLAS_CORETYPE")
+    if coretype:
+        lines.append(f"OPENBLAS_CORETYPE={coretype}")
+    return "\n".join(lines)
 
 
 def _owner(library_path):
