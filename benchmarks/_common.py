@@ -450,8 +450,10 @@ def environment_summary(n_threads, torch=None):
 
     blas_infos = [info for info in threadpool_info() if info["user_api"] == "blas"]
     blas = sorted(
-        f"{_owner(info['filepath'])} {info['internal_api']} {info.get('version')}"
-        + (f" ({info['architecture']} kernels)" if info.get("architecture") else "")
+        f"BLAS of {_owner(info['filepath'])}: {info['internal_api']} "
+        f"{info.get('version')}"
+        + (f", {info['architecture']} kernels" if info.get("architecture") else "")
+        + (" (the one skmlp calls)" if _owner(info["filepath"]) == "scipy" else "")
         for info in blas_infos
     )
     versions = [
@@ -464,7 +466,7 @@ def environment_summary(n_threads, torch=None):
         versions.append(f"torch {torch.__version__}")
     lines = [
         f"{_cpu_name()}, {n_threads} thread(s), Python {platform.python_version()}",
-        f"BLAS: {', '.join(blas) or '?'} (skmlp calls SciPy's)",
+        *(blas or ["BLAS: ?"]),
         ", ".join(versions),
     ]
     # Machines may pin OpenBLAS's kernels (these set OPENBLAS_CORETYPE=Haswell).

@@ -35,7 +35,10 @@ faults, thread start-up), during which its peak memory is measured. The timed
 epochs then go round-robin, one epoch of each method in turn, each round
 after the machine has gone idle and each epoch after a short pause for the
 previous method's BLAS threads to stop spinning, so that a busy spell of the
-machine slows every method alike. The "other load" column tells how much of
+machine slows every method alike. A digits epoch takes milliseconds: there
+each timed turn is a run of 10 epochs back to back, as in a fit, since an
+epoch timed alone right after another method's starts with cold caches. The
+"other load" column tells how much of
 the CPU time other programs took while a method was timed; over 10% earns a
 warning.
 
@@ -64,34 +67,34 @@ Usage, from the repository root after ``python setup.py build_ext
     python benchmarks/bench_train.py --quick         # smoke run, < 1 minute
     python benchmarks/bench_train.py --scenario 1 2 --epochs 5 --threads 2
 
-Sample output (``python benchmarks/bench_train.py --scenario 1 2`` on an idle
-2-vCPU virtual machine; scenario 4 gave, on another run, 1.88 s/epoch for the
-NumPy floor, 4.55 s for skmlp, 5.25 s for MLPClassifier and 3.42 s for
-PyTorch)::
+Sample output (``python benchmarks/bench_train.py``, scenarios 2 and 5 of
+the run the README shows, on an idle 2-vCPU virtual machine)::
 
     AMD EPYC, 2 thread(s), Python 3.11.7
-    BLAS: numpy openblas 0.3.31.188.0, scipy openblas 0.3.30 (skmlp calls SciPy's)
+    BLAS of numpy: openblas 0.3.31.188.0, Haswell kernels
+    BLAS of scipy: openblas 0.3.30, Haswell kernels (the one skmlp calls)
     skmlp 0.1.0, numpy 2.4.6, scipy 1.17.1, scikit-learn 1.9.1, torch 2.13.0+cpu
-
-    Scenario 1: Fashion-MNIST, 60000 train / 10000 test, median of 5 epochs
-    784-500-10 relu, SGD Nesterov momentum 0.9, lr 0.01, l2 0, batch 128, float32
-    method              s/epoch  x floor  skmlp speedup  test acc  peak MB  other load
-    ------------------  -------  -------  -------------  --------  -------  ----------
-    GEMM floor (NumPy)    0.509     1.00              -         -        9          1%
-    GEMM floor (SciPy)    0.528     1.04              -         -        9          1%
-    skmlp                 0.818     1.61              -    0.8627       14          1%
-    MLPClassifier         1.072     2.11          1.31x    0.8635       14          0%
-    PyTorch               0.843     1.66          1.03x    0.8634       15          0%
+    OPENBLAS_CORETYPE=Haswell
 
     Scenario 2: Fashion-MNIST, 60000 train / 10000 test, median of 5 epochs
     784-500-10 tanh, SGD, lr 0.01, l2 0.0001, batch 20, float32
     method              s/epoch  x floor  skmlp speedup  test acc  peak MB  other load
     ------------------  -------  -------  -------------  --------  -------  ----------
-    GEMM floor (NumPy)    0.800     1.00              -         -        7          0%
-    GEMM floor (SciPy)    1.080     1.35              -         -        7          1%
-    skmlp                 2.203     2.75              -    0.8487       11          0%
-    MLPClassifier         2.704     3.38          1.23x    0.8465       12          0%
-    PyTorch               2.008     2.51          0.91x    0.8512       14          1%
+    GEMM floor (NumPy)    0.763     1.00              -         -        7          1%
+    GEMM floor (SciPy)     1.01     1.33              -         -        7          0%
+    skmlp                  1.75     2.29              -    0.8487       11          0%
+    MLPClassifier          2.49     3.26          1.42x    0.8465       12          0%
+    PyTorch                1.86     2.44          1.06x    0.8512       14          0%
+
+    Scenario 5: load_digits, 1347 train / 450 test, median of 20 runs of 10 epochs
+    64-100-10 relu, SGD Nesterov momentum 0.9, lr 0.01, l2 0, batch 32, float64
+    method              s/epoch  x floor  skmlp speedup  test acc  peak MB  other load
+    ------------------  -------  -------  -------------  --------  -------  ----------
+    GEMM floor (NumPy)  0.00108     1.00              -         -        0           -
+    GEMM floor (SciPy)  0.00115     1.06              -         -        0           -
+    skmlp               0.00216     1.99              -    0.9667        0           -
+    MLPClassifier        0.0071     6.55          3.29x    0.9667        1          0%
+    PyTorch             0.00744     6.87          3.45x    0.9778        1          2%
 
     x floor: seconds per epoch / the NumPy GEMM floor's. skmlp speedup: the peer's
     seconds per epoch / skmlp's. peak MB: resident memory added at the peak of
@@ -276,7 +279,7 @@ def load_data(dataset, fashion_dir, quick):
         X_train, X_test, y_train, y_test = train_test_split(
             X / 16.0, y, test_size=0.25, stratify=y, random_state=0
         )
-        name = "digits (load_digits)"
+        name = "load_digits"
     else:
         if not Path(fashion_dir).is_dir():
             return None
