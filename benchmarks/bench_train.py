@@ -53,6 +53,7 @@ Scenarios (``--scenario``; default: all whose data is present):
    batch 128, float32.
 5. scikit-learn's digits (1347 x 64 for training), 64-100-10 ReLU, SGD with
    Nesterov momentum 0.9, learning rate 0.01, batch 32, float64.
+6. Scenario 5 in float32 (every method given float32 data).
 
 Fashion-MNIST is read with :func:`skmlp.datasets.load_mnist` from
 ``/usr/share/datasets/fashion-mnist`` (``apt-get install
@@ -213,6 +214,8 @@ SCENARIOS = {
         Scenario(4, "fashion-mnist", (800, 800), "relu", "adam", 1e-3, 128,
                  np.float32),
         Scenario(5, "digits", (100,), "relu", "sgd", 0.01, 32, np.float64,
+                 momentum=0.9, nesterov=True),
+        Scenario(6, "digits", (100,), "relu", "sgd", 0.01, 32, np.float32,
                  momentum=0.9, nesterov=True),
     ]
 }  # fmt: skip
@@ -565,7 +568,7 @@ def parse_args(argv=None):
         choices=sorted(SCENARIOS),
         default=sorted(SCENARIOS),
         metavar="N",
-        help="scenarios to run, 1-5 (default: all whose data is present)",
+        help="scenarios to run, 1-6 (default: all whose data is present)",
     )
     parser.add_argument(
         "--quick",
