@@ -38,9 +38,8 @@ previous method's BLAS threads to stop spinning, so that a busy spell of the
 machine slows every method alike. A digits epoch takes milliseconds: there
 each timed turn is a run of 10 epochs back to back, as in a fit, since an
 epoch timed alone right after another method's starts with cold caches. The
-"other load" column tells how much of
-the CPU time other programs took while a method was timed; over 10% earns a
-warning.
+"other load" column tells how much of the CPU time other programs took while
+a method was timed; over 10% earns a warning.
 
 Scenarios (``--scenario``; default: all whose data is present):
 
