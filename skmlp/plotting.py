@@ -243,6 +243,34 @@ def _plot_tiles(
     return image, texts
 
 
+def _draw_captioned_grid(
+    display, ax, images, captions, n_cols, cmap, title, fontsize, imshow_kw, caller
+):
+    """Draw ``images`` with their ``captions`` (see :func:`_plot_tiles`) on
+    ``ax`` or a new figure sized to the grid, store the artists on
+    ``display`` and return it."""
+    n_lines = max((len(lines) for lines in captions), default=0)
+    longest = max((len(text) for lines in captions for text, _ in lines), default=0)
+    layout = _tile_layout(images, n_cols, n_lines, longest, fontsize, 0.6)
+    ax, figure = _axes_and_figure(ax, _figsize(layout, title), caller)
+    display.image_, display.texts_ = _plot_tiles(
+        ax,
+        images,
+        captions,
+        layout,
+        cmap=cmap,
+        vmin=min(images.min(), 0.0),
+        vmax=images.max() if images.max() > 0 else 1.0,
+        gap_color="white",
+        fontsize=fontsize,
+        imshow_kw=imshow_kw,
+    )
+    if title:
+        ax.set_title(title)
+    display.ax_, display.figure_ = ax, figure
+    return display
+
+
 def _check_n_cols(n_cols):
     if n_cols is not None and (not isinstance(n_cols, int | np.integer) or n_cols < 1):
         raise ValueError(f"n_cols must be a positive integer or None, got {n_cols!r}.")
@@ -556,30 +584,18 @@ class DigitsGridDisplay:
                 )
             texts = _label_texts(labels, self.display_labels)
             captions = [[(text, "black")] for text in texts]
-        n_lines = 1 if captions else 0
-        longest = max((len(c[0][0]) for c in captions), default=0)
-        layout = _tile_layout(images, n_cols, n_lines, longest, fontsize, 0.6)
-        ax, figure = _axes_and_figure(
-            ax,
-            _figsize(layout, title),
-            "DigitsGridDisplay.plot",
-        )
-        self.image_, self.texts_ = _plot_tiles(
+        return _draw_captioned_grid(
+            self,
             ax,
             images,
             captions,
-            layout,
-            cmap=cmap,
-            vmin=min(images.min(), 0.0),
-            vmax=images.max() if images.max() > 0 else 1.0,
-            gap_color="white",
-            fontsize=fontsize,
-            imshow_kw=imshow_kw,
+            n_cols,
+            cmap,
+            title,
+            fontsize,
+            imshow_kw,
+            "DigitsGridDisplay.plot",
         )
-        if title:
-            ax.set_title(title)
-        self.ax_, self.figure_ = ax, figure
-        return self
 
     @classmethod
     def from_data(
@@ -768,26 +784,18 @@ class MisclassifiedDigitsDisplay:
             [(f"true: {true}", "black"), (f"pred: {pred}", "#c0392b")]
             for true, pred in zip(true_texts, pred_texts)
         ]
-        longest = max(len(text) for lines in captions for text, _ in lines)
-        layout = _tile_layout(images, n_cols, 2, longest, fontsize, 0.6)
-        ax, figure = _axes_and_figure(
-            ax, _figsize(layout, title), "MisclassifiedDigitsDisplay.plot"
-        )
-        self.image_, self.texts_ = _plot_tiles(
+        return _draw_captioned_grid(
+            self,
             ax,
             images,
             captions,
-            layout,
-            cmap=cmap,
-            vmin=min(images.min(), 0.0),
-            vmax=images.max() if images.max() > 0 else 1.0,
-            gap_color="white",
-            fontsize=fontsize,
-            imshow_kw=imshow_kw,
+            n_cols,
+            cmap,
+            title,
+            fontsize,
+            imshow_kw,
+            "MisclassifiedDigitsDisplay.plot",
         )
-        ax.set_title(title)
-        self.ax_, self.figure_ = ax, figure
-        return self
 
     def _default_title(self, n_shown):
         if self.n_samples is None:
