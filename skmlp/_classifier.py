@@ -414,6 +414,15 @@ class MLPDigitClassifier(
         -------
         self : object
             The fitted classifier.
+
+        Raises
+        ------
+        KeyboardInterrupt
+            When Ctrl-C is pressed during the fit: training stops at the end
+            of the current minibatch, the model keeps the weights it has then
+            (those of the best epoch with early stopping) and can predict or
+            go on with ``partial_fit``, and the interrupt reaches the caller,
+            so that a grid search or a script stops too.
         """
         if (X_val is None) != (y_val is None):
             raise ValueError("X_val and y_val must be passed together.")
@@ -632,6 +641,7 @@ class MLPDigitClassifier(
         callback_ctx.call_on_fit_task_begin(
             estimator=self, X=X, y=y, metadata=callback_metadata
         )
+        interruption = None
         try:
             for _ in range(max_epochs):
                 epoch_ctx = callback_ctx.subcontext(task_name="epoch")
@@ -715,12 +725,8 @@ class MLPDigitClassifier(
                         "reached and the optimization hasn't converged yet.",
                         ConvergenceWarning,
                     )
-        except KeyboardInterrupt:
-            warnings.warn(
-                "Training interrupted by user: the model keeps the weights of the "
-                "last completed minibatch.",
-                UserWarning,
-            )
+        except KeyboardInterrupt as exc:
+            interruption = _note_interruption(exc, "minibatch")
         if has_best:
             np.copyto(params, best_params)
         self._optimizer_state = optimizer_state
@@ -731,6 +737,10 @@ class MLPDigitClassifier(
             metadata=callback_metadata,
             reconstruction_attributes=self._snapshot,
         )
+        if interruption is not None:
+            # The model is usable; the caller (a grid search, the command
+            # line) must still learn that the user asked to stop.
+            raise interruption
 
     def _run_lbfgs(
         self, X, y, y_codes, sample_weight, validation, layout, params, batch_size
@@ -770,6 +780,7 @@ class MLPDigitClassifier(
                 reconstruction_attributes=self._snapshot,
             )
 
+        interruption = None
         try:
             result = minimize_lbfgs(
                 engine,
@@ -791,12 +802,8 @@ class MLPDigitClassifier(
                     f"{result.message}",
                     ConvergenceWarning,
                 )
-        except KeyboardInterrupt:
-            warnings.warn(
-                "Training interrupted by user: the model keeps the weights of the "
-                "last completed iteration.",
-                UserWarning,
-            )
+        except KeyboardInterrupt as exc:
+            interruption = _note_interruption(exc, "iteration")
         callback_ctx.call_on_fit_task_end(
             estimator=self,
             X=X,
@@ -804,6 +811,8 @@ class MLPDigitClassifier(
             metadata=callback_metadata,
             reconstruction_attributes=self._snapshot,
         )
+        if interruption is not None:
+            raise interruption
 
     def _diverged(self, params, epoch_loss, start_loss):
         """Whether an epoch that ran to its end still blew up.
@@ -1198,6 +1207,17 @@ def _validate_sample_weight(sample_weight, n_samples, dtype, name="sample_weight
         # (which the engine flushes to zero).
         sample_weight = sample_weight / largest
     return sample_weight
+
+
+def _note_interruption(exc, unit):
+    """``exc`` (a KeyboardInterrupt) with a note on the model it leaves behind."""
+    if hasattr(exc, "add_note"):  # Python >= 3.11
+        exc.add_note(
+            "MLPDigitClassifier: training stopped by Ctrl-C; the model keeps the "
+            f"weights of the last completed {unit} and can predict or go on with "
+            "partial_fit."
+        )
+    return exc
 
 
 def _signal_interval(layout, batch_size):

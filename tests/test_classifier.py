@@ -356,7 +356,7 @@ def test_ctrl_c_stops_with_a_usable_model(digits_split):
     timer.start()
     start = time.perf_counter()
     try:
-        with pytest.warns(UserWarning, match="interrupted"):
+        with pytest.raises(KeyboardInterrupt):
             clf.fit(X_train, y_train)
     finally:
         timer.cancel()
@@ -368,6 +368,37 @@ def test_ctrl_c_stops_with_a_usable_model(digits_split):
     # Training can go on from there.
     clf.partial_fit(X_train, y_train)
     assert np.all(np.isfinite(clf.predict_proba(X_test)))
+
+
+@pytest.mark.skipif(
+    not hasattr(signal, "SIGINT") or os.name == "nt", reason="needs POSIX signals"
+)
+@pytest.mark.parametrize("search", ["GridSearchCV", "cross_validate"])
+def test_ctrl_c_stops_a_search_instead_of_scoring_a_truncated_fold(
+    digits_split, search
+):
+    """One Ctrl-C ends the whole search: no fold trained for a fraction of
+    its epochs is scored as if it had finished."""
+    from sklearn.model_selection import cross_validate
+
+    X_train, _, y_train, _ = digits_split
+    clf = MLPDigitClassifier(
+        (50,), max_iter=2000, tol=0.0, batch_size=16, random_state=0
+    )
+    timer = threading.Timer(0.5, os.kill, args=(os.getpid(), signal.SIGINT))
+    timer.start()
+    start = time.perf_counter()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            if search == "GridSearchCV":
+                GridSearchCV(clf, {"learning_rate": [1e-3, 1e-2]}, cv=3).fit(
+                    X_train, y_train
+                )
+            else:
+                cross_validate(clf, X_train, y_train, cv=3)
+    finally:
+        timer.cancel()
+    assert time.perf_counter() - start < 30
 
 
 # ----------------------------------------------------- inside scikit-learn

@@ -126,9 +126,10 @@ _CHILD = textwrap.dedent(
         try:
             clf.fit(X, y)
         except KeyboardInterrupt:
-            print("KEYBOARDINTERRUPT_ESCAPED", flush=True)
+            print("FIT_RETURNED", clf.n_iter_, clf.t_, flush=True)
+        else:
+            print("FIT_ENDED_WITHOUT_KEYBOARDINTERRUPT", flush=True)
             sys.exit(3)
-    print("FIT_RETURNED", clf.n_iter_, clf.t_, flush=True)
     for w in caught:
         text = str(w.message).replace(chr(10), " ")
         print("WARNING", w.category.__name__, text, flush=True)
@@ -233,18 +234,16 @@ def _run_and_interrupt(dtype, solver):
     ids=["f64-adam", "f32-sgd"],
 )
 def test_ctrl_c_stops_training_promptly_and_leaves_a_usable_model(dtype, solver):
-    """SIGINT (a real signal) during a long fit: fit returns, does not raise,
+    """SIGINT (a real signal) during a long fit: fit raises KeyboardInterrupt
     within a couple of seconds and in the middle of the epoch (the compiled
-    loop checks for signals between minibatches), warns once that training
-    was interrupted, and the model predicts finite probabilities and can be
-    trained further with partial_fit."""
+    loop checks for signals between minibatches), without warnings, and the
+    model predicts finite probabilities and can be trained further with
+    partial_fit."""
     lines, stderr, latency, returncode = _run_and_interrupt(dtype, solver)
     output = "\n".join(lines)
     assert returncode == 0, f"exit {returncode}\n{output}\n{stderr}"
     assert latency < _INTERRUPT_LATENCY_LIMIT, f"fit returned {latency:.2f}s after"
-    interrupted = [ln for ln in lines if ln.startswith("WARNING") and "interrupt" in ln]
-    assert len(interrupted) == 1, output
-    assert "UserWarning" in interrupted[0]
+    assert not [ln for ln in lines if ln.startswith("WARNING")], output
     fit_line = next(ln for ln in lines if ln.startswith("FIT_RETURNED"))
     n_iter, samples_seen = (int(v) for v in fit_line.split()[1:])
     assert n_iter >= 1, output
