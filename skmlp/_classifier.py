@@ -7,6 +7,7 @@ when to stop.
 
 import time
 import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 from typing import NamedTuple
 
@@ -222,6 +223,10 @@ class MLPDigitClassifier(
 
     loss_ : float
         The objective ``J``, averaged over the minibatches of the last epoch.
+        Not set when no epoch (or L-BFGS iteration) has completed with a
+        finite objective: a first epoch that diverged, or data and penalties
+        that overflow at the initial weights (a ``ConvergenceWarning`` says
+        so).
 
     loss_curve_ : list of float
         ``loss_`` after each epoch.
@@ -480,14 +485,15 @@ class MLPDigitClassifier(
             # behind, looking fitted.
             for name in ("coefs_", "intercepts_", "_optimizer_state"):
                 self.__dict__.pop(name, None)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            dtype=(np.float64, np.float32),
-            accept_sparse=("csr", "csc"),
-            reset=first_call,
-        )
+        with _numbers_beyond_float64_are_value_errors():
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                dtype=(np.float64, np.float32),
+                accept_sparse=("csr", "csc"),
+                reset=first_call,
+            )
         if sparse.issparse(X):
             # Minibatches gather rows: CSR gives them without densifying X.
             X = X.tocsr()
@@ -540,9 +546,12 @@ class MLPDigitClassifier(
 
     def _training_weights(self, sample_weight, y_codes, dtype):
         """Sample weights times class weights, as LogisticRegression combines them."""
-        sample_weight = _validate_sample_weight(sample_weight, len(y_codes), dtype)
+        with _numbers_beyond_float64_are_value_errors():
+            sample_weight = _validate_sample_weight(sample_weight, len(y_codes), dtype)
         if self.class_weight is None:
             return sample_weight
+        if isinstance(self.class_weight, dict):
+            _validate_class_weight(self.class_weight, self.classes_)
         class_weight = compute_class_weight(
             self.class_weight, classes=self.classes_, y=self.classes_[y_codes]
         )
@@ -567,6 +576,13 @@ class MLPDigitClassifier(
                 dtype=dtype,
             )
             optimizer_state = None
+            if not np.all(np.abs(params) < _overflow_limit(dtype)):
+                raise ValueError(
+                    f"init_scale={self.init_scale} draws initial weights too large "
+                    f"for {np.dtype(dtype).name} arithmetic (beyond "
+                    f"{_overflow_limit(dtype):.3g}, where a few layers of products "
+                    "overflow): choose a smaller init_scale."
+                )
         else:
             params = layout.pack(self.coefs_, self.intercepts_, dtype)
             optimizer_state = getattr(self, "_optimizer_state", None)
@@ -793,9 +809,17 @@ class MLPDigitClassifier(
                 tol=self.tol,
                 on_iteration=on_iteration,
             )
-            if self.n_iter_ == 0:
+            if not np.isfinite(result.fun):
+                warnings.warn(
+                    "lbfgs: the objective is not finite at the starting weights: "
+                    f"the data or the penalties (l1={self.l1}, l2={self.l2}) "
+                    f"overflow {X.dtype.name} arithmetic. The model keeps its "
+                    "initial weights; scale X or lower the penalties.",
+                    ConvergenceWarning,
+                )
+            elif self.n_iter_ == 0:
                 on_iteration(float(result.fun))
-            if result.status == 1:
+            if result.status == 1 and np.isfinite(result.fun):
                 warnings.warn(
                     "lbfgs failed to converge within its iteration or evaluation "
                     f"budget (max_iter={self.max_iter}, max_fun={self.max_fun}): "
@@ -823,7 +847,7 @@ class MLPDigitClassifier(
         loss a million times that of an uninformed model (``start_loss``:
         Adam with an absurd step size).
         """
-        limit = np.finfo(params.dtype).max ** 0.25
+        limit = _overflow_limit(params.dtype)
         if not np.isfinite(epoch_loss) or not np.all(np.abs(params) < limit):
             return True
         return epoch_loss > 1e6 * start_loss
@@ -841,6 +865,10 @@ class MLPDigitClassifier(
         check_classification_targets(y)
         if incremental:
             if classes is not None:
+                if np.size(classes) == 0:
+                    raise ValueError(
+                        "classes is empty: pass every class that partial_fit will see."
+                    )
                 classes = unique_labels(classes)
                 if hasattr(self, "classes_") and not np.array_equal(
                     self.classes_, classes
@@ -902,9 +930,10 @@ class MLPDigitClassifier(
         self.validation_loss_curve_ = None
         if validation_set is not None:
             X_val, y_val, sample_weight_val = validation_set
-            X_val, y_val = validate_data(
-                self, X_val, y_val, dtype=X.dtype, accept_sparse="csr", reset=False
-            )
+            with _numbers_beyond_float64_are_value_errors():
+                X_val, y_val = validate_data(
+                    self, X_val, y_val, dtype=X.dtype, accept_sparse="csr", reset=False
+                )
             y_val_codes = self._class_codes(y_val, "y_val")
             sample_weight_val = _validate_sample_weight(
                 sample_weight_val, len(y_val_codes), X.dtype, name="sample_weight_val"
@@ -1070,12 +1099,18 @@ class MLPDigitClassifier(
     def _forward(self, X, take_log):
         if not self._is_ready_float_matrix(X):
             check_is_fitted(self)
-            X = validate_data(
-                self,
-                X,
-                dtype=(np.float64, np.float32),
-                accept_sparse=("csr", "csc"),
-                reset=False,
+            with _numbers_beyond_float64_are_value_errors():
+                X = validate_data(
+                    self,
+                    X,
+                    dtype=(np.float64, np.float32),
+                    accept_sparse=("csr", "csc"),
+                    reset=False,
+                )
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(
+                f"activation={self.activation!r} is not one of {sorted(ACTIVATIONS)}: "
+                "it was changed after fit to a value the network cannot use."
             )
         dtype = (
             np.float32
@@ -1095,10 +1130,16 @@ class MLPDigitClassifier(
                 f"last with one output per class ({len(self.classes_)})."
             )
         if sparse.issparse(X):
-            X = X.tocsr().astype(dtype, copy=False)
+            X = X.tocsr()
+            X_model = X.astype(dtype, copy=False)
         else:
-            X = np.ascontiguousarray(X, dtype=dtype)
-        return forward_proba(X, coefs, intercepts, self.activation, take_log)
+            X_model = np.ascontiguousarray(X, dtype=dtype)
+        proba = forward_proba(X_model, coefs, intercepts, self.activation, take_log)
+        if not np.isfinite(proba).all():
+            _recompute_overflowing_rows(
+                proba, X, coefs, intercepts, self.activation, take_log
+            )
+        return proba
 
     def __sklearn_is_fitted__(self):
         return "coefs_" in self.__dict__
@@ -1131,8 +1172,9 @@ class MLPDigitClassifier(
 
 def _validate_hidden_layer_sizes(hidden_layer_sizes):
     """hidden_layer_sizes as a list of positive ints."""
-    if isinstance(hidden_layer_sizes, Integral):
-        hidden_layer_sizes = [hidden_layer_sizes]
+    if np.ndim(hidden_layer_sizes) == 0:
+        # An int, or a 0-d array such as np.array(5).
+        hidden_layer_sizes = [np.asarray(hidden_layer_sizes).item()]
     sizes = list(hidden_layer_sizes)
     if not all(isinstance(s, Integral) and s > 0 for s in sizes):
         raise ValueError(
@@ -1207,6 +1249,77 @@ def _validate_sample_weight(sample_weight, n_samples, dtype, name="sample_weight
         # (which the engine flushes to zero).
         sample_weight = sample_weight / largest
     return sample_weight
+
+
+def _overflow_limit(dtype):
+    """Largest weight magnitude a network of ``dtype`` can hold safely: beyond
+    the fourth root of the largest number, a few layers of products overflow."""
+    return float(np.finfo(dtype).max) ** 0.25
+
+
+@contextmanager
+def _numbers_beyond_float64_are_value_errors():
+    """NumPy raises OverflowError for a Python int too large for float64 (say
+    10**400); report it as the bad input it is."""
+    try:
+        yield
+    except OverflowError as exc:
+        raise ValueError(
+            f"The input holds a number too large for float64 ({exc})."
+        ) from exc
+
+
+def _validate_class_weight(class_weight, classes):
+    """A class_weight dict: labels among ``classes``, finite non-negative
+    weights, not all zero."""
+    unknown = [label for label in class_weight if label not in set(classes.tolist())]
+    if unknown:
+        raise ValueError(
+            f"class_weight holds labels that are not classes of y: {unknown!r} "
+            f"(the classes are {classes.tolist()!r})."
+        )
+    for label, weight in class_weight.items():
+        if isinstance(weight, bool) or not isinstance(weight, Real):
+            raise ValueError(
+                f"class_weight[{label!r}] = {weight!r}: class weights must be numbers."
+            )
+        if not (np.isfinite(weight) and weight >= 0):
+            raise ValueError(
+                f"class_weight[{label!r}] = {weight!r}: class weights must be finite "
+                "and non-negative."
+            )
+
+
+def _recompute_overflowing_rows(proba, X, coefs, intercepts, activation, take_log):
+    """Redo in float64 the rows of ``proba`` that overflowed, in place.
+
+    A float32 model given float64 values beyond float32's range (or float32
+    values whose products overflow) would return NaN probabilities. Those
+    rows are computed again from X in float64; a row that overflows even
+    there raises instead of returning garbage.
+    """
+    rows = np.flatnonzero(~np.isfinite(proba).all(axis=1))
+    if proba.dtype != np.float64:
+        redone = forward_proba(
+            np.ascontiguousarray(X[rows], dtype=np.float64)
+            if not sparse.issparse(X)
+            else X[rows].astype(np.float64),
+            [np.ascontiguousarray(c, dtype=np.float64) for c in coefs],
+            [np.ascontiguousarray(b, dtype=np.float64) for b in intercepts],
+            activation,
+            take_log,
+        )
+        if take_log:
+            # A log-probability below float32's range is as good as its floor.
+            np.maximum(redone, np.finfo(proba.dtype).min, out=redone)
+        proba[rows] = redone
+        rows = rows[~np.isfinite(proba[rows]).all(axis=1)]
+    if rows.size:
+        raise ValueError(
+            f"X holds values too large for the network: {rows.size} row(s) "
+            f"(first: {rows[:5].tolist()}) overflow even in float64 arithmetic. "
+            "Scale X as the training data was scaled."
+        )
 
 
 def _note_interruption(exc, unit):

@@ -34,6 +34,8 @@ def minimize_lbfgs(
     Returns
     -------
     result : scipy.optimize.OptimizeResult
+        ``result.fun`` is ``inf`` when the objective overflowed at the
+        starting point; ``params`` then hold the starting point.
     """
     grad = np.empty_like(params)
     last_iterate = params.copy()
@@ -42,9 +44,16 @@ def minimize_lbfgs(
     def objective(x):
         params[...] = x
         loss = engine.loss_gradient(X, y_codes, sample_weight, params, grad)
+        if not (np.isfinite(loss) and np.isfinite(grad).all()):
+            # An overflowing point: infinitely bad, so that the line search
+            # steps back from it instead of moving there.
+            return np.inf, np.zeros(len(x))
         return loss, grad.astype(np.float64)
 
     def callback(intermediate_result):
+        if not np.isfinite(intermediate_result.fun):
+            # A step taken from an overflowing start means nothing: stop.
+            raise StopIteration
         params[...] = intermediate_result.x
         last_iterate[...] = params
         if on_iteration(float(intermediate_result.fun)):
@@ -63,5 +72,7 @@ def minimize_lbfgs(
         # params may hold a line-search trial point: go back to the last iterate.
         params[...] = last_iterate
         raise
-    params[...] = result.x
+    # A search that never saw a finite objective (the data or the penalties
+    # overflow at the starting point) ends where it started.
+    params[...] = result.x if np.isfinite(result.fun) else last_iterate
     return result

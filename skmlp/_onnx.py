@@ -204,7 +204,15 @@ def _label_values(classes):
     """
     classes = np.asarray(classes)
     if classes.dtype.kind in "iub":
-        return False, classes.astype(np.int64)
+        as_int = classes.astype(np.int64)
+        if not np.array_equal(as_int, classes):
+            # uint64 labels from 2**63 on would wrap to negative numbers.
+            raise ValueError(
+                "ONNX class labels are int64; classes_ holds integers beyond its "
+                f"range: {classes[as_int != classes]!r}. Relabel the classes, or "
+                "use string labels."
+            )
+        return False, as_int
     if classes.dtype.kind == "f":
         # ONNX classifiers have int64 or string labels, as skl2onnx's ZipMap:
         # float labels are acceptable only when they are whole numbers.

@@ -271,6 +271,13 @@ def _draw_captioned_grid(
     return display
 
 
+def _check_count(value, name):
+    """A number of images or units to show: a positive integer (a negative one
+    would silently slice from the end)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+
+
 def _check_n_cols(n_cols):
     if n_cols is not None and (not isinstance(n_cols, int | np.integer) or n_cols < 1):
         raise ValueError(f"n_cols must be a positive integer or None, got {n_cols!r}.")
@@ -663,6 +670,7 @@ class DigitsGridDisplay:
         >>> DigitsGridDisplay.from_data(X, y, n_images=30, n_cols=10)
         <...DigitsGridDisplay object at ...>
         """
+        _check_count(n_images, "n_images")
         images = _as_images(X, image_shape)
         if y is not None and len(y) != len(images):
             raise ValueError(f"X has {len(images)} images but y has {len(y)} labels.")
@@ -891,6 +899,7 @@ class MisclassifiedDigitsDisplay:
                 f"{len(images)}, {len(y_true)} and {len(y_pred)}."
             )
         wrong = np.flatnonzero(y_true != y_pred)
+        _check_count(max_images, "max_images")
         shown = wrong[:max_images]
         display = cls(
             images[shown],
@@ -1098,8 +1107,7 @@ class HiddenWeightsDisplay:
                 "weights must be of shape (n_features, n_units) with at least one "
                 f"unit; got an array of shape {weights.shape}."
             )
-        if not isinstance(n_units, int | np.integer) or n_units < 1:
-            raise ValueError(f"n_units must be a positive integer, got {n_units!r}.")
+        _check_count(n_units, "n_units")
         _check_n_cols(n_cols)
         rows, columns = infer_image_shape(weights.shape[0], self.image_shape)
         shown = weights[:, :n_units].T

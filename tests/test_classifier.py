@@ -524,3 +524,64 @@ def test_warm_start_with_other_classes_is_rejected(digits):
     clf.set_params(hidden_layer_sizes=(7,))
     with pytest.raises(ValueError, match="shape"):
         clf.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "class_weight, match",
+    [
+        ({0: -5}, r"class_weight\[0\] = -5: .*non-negative"),
+        ({0: np.inf}, r"class_weight\[0\] = inf: .*finite"),
+        ({0: np.nan}, r"class_weight\[0\] = nan: .*finite"),
+        ({0: "a"}, r"class_weight\[0\] = 'a': .*numbers"),
+        ({0: None}, r"class_weight\[0\] = None: .*numbers"),
+        ({42: 1.0}, r"class_weight holds labels that are not classes of y: \[42\]"),
+    ],
+)
+def test_class_weight_is_validated_like_sample_weight(digits, class_weight, match):
+    """{0: -5} used to train silently (class 0 never predicted), {0: inf}
+    to report divergence and {0: nan} that all weights are zero."""
+    X, y = digits
+    with pytest.raises(ValueError, match=match):
+        MLPDigitClassifier((8,), class_weight=class_weight, max_iter=1).fit(X, y)
+
+
+def test_partial_fit_with_no_classes_says_so(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="classes is empty"):
+        MLPDigitClassifier().partial_fit(X, y, classes=[])
+
+
+def test_zero_dimensional_array_as_hidden_layer_sizes(digits):
+    X, y = digits
+    clf = quiet_fit(MLPDigitClassifier(np.array(5), max_iter=1), X, y)
+    assert [c.shape for c in clf.coefs_] == [(64, 5), (5, 10)]
+    with pytest.raises(ValueError, match="positive integers"):
+        quiet_fit(MLPDigitClassifier(np.array(5.5), max_iter=1), X, y)
+
+
+def test_activation_changed_after_fit_is_a_clear_error(digits):
+    X, y = digits
+    clf = quiet_fit(MLPDigitClassifier((8,), max_iter=1), X, y)
+    clf.activation = "swish"
+    with pytest.raises(ValueError, match="activation='swish' is not one of"):
+        clf.predict(X[:2])
+
+
+@pytest.mark.parametrize("where", ["fit", "predict", "sample_weight"])
+def test_python_ints_beyond_float64_are_value_errors(digits, where):
+    X, y = digits
+    rows = X[:40].tolist()
+    if where == "fit":
+        rows[3][5] = 10**400
+        with pytest.raises(ValueError, match="too large for float64"):
+            MLPDigitClassifier((8,), max_iter=1).fit(rows, y[:40])
+    elif where == "sample_weight":
+        weights = [1] * 40
+        weights[2] = 10**400
+        with pytest.raises(ValueError, match="too large for float64"):
+            MLPDigitClassifier((8,), max_iter=1).fit(X[:40], y[:40], weights)
+    else:
+        clf = quiet_fit(MLPDigitClassifier((8,), max_iter=1), X, y)
+        rows[0][0] = -(10**400)
+        with pytest.raises(ValueError, match="too large for float64"):
+            clf.predict(rows[:2])

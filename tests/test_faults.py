@@ -97,6 +97,111 @@ def test_divergence_in_a_later_epoch_keeps_a_usable_model(digits_data):
     _assert_finite_model(clf, X)
 
 
+# ------------------------------------------- no silent NaN or inf, ever
+
+
+@pytest.fixture(scope="module")
+def float32_model(digits_data):
+    X, y = digits_data
+    clf = MLPDigitClassifier((32,), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return clf.fit(X.astype(np.float32), y)
+
+
+@pytest.mark.parametrize("method", ["predict_proba", "predict_log_proba"])
+def test_float32_model_computes_rows_beyond_float32_in_float64(
+    float32_model, digits_data, method
+):
+    """One value beyond float32's range used to give a row of NaN (and a
+    prediction of classes_[0]): the row is computed in float64 instead, as a
+    float64 model would."""
+    X, _ = digits_data
+    X_big = X[:20].copy()
+    X_big[3, 10] = 1e300
+    X_big[7, 20] = -3e38 * 100
+    result = getattr(float32_model, method)(X_big)
+    assert result.dtype == np.float32 and np.all(np.isfinite(result))
+    as_float64 = float32_model.__class__(**float32_model.get_params())
+    as_float64.__dict__.update(
+        {
+            **float32_model.__dict__,
+            "coefs_": [c.astype(np.float64) for c in float32_model.coefs_],
+            "intercepts_": [b.astype(np.float64) for b in float32_model.intercepts_],
+        }
+    )
+    expected = getattr(as_float64, method)(X_big)
+    # Log-probabilities below float32's range stop at its floor.
+    expected = np.maximum(expected, np.finfo(np.float32).min)
+    np.testing.assert_allclose(result[[3, 7]], expected[[3, 7]], rtol=1e-5)
+    # The other rows are the float32 model's own answer, untouched.
+    np.testing.assert_array_equal(
+        result[:3], getattr(float32_model, method)(X[:3].astype(np.float32))
+    )
+    assert float32_model.predict(X_big)[3] == as_float64.predict(X_big)[3]
+
+
+def test_float32_products_that_overflow_are_recomputed(float32_model):
+    """float32 input near float32's largest number overflows inside the
+    products; the row is redone in float64 rather than returned as NaN."""
+    X = np.full((2, 64), 3e38, dtype=np.float32)
+    X[1] = -3e38
+    proba = float32_model.predict_proba(X)
+    assert np.all(np.isfinite(proba))
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+
+
+def test_rows_that_overflow_even_in_float64_raise(digits_data):
+    X, y = digits_data
+    clf = MLPDigitClassifier((32,), max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    X_huge = X[:4].copy()
+    X_huge[2] = 1e308
+    X_huge[2, ::2] = -1e308
+    with pytest.raises(ValueError, match=r"too large for the network.*\[2\]"):
+        clf.predict_proba(X_huge)
+
+
+@pytest.mark.parametrize("dtype, scale", [(np.float64, 1e300), (np.float32, 1e30)])
+def test_init_scale_that_overflows_is_refused(digits_data, dtype, scale):
+    X, y = digits_data
+    clf = MLPDigitClassifier((16,), init="normal", init_scale=scale, max_iter=2)
+    with pytest.raises(ValueError, match="init_scale"):
+        clf.fit(X.astype(dtype), y)
+    assert not hasattr(clf, "coefs_")
+
+
+@pytest.mark.parametrize(
+    "data_scale, l2", [(1e200, 1e-4), (1.0, 1e300)], ids=["huge-X", "huge-l2"]
+)
+def test_lbfgs_that_overflows_warns_and_keeps_finite_weights(
+    digits_data, data_scale, l2
+):
+    """L-BFGS used to end with loss_ = nan, no warning and moved weights."""
+    X, y = digits_data
+    clf = MLPDigitClassifier((16,), solver="lbfgs", l2=l2, max_iter=5, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="not finite"):
+        clf.fit(X * data_scale, y)
+    assert clf.n_iter_ == 0 and clf.loss_curve_ == []
+    assert not hasattr(clf, "loss_")
+    _assert_finite_model(clf, X)
+
+
+def test_lbfgs_steps_back_from_overflowing_points(digits_data):
+    """A line-search trial that overflows is treated as infinitely bad, not
+    accepted: training on data that is merely large still converges to
+    finite weights."""
+    X, y = digits_data
+    clf = MLPDigitClassifier((16,), solver="lbfgs", max_iter=30, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X * 1e3, y)
+    assert np.isfinite(clf.loss_) and clf.loss_ < clf.loss_curve_[0]
+    _assert_finite_model(clf, X * 1e3)
+
+
 # ------------------------------------------------------------- (b) Ctrl-C
 
 _CHILD = textwrap.dedent(

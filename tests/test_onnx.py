@@ -206,6 +206,15 @@ def test_fractional_float_classes_are_refused(digits_split):
         _run(model, X_train, DoubleTensorType)
 
 
+def test_uint64_classes_beyond_int64_are_refused_not_wrapped(digits_split):
+    # ONNX labels are int64: 2**63 would come back as -2**63.
+    X_train, _, y_train, _ = digits_split
+    y = np.where(y_train < 5, np.uint64(2**63), np.uint64(2**63 + 1))
+    model = _fit(X_train, y, np.float64, max_iter=1)
+    with pytest.raises(ValueError, match="beyond its range"):
+        _run(model, X_train, DoubleTensorType)
+
+
 def test_pipeline(digits_split):
     X_train, X_test, y_train, _ = digits_split
     pipeline = make_pipeline(

@@ -273,3 +273,16 @@ def test_module_imports_without_matplotlib():
         cwd=Path(skmlp.__file__).resolve().parent.parent,
     )
     assert result.stdout.strip() == "ok", result.stderr
+
+
+@pytest.mark.parametrize("n_images", [-5, 0, 2.5, True])
+def test_counts_of_images_must_be_positive_integers(fitted, n_images):
+    # A negative count used to slice from the end: all but the last 5 images.
+    X = np.zeros((10, 64))
+    with pytest.raises(ValueError, match="n_images must be a positive integer"):
+        DigitsGridDisplay.from_data(X, np.arange(10), n_images=n_images)
+    clf, X_test, y_test = fitted
+    with pytest.raises(ValueError, match="max_images must be a positive integer"):
+        MisclassifiedDigitsDisplay.from_estimator(
+            clf, X_test, y_test, max_images=n_images
+        )
