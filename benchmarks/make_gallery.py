@@ -34,7 +34,7 @@ from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from skmlp import MLPDigitClassifier  # noqa: E402
-from skmlp.__main__ import CommandError, _load_digits, load_dataset  # noqa: E402
+from skmlp.cli import CommandError, load_dataset, load_digits_split  # noqa: E402
 from skmlp.plotting import (  # noqa: E402
     ConfusionMatrixDisplay,
     DigitsGridDisplay,
@@ -175,7 +175,7 @@ def main(argv=None):
     # No weights picture for load_digits: in the few epochs 1347 digits take,
     # 500 units' 8 x 8 weights barely move from their random start, and the
     # picture shows noise.
-    make_gallery(_load_digits(), "digits", args.out, max_epochs=60, weights=False)
+    make_gallery(load_digits_split(), "digits", args.out, max_epochs=60, weights=False)
     if args.fashion_mnist:
         try:
             fashion = load_dataset(args.fashion_mnist)

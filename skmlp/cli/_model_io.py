@@ -1,0 +1,202 @@
+"""Saving and loading models: what skmlp trusts, and atomic saves.
+
+A ``.skops`` file loads only if every type it would build is one skops
+trusts by default or one named, exactly, in :data:`TRUSTED_SKOPS_TYPES`:
+skops calls the types a file names, with arguments from the file, so a
+prefix such as ``skmlp.`` would let a file call any function of skmlp.
+A ``.joblib`` file is a pickle, which runs whatever code it holds when it is
+loaded: it loads only when the user says ``--trust-pickle``.
+"""
+
+import contextlib
+import os
+import stat
+import tempfile
+
+from ._errors import CommandError
+from ._paths import check_writable_folder
+
+MODEL_SUFFIXES = (".skops", ".joblib")
+
+# Types outside skops' default trusted set that a .skops model may hold: the
+# exact names of classes reviewed for loading from untrusted files (building
+# them runs no code but setting attributes). Never a function, a loader or a
+# module prefix.
+TRUSTED_SKOPS_TYPES = frozenset(
+    {
+        "skmlp._classifier.MLPDigitClassifier",
+    }
+)
+
+
+# --------------------------------------------------------------------- save
+
+
+def check_save_target(path):
+    """Fail before training, not after, when the model cannot be saved there."""
+    if path.exists() and not path.is_file():
+        raise CommandError(
+            f"cannot save the model to {path}: it exists and is not a regular file"
+        )
+    folder = path.parent
+    if not folder.is_dir():
+        raise CommandError(
+            f"cannot save the model to {path}: folder {folder} does not exist"
+        )
+    check_writable_folder(folder, f"the model to {path}")
+    if path.suffix.lower() == ".skops":
+        import_skops()
+
+
+def save_model(model, path):
+    """Save ``model`` to ``path`` (.skops or .joblib), atomically.
+
+    The model is written to a temporary file in the same folder, then renamed
+    over ``path``: a failed or interrupted save leaves any previous file at
+    ``path`` as it was, and never a half-written model.
+    """
+    dump = _dump_function(path)
+    try:
+        descriptor, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
+    except OSError as exc:
+        raise CommandError(f"cannot save the model to {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            dump(model, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, _file_mode(path))
+        os.replace(temporary, path)
+    except BaseException as exc:  # interrupted too: remove the partial file
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(exc, OSError):
+            raise CommandError(
+                f"cannot save the model to {path}: {exc.strerror or exc}"
+            ) from None
+        raise
+
+
+def _dump_function(path):
+    if path.suffix.lower() == ".skops":
+        return import_skops().dump
+    import joblib
+
+    return joblib.dump
+
+
+def _file_mode(path):
+    """The permissions ``open(path, 'w')`` would give: those of the file it
+    replaces, else the usual ones under the current umask (mkstemp's are
+    owner-only)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+# --------------------------------------------------------------------- load
+
+
+def load_model(path, trust_pickle=False):
+    """The fitted classifier saved in ``path`` (.skops or .joblib).
+
+    Parameters
+    ----------
+    path : Path
+        The model file.
+    trust_pickle : bool, default=False
+        Whether the user trusts the file enough to unpickle it. A .joblib
+        file is refused without it, before it is opened.
+
+    Returns
+    -------
+    model : estimator
+        A fitted classifier or a pipeline ending in one.
+
+    Raises
+    ------
+    CommandError
+        Exit status 2 for a file name with an unknown suffix and for a .joblib
+        file without ``trust_pickle``; 1 for a file that is missing,
+        unreadable, holds types skmlp does not trust, or holds no classifier.
+    """
+    if not path.is_file():
+        what = "is not a file" if path.exists() else "not found"
+        raise CommandError(f"model file {what}: {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".skops":
+        model = _load_skops(path)
+    elif suffix == ".joblib":
+        model = _load_joblib(path, trust_pickle)
+    else:
+        raise CommandError(
+            f"{path}: unknown model format {suffix or '(no suffix)'}; expected a "
+            ".skops or .joblib file",
+            status=2,
+        )
+    if not (hasattr(model, "predict") and hasattr(model, "n_features_in_")):
+        raise CommandError(
+            f"{path}: holds a {type(model).__name__}, not a fitted classifier"
+        )
+    return model
+
+
+def import_skops():
+    """``skops.io``, or a CommandError saying how to install it."""
+    try:
+        import skops.io
+    except ImportError:
+        raise CommandError(
+            ".skops files need the skops package: pip install skops (or use a "
+            ".joblib file)"
+        ) from None
+    return skops.io
+
+
+def _load_skops(path):
+    sio = import_skops()
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:  # zipfile, json and skops errors alike
+        raise CommandError(f"{path}: not a readable .skops file ({exc})") from None
+    refused = sorted(set(untrusted) - TRUSTED_SKOPS_TYPES)
+    if refused:
+        raise CommandError(
+            f"{path}: refusing to load types skmlp has not reviewed: "
+            f"{', '.join(map(_printable, refused))}. If you trust them, load the "
+            "file in Python with skops.io.load(path, trusted=[...])"
+        )
+    try:
+        # skops checks the types again as it loads: against the allow-list,
+        # not against what this file held a moment ago.
+        return sio.load(path, trusted=sorted(TRUSTED_SKOPS_TYPES))
+    except Exception as exc:
+        raise CommandError(f"{path}: cannot load the model ({exc})") from None
+
+
+def _printable(name):
+    """A type name from a file, quoted if it could break the one-line report."""
+    return name if name.isprintable() else repr(name)
+
+
+def _load_joblib(path, trust_pickle):
+    if not trust_pickle:
+        raise CommandError(
+            f"{path} is a pickle (.joblib): loading it runs whatever code it "
+            "holds. Pass --trust-pickle if you made it or trust who did, or use "
+            "a .skops model",
+            status=2,
+        )
+    import joblib
+
+    try:
+        return joblib.load(path)
+    except Exception as exc:  # unpickling fails in any number of ways
+        raise CommandError(
+            f"{path}: not a readable .joblib file ({type(exc).__name__}: {exc})"
+        ) from None

@@ -1,0 +1,161 @@
+"""``skmlp train``: train, report, and save the model and plots if asked."""
+
+import importlib.util
+import math
+import sys
+import time
+import warnings
+
+import numpy as np
+
+from .. import __version__
+from ._data import load_dataset
+from ._errors import PROG, CommandError
+from ._model_io import check_save_target, save_model
+from ._options import build_classifier
+from ._plots import check_plots_target, write_plots
+from ._report import print_scores
+
+
+def run_train(args):
+    """Train the network the options describe, report, save, plot.
+
+    The outputs are checked before training starts. A fit interrupted with
+    Ctrl-C raises KeyboardInterrupt before anything is reported or written;
+    a fit that diverges before its first epoch ends is an error, and nothing
+    is written either.
+    """
+    start = time.perf_counter()
+    if args.save is not None:
+        check_save_target(args.save)
+    if args.plots is not None:
+        check_plots_target(args.plots)
+    data = load_dataset(args.data)
+    clf = build_classifier(args)
+    _print_header(clf, data)
+    fit_seconds, notes = _fit(clf, data, args.quiet)
+    print(_training_summary(clf, notes))
+    print()
+    print_scores(clf, data)
+    if args.save:
+        save_model(clf, args.save)
+        print(f"Saved the model to {args.save}")
+    if args.plots:
+        write_plots(args.plots, clf, data)
+    print(
+        f"Time: {fit_seconds:.2f} s training, {time.perf_counter() - start:.2f} s "
+        "in all"
+    )
+    return 0
+
+
+def _print_header(clf, data):
+    n_classes = len(np.unique(data.y_train))
+    units = [data.X_train.shape[1], *clf.hidden_layer_sizes, n_classes]
+    kind = (
+        f"{clf.activation} network" if clf.hidden_layer_sizes else "softmax regression"
+    )
+    print(
+        f"skmlp {__version__}: training a {'-'.join(map(str, units))} {kind} on "
+        f"{data.name}"
+    )
+    rows, columns = data.image_shape
+    print(
+        f"Data:     {len(data.X_train)} training and {len(data.X_test)} test images "
+        f"of {rows}x{columns} pixels, {n_classes} classes"
+    )
+    print(f"Training: {_describe_training(clf)}")
+
+
+def _describe_training(clf):
+    parts = [clf.solver]
+    if clf.solver != "lbfgs":
+        parts.append(f"learning rate {clf.learning_rate:g}")
+    if clf.solver == "sgd":
+        parts.append(f"momentum {clf.momentum:g}")
+    parts.append(f"l2 {clf.l2:g}")
+    if clf.l1:
+        parts.append(f"l1 {clf.l1:g}")
+    parts.append(
+        f"batch size {clf.batch_size}" if clf.solver != "lbfgs" else "full batch"
+    )
+    stopping = ", early stopping" if clf.early_stopping else ""
+    return f"{', '.join(parts)}, up to {clf.max_iter} epochs{stopping}"
+
+
+def _fit(clf, data, quiet):
+    """Train with a progress display; return the seconds and notes to report.
+
+    Warnings become one-line notes: the epoch limit is reported in the summary
+    and the others on stderr, as ``skmlp: warning: ...``. A fit that ends with
+    no usable model raises a CommandError instead.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+
+    progress_bar = not quiet and _attach_progress_bar(clf)
+    clf.set_params(verbose=int(not quiet and not progress_bar))
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            clf.fit(data.X_train, data.y_train)
+        except MemoryError:
+            raise CommandError(
+                "out of memory while training: try a smaller network or --batch-size"
+            ) from None
+    seconds = time.perf_counter() - start
+    # A saved model should neither print nor carry the progress bar.
+    clf.set_params(verbose=0)
+    if progress_bar:
+        clf.set_callbacks()
+    _check_trained(clf)
+    notes = []
+    for warning in caught:
+        message = str(warning.message)
+        if issubclass(warning.category, ConvergenceWarning) and "maximum" in message:
+            notes.append("epoch limit")
+        else:
+            print(f"{PROG}: warning: {message}", file=sys.stderr)
+    return seconds, notes
+
+
+def _check_trained(clf):
+    """Refuse a fit that left no usable model: one that diverged before it
+    could keep an epoch, or ended with a non-finite loss."""
+    loss = getattr(clf, "loss_", math.nan)
+    if clf.n_iter_ > 0 and math.isfinite(loss):
+        return
+    what = (
+        "training diverged in its first epoch (the loss or the weights blew up)"
+        if clf.n_iter_ == 0
+        else f"training ended with a loss of {loss}"
+    )
+    hint = (
+        f"lower --learning-rate (now {clf.learning_rate:g})"
+        if clf.solver != "lbfgs"
+        else "check --l2 and the scale of the data"
+    )
+    raise CommandError(f"{what}: there is no model to report or save; {hint}")
+
+
+def _attach_progress_bar(clf):
+    """Give ``clf`` scikit-learn's rich progress bar when it can draw one."""
+    if not sys.stdout.isatty() or importlib.util.find_spec("rich") is None:
+        return False
+    try:
+        from sklearn.callback import ProgressBar
+    except ImportError:  # scikit-learn < 1.9
+        return False
+    clf.set_callbacks(ProgressBar())
+    return True
+
+
+def _training_summary(clf, notes):
+    if clf.early_stopping and clf.validation_scores_:
+        best = int(np.argmax(clf.validation_scores_)) + 1
+        return (
+            f"Trained {clf.n_iter_} epochs; kept the weights of epoch {best} "
+            f"(validation accuracy {clf.best_validation_score_:.4f})"
+        )
+    why = " (the --epochs limit)" if "epoch limit" in notes else ""
+    return f"Trained {clf.n_iter_} epochs{why}; final training loss {clf.loss_:.4f}"

@@ -1,0 +1,383 @@
+"""Model files: the round trip, what skmlp trusts, and atomic saves.
+
+The hostile files are built here: a .skops file whose schema makes skops call
+an ``skmlp.`` function on the file itself, with a pickle in front of the zip,
+and a .joblib file whose unpickling creates a marker file.
+"""
+
+import io
+import json
+import os
+import pickle
+import re
+import stat
+import tempfile
+import zipfile
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pytest
+from cli_helpers import (
+    FAST,
+    CreatesFile,
+    assert_one_line_error,
+    run,
+    run_subprocess,
+)
+
+from skmlp import MLPDigitClassifier
+from skmlp.cli._model_io import TRUSTED_SKOPS_TYPES, load_model
+
+# ------------------------------------------------------------ round trip
+
+
+@pytest.fixture
+def digit_images(tmp_path):
+    """Test digits saved as PNG and PGM, with the rows of X they come from."""
+    from cli_helpers import write_png
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_digits(return_X_y=True)
+    _, X_test, _, _ = train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+    # Digits whose brightest pixel is 16: stretching to [0, 1] leaves them be.
+    rows = [i for i in range(len(X_test)) if X_test[i].max() == 16][:4]
+    files = []
+    for n, row in enumerate(rows):
+        image = X_test[row].reshape(8, 8).astype(np.uint8)
+        eight_bit = image.astype(int) * 255 // 16
+        files.append((write_png(tmp_path / f"a{n}.png", eight_bit), row))
+        big = 255 - np.kron(eight_bit, np.ones((5, 5), int))
+        files.append((write_png(tmp_path / f"b{n}.png", big), row))
+        binary = tmp_path / f"c{n}.pgm"
+        binary.write_bytes(b"P5\n# a comment\n8 8\n16\n" + image.tobytes())
+        plain = tmp_path / f"d{n}.pgm"
+        plain.write_text(
+            "P2\n8 8\n16\n" + "\n".join(" ".join(map(str, r)) for r in image)
+        )
+        files += [(binary, row), (plain, row)]
+    return files, X_test / 16.0
+
+
+@pytest.mark.parametrize("suffix", [".joblib", ".skops"])
+def test_train_save_evaluate_predict(capsys, tmp_path, suffix, digit_images):
+    if suffix == ".skops":
+        pytest.importorskip("skops")
+    trust = ["--trust-pickle"] if suffix == ".joblib" else []
+    model = tmp_path / f"model{suffix}"
+    status, out, err = run(capsys, ["train", *FAST, "--save", str(model)])
+    assert status == 0, err
+    assert model.is_file() and f"Saved the model to {model}" in out
+    accuracy = re.search(r"^Test accuracy: (\S+)", out, re.M).group(1)
+
+    status, out, err = run(capsys, ["evaluate", str(model), *trust])
+    assert status == 0, err
+    # The same fixed split: evaluate scores the images train held out.
+    assert re.search(r"^Test accuracy: (\S+)", out, re.M).group(1) == accuracy
+
+    files, X_test = digit_images
+    argv = ["predict", str(model), *(str(f) for f, _ in files), *trust]
+    status, out, err = run(capsys, argv)
+    assert status == 0, err
+    lines = out.strip().splitlines()
+    assert len(lines) == len(files)
+    clf = load_model(model, trust_pickle=True)
+    for line, (path, row) in zip(lines, files):
+        expected = clf.predict(X_test[row : row + 1].astype(np.float32))[0]
+        assert re.fullmatch(rf"{re.escape(str(path))}: {expected}  \(.*%\)", line)
+        assert line.count("%") == 3  # top three
+
+
+def test_saved_file_keeps_the_permissions_of_the_one_it_replaces(capsys, tmp_path):
+    model = tmp_path / "m.joblib"
+    model.write_bytes(b"old")
+    model.chmod(0o640)
+    status, _, err = run(capsys, ["train", *FAST, "--save", str(model)])
+    assert status == 0, err
+    assert stat.S_IMODE(model.stat().st_mode) == 0o640
+    assert isinstance(joblib.load(model), MLPDigitClassifier)
+    fresh = tmp_path / "fresh.joblib"
+    status, _, err = run(capsys, ["train", *FAST, "--save", str(fresh)])
+    assert status == 0, err
+    umask = os.umask(0)
+    os.umask(umask)
+    # As open() would create it, not mkstemp's owner-only 0o600.
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask
+
+
+# ------------------------------------------------------------- .skops trust
+
+
+def test_trusted_types_are_exact_class_names():
+    assert TRUSTED_SKOPS_TYPES == {
+        f"{MLPDigitClassifier.__module__}.{MLPDigitClassifier.__qualname__}"
+    }
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_skops_file_with_foreign_types_is_refused(capsys, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    pipe = make_pipeline(
+        FunctionTransformer(_double), MLPDigitClassifier((4,), max_iter=1)
+    )
+    pipe.fit(np.random.RandomState(0).rand(20, 4), [0, 1] * 10)
+    path = tmp_path / "foreign.skops"
+    sio.dump(pipe, path)
+    status, _, err = run(capsys, ["evaluate", str(path)])
+    assert status == 1
+    assert_one_line_error(err)
+    assert "refusing to load" in err and "_double" in err
+
+
+def _double(X):
+    return 2 * X
+
+
+def _skops_file_bytes(sio, content, schema_of):
+    """A .skops zip whose top object is ``schema_of(state)``, ``state`` being
+    the schema skops writes for ``content``."""
+    import skops
+
+    with zipfile.ZipFile(io.BytesIO(sio.dumps(content))) as archive:
+        state = json.loads(archive.read("schema.json"))
+    protocol = state.pop("protocol")
+    state.pop("_skops_version")
+    schema = {**schema_of(state), "protocol": protocol}
+    schema["_skops_version"] = skops.__version__
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("schema.json", json.dumps(schema))
+    return buffer.getvalue()
+
+
+def write_self_loading_skops(path, marker):
+    """The attack of issue 13: skops is asked to call
+    ``skmlp.datasets.load_mnist(path)`` on the file itself, which unpickles
+    the pickle placed before the zip (zip readers skip leading bytes)."""
+    sio = pytest.importorskip("skops.io")
+
+    def call_load_mnist(arguments):
+        return {
+            "__class__": "load_mnist",
+            "__module__": "skmlp.datasets",
+            "__loader__": "ConstructorFromReduceNode",
+            "content": arguments,
+        }
+
+    payload = pickle.dumps(CreatesFile(marker), protocol=2)
+    zip_bytes = _skops_file_bytes(sio, (str(path),), call_load_mnist)
+    path.write_bytes(payload + zip_bytes)
+    assert sio.get_untrusted_types(file=path) == ["skmlp.datasets.load_mnist"]
+    return path
+
+
+@pytest.mark.parametrize("command", ["evaluate", "predict"])
+def test_skops_file_calling_an_skmlp_function_runs_nothing(tmp_path, command):
+    marker = tmp_path / "code-ran"
+    model = write_self_loading_skops(tmp_path / "model.skops", marker)
+    argv = [command, model] + (["image.png"] if command == "predict" else [])
+    result = run_subprocess(argv)
+    assert result.returncode == 1
+    assert_one_line_error(result.stderr)
+    assert "refusing to load" in result.stderr
+    assert "skmlp.datasets.load_mnist" in result.stderr
+    assert not marker.exists()
+
+
+def test_the_self_loading_file_is_an_attack_when_trusted(tmp_path):
+    # What the allow-list prevents: trusting the skmlp. prefix (as skmlp did)
+    # lets skops call load_mnist, which runs the pickle.
+    sio = pytest.importorskip("skops.io")
+    marker = tmp_path / "code-ran"
+    model = write_self_loading_skops(tmp_path / "model.skops", marker)
+    with pytest.raises(Exception):  # noqa: B017 (the pickle holds no data set)
+        sio.load(model, trusted=["skmlp.datasets.load_mnist"])
+    assert marker.exists()
+
+
+def test_skops_type_that_merely_starts_with_skmlp_is_refused(capsys, tmp_path):
+    sio = pytest.importorskip("skops.io")
+
+    def unreviewed_class(attributes):
+        return {
+            "__class__": "TrainingCurveDisplay",
+            "__module__": "skmlp.plotting",
+            "__loader__": "ObjectNode",
+            "content": attributes,
+        }
+
+    path = tmp_path / "display.skops"
+    path.write_bytes(_skops_file_bytes(sio, {}, unreviewed_class))
+    assert sio.get_untrusted_types(file=path) == ["skmlp.plotting.TrainingCurveDisplay"]
+    status, _, err = run(capsys, ["evaluate", str(path)])
+    assert status == 1
+    assert_one_line_error(err)
+    assert "refusing to load" in err and "skmlp.plotting.TrainingCurveDisplay" in err
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_model_holding_an_skmlp_function_is_refused(capsys, tmp_path, digits):
+    sio = pytest.importorskip("skops.io")
+    from skmlp.datasets import load_mnist
+
+    X, y = digits
+    clf = MLPDigitClassifier((4,), max_iter=1).fit(X, y)
+    clf.loader_ = load_mnist  # skops would hand the file a callable of skmlp
+    path = tmp_path / "model.skops"
+    sio.dump(clf, path)
+    status, _, err = run(capsys, ["evaluate", str(path)])
+    assert status == 1
+    assert_one_line_error(err)
+    assert "skmlp.datasets.load_mnist" in err
+    assert "MLPDigitClassifier" not in err.split("reviewed:")[1]
+
+
+# ----------------------------------------------------------- .joblib trust
+
+
+@pytest.mark.parametrize("command", ["evaluate", "predict"])
+def test_joblib_needs_trust_pickle(tmp_path, command):
+    marker = tmp_path / "code-ran"
+    model = tmp_path / "model.joblib"
+    joblib.dump(CreatesFile(marker), model)
+    argv = [command, model] + (["image.png"] if command == "predict" else [])
+    result = run_subprocess(argv)
+    assert result.returncode == 2
+    assert_one_line_error(result.stderr)
+    assert "is a pickle" in result.stderr and "--trust-pickle" in result.stderr
+    assert not marker.exists()
+    # The file is hostile indeed: trusting it runs its code.
+    result = run_subprocess([*argv, "--trust-pickle"])
+    assert result.returncode == 1
+    assert_one_line_error(result.stderr)
+    assert marker.exists()
+
+
+def test_bad_model_file(capsys, tmp_path):
+    bad = tmp_path / "model.joblib"
+    bad.write_bytes(b"garbage")
+    status, _, err = run(capsys, ["evaluate", str(bad), "--trust-pickle"])
+    assert status == 1
+    assert_one_line_error(err)
+    assert "not a readable .joblib file" in err
+
+
+def test_model_file_that_is_a_fifo_is_refused_without_opening_it(tmp_path):
+    fifo = tmp_path / "model.skops"
+    os.mkfifo(fifo)
+    result = run_subprocess(["evaluate", fifo], timeout=30)
+    assert result.returncode == 1
+    assert_one_line_error(result.stderr)
+    assert "is not a file" in result.stderr
+
+
+# ------------------------------------------------------------ atomic save
+
+
+@pytest.fixture
+def previous_model(tmp_path):
+    path = tmp_path / "model.joblib"
+    path.write_bytes(b"the previous model")
+    return path
+
+
+def _partial_dump(model, file):
+    file.write(b"half a mod")
+    raise OSError(28, "No space left on device")
+
+
+def _interrupted_dump(model, file):
+    file.write(b"half a mod")
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("dump, status", [(_partial_dump, 1), (_interrupted_dump, 130)])
+def test_failed_save_leaves_the_previous_model(
+    capsys, monkeypatch, previous_model, dump, status
+):
+    monkeypatch.setattr(joblib, "dump", dump)
+    got, out, err = run(capsys, ["train", *FAST, "--save", str(previous_model)])
+    assert got == status
+    assert previous_model.read_bytes() == b"the previous model"
+    assert list(previous_model.parent.iterdir()) == [previous_model]  # no temp
+    assert "Saved" not in out
+    if status == 1:
+        assert_one_line_error(err)
+        assert "No space left on device" in err
+    else:
+        assert err == "skmlp: interrupted\n"
+
+
+# -------------------------------------------- outputs checked before training
+
+
+@pytest.fixture
+def unwritable_folder(tmp_path):
+    """A folder no file can be created in, for this user (root included)."""
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    candidates = [folder, "/sys", "/proc/self"]
+    try:
+        for candidate in map(Path, candidates):
+            if candidate.is_dir() and not _can_create_file_in(candidate):
+                yield candidate
+                return
+        pytest.skip("no folder here refuses to create files")
+    finally:
+        folder.chmod(0o755)
+
+
+def _can_create_file_in(folder):
+    try:
+        descriptor, probe = tempfile.mkstemp(dir=folder)
+    except OSError:
+        return False
+    os.close(descriptor)
+    os.unlink(probe)
+    return True
+
+
+def test_unwritable_save_folder_fails_before_training(capsys, unwritable_folder):
+    target = unwritable_folder / "m.joblib"
+    status, out, err = run(capsys, ["train", *FAST, "--save", str(target)])
+    assert status == 1
+    assert_one_line_error(err)
+    assert f"cannot write the model to {target}" in err
+    assert out == ""  # nothing loaded, nothing trained
+
+
+def test_unwritable_plots_folder_fails_before_training(capsys, unwritable_folder):
+    pytest.importorskip("matplotlib")
+    target = unwritable_folder / "plots"
+    status, out, err = run(capsys, ["train", *FAST, "--plots", str(target)])
+    assert status == 1
+    assert_one_line_error(err)
+    assert f"cannot write the plots to {target}" in err
+    assert out == ""
+
+
+def test_save_target_that_is_a_folder_fails_before_training(capsys, tmp_path):
+    target = tmp_path / "m.joblib"
+    target.mkdir()
+    status, out, err = run(capsys, ["train", *FAST, "--save", str(target)])
+    assert status == 1
+    assert_one_line_error(err)
+    assert "exists and is not a regular file" in err
+    assert out == ""
+
+
+@pytest.mark.parametrize("where", ["plots", "file/plots"])
+def test_plots_target_under_a_file_fails_before_training(capsys, tmp_path, where):
+    pytest.importorskip("matplotlib")
+    (tmp_path / where.split("/")[0]).write_text("not a folder")
+    target = tmp_path / where
+    status, out, err = run(capsys, ["train", *FAST, "--plots", str(target)])
+    assert status == 1
+    assert_one_line_error(err)
+    assert "is not a folder" in err
+    assert out == ""
