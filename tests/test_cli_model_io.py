@@ -5,6 +5,7 @@ an ``skmlp.`` function on the file itself, with a pickle in front of the zip,
 and a .joblib file whose unpickling creates a marker file.
 """
 
+import importlib
 import io
 import json
 import os
@@ -106,13 +107,29 @@ def test_saved_file_keeps_the_permissions_of_the_one_it_replaces(capsys, tmp_pat
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask
 
 
+def test_save_through_a_symbolic_link_keeps_the_link(capsys, tmp_path):
+    real = tmp_path / "models" / "m.joblib"
+    real.parent.mkdir()
+    real.write_bytes(b"old")
+    link = tmp_path / "current.joblib"
+    link.symlink_to(real)
+    status, _, err = run(capsys, ["train", *FAST, "--save", str(link)])
+    assert status == 0, err
+    assert link.is_symlink() and link.resolve() == real
+    assert isinstance(joblib.load(real), MLPDigitClassifier)
+    assert sorted(p.name for p in real.parent.iterdir()) == ["m.joblib"]
+
+
 # ------------------------------------------------------------- .skops trust
 
 
 def test_trusted_types_are_exact_class_names():
-    assert TRUSTED_SKOPS_TYPES == {
-        f"{MLPDigitClassifier.__module__}.{MLPDigitClassifier.__qualname__}"
-    }
+    assert "skmlp._classifier.MLPDigitClassifier" in TRUSTED_SKOPS_TYPES
+    for name in TRUSTED_SKOPS_TYPES:
+        module, _, qualname = name.rpartition(".")
+        obj = getattr(importlib.import_module(module), qualname)
+        assert isinstance(obj, type), name  # a class, never a function
+        assert f"{obj.__module__}.{obj.__qualname__}" == name
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -34,6 +34,7 @@ TRUSTED_SKOPS_TYPES = frozenset(
 
 def check_save_target(path):
     """Fail before training, not after, when the model cannot be saved there."""
+    path = _write_target(path)
     if path.exists() and not path.is_file():
         raise CommandError(
             f"cannot save the model to {path}: it exists and is not a regular file"
@@ -56,6 +57,7 @@ def save_model(model, path):
     ``path`` as it was, and never a half-written model.
     """
     dump = _dump_function(path)
+    path = _write_target(path)
     try:
         descriptor, temporary = tempfile.mkstemp(
             dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
@@ -77,6 +79,12 @@ def save_model(model, path):
                 f"cannot save the model to {path}: {exc.strerror or exc}"
             ) from None
         raise
+
+
+def _write_target(path):
+    """The file a save to ``path`` replaces: a symbolic link's target, so
+    that the link stays a link, as when a file is written through it."""
+    return path.resolve() if path.is_symlink() else path
 
 
 def _dump_function(path):
