@@ -63,8 +63,11 @@ def test_python_dash_m_and_the_console_script_run_the_package():
     tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
     pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
     assert pyproject["project"]["scripts"]["skmlp"] == "skmlp.cli:main"
-    # A wheel holds the packages listed: the command line must be one of them.
-    assert "skmlp.cli" in pyproject["tool"]["setuptools"]["packages"]
+    # A wheel holds the packages found: the command line must be one of them.
+    from setuptools import find_packages
+
+    find = pyproject["tool"]["setuptools"]["packages"]["find"]
+    assert "skmlp.cli" in find_packages(REPO_ROOT, include=find["include"])
 
 
 def test_plots_writes_five_pngs(capsys, tmp_path):
