@@ -226,7 +226,7 @@ def load_mnist(path, *, subset="train", return_X_y=False):
     else:
         images, target, filenames = _load_pickle(path, subset)
         source = f"the pickle {path}"
-    data = images.reshape(images.shape[0], -1)
+    data = images.reshape(images.shape[0], math.prod(images.shape[1:]))
     if return_X_y:
         return data, target
     return Bunch(
