@@ -57,11 +57,6 @@ def test_fifo_idx_file_in_a_data_folder_is_refused(tmp_path):
     assert "t10k-images-idx3-ubyte is a named pipe" in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="load_mnist unpickles any class until the restricted unpickler of "
-    "the data branch lands; remove this marker then",
-)
 def test_data_pickle_runs_no_code_under_a_safe_model(tmp_path):
     # The user chose .skops to be safe; --data must not unpickle code either.
     model = _save_small_model(tmp_path / "m.skops")
