@@ -1,37 +1,48 @@
-"""How many BLAS threads a fit uses.
+"""How many BLAS threads a fit uses, and leaving BLAS as the fit found it.
 
-Two cases call for single-threaded BLAS:
+The policy, as the README states it:
 
-- Small networks. The matrix products of a minibatch of, say, load_digits
-  take microseconds: splitting them across cores gains nothing, and when
-  other programs keep the cores busy, OpenBLAS threads waiting for each other
-  (they spin) slowed a 0.3 s fit to over a minute.
-- Fits that overlap. The engine releases the GIL, so ``GridSearchCV(n_jobs=k)``
-  under joblib's threading backend trains k models at once; each already has
-  a core of its own.
+1. A fit runs its matrix products on one BLAS thread, unless each minibatch
+   step does enough work for two threads to pay off
+   (:data:`MULTI_THREAD_FLOPS`) and it is the only skmlp fit running in the
+   process. It never asks for more threads than BLAS had when it started,
+   so a limit the user set (``threadpool_limits``, ``OPENBLAS_NUM_THREADS``)
+   holds inside the fit.
+2. skmlp changes only the BLAS it calls (SciPy's), only while fits run, and
+   when the last running fit ends, in whatever thread, it puts back the
+   count the first one found — unless somebody else changed the count in
+   the meantime, whose setting then stands.
+3. Why one thread so often: OpenBLAS's worker threads spin while they wait
+   for work. A minibatch step of a small network is a few short products,
+   each a hand-off between threads: with two threads such fits were never
+   faster, and on a machine whose cores are busy with other programs the
+   waiting threads made an epoch up to 78 times slower.
 
-The limit is set when the first such fit starts and lifted when the last fit
-running in the process ends, never while a lone large fit is running. OpenBLAS
-ignores a request for more threads made from a thread other than the main one,
-so a limit whose last fit ended in a worker thread (joblib's threading backend)
-is lifted when the next fit starts in the main thread.
+OpenBLAS keeps one thread count per process (``openblas_set_num_threads_local``
+is process-wide too), so fits running at the same time share one setting:
+a registry of the running fits decides it, under a lock.
 """
 
+import ctypes
+import itertools
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 
 from threadpoolctl import ThreadpoolController
 
-# Below this many floating-point operations per minibatch step, BLAS runs on
-# one thread (load_digits' 64-100-10 at batch 200 needs ~9e6; MNIST's
-# 784-500-10 at batch 20 ~5e7).
-SINGLE_THREAD_FLOPS = 2e7
+# Floating-point operations per minibatch step from which a lone fit keeps
+# BLAS's own thread count. Measured on these 2-core machines
+# (benchmarks/bench_contention.py): the tutorial's 784-500-10 network at
+# batch 20 (4.8e7 per step) ran faster on one thread; at batch 128 (3.1e8)
+# on two.
+MULTI_THREAD_FLOPS = 1.5e8
 
 _lock = threading.Lock()
-_running_fits = 0
-_limiter = None
-_controller = None
-_original_counts = None
+_running = {}  # fit token -> True if that fit would use several threads
+_baseline = None  # the thread count found when the first running fit started
+_applied = None  # the count skmlp set, or None if it set none
+_libraries = None
 
 
 def flops_per_step(coef_shapes, batch_size):
@@ -42,43 +53,87 @@ def flops_per_step(coef_shapes, batch_size):
 @contextmanager
 def blas_threads_for_fit(flops):
     """Context of one fit doing ``flops`` operations per minibatch step."""
-    global _running_fits, _limiter, _controller, _original_counts
+    global _baseline, _applied
+    token = object()
     with _lock:
-        if _running_fits == 0:
-            _lift_limit()
-        _running_fits += 1
-        single_threaded = flops < SINGLE_THREAD_FLOPS or _running_fits >= 2
-        if single_threaded and _limiter is None:
-            if _controller is None:
-                _controller = ThreadpoolController()
-            _original_counts = _blas_thread_counts()
-            _limiter = _controller.limit(limits=1, user_api="blas")
+        if not _running:
+            _baseline = _get_threads()
+            _applied = None
+        _running[token] = flops >= MULTI_THREAD_FLOPS
+        _apply()
     try:
         yield
     finally:
         with _lock:
-            _running_fits -= 1
-            if _running_fits == 0:
-                _lift_limit()
+            del _running[token]
+            if _running:
+                _apply()
+            else:
+                if _applied is not None and _get_threads() == _applied:
+                    _set_threads(_baseline)
+                _baseline = _applied = None
 
 
-def _lift_limit():
-    """Restore BLAS's own thread count, from the main thread only (see above).
-
-    OpenBLAS was seen, rarely, to keep one thread after a restore that
-    followed fits in worker threads: the counts are checked, and set again.
-    """
-    global _limiter
-    if _limiter is None or threading.current_thread() is not threading.main_thread():
+def _apply():
+    """Set the thread count the running fits call for (lock held)."""
+    global _applied
+    many = len(_running) == 1 and next(iter(_running.values()))
+    wanted = _baseline if many else 1
+    if _baseline is None or wanted is None:
         return
-    for _ in range(3):
-        _limiter.restore_original_limits()
-        if _blas_thread_counts() == _original_counts:
-            break
-    _limiter = None
+    wanted = min(wanted, _baseline)
+    current = _get_threads()
+    if current == wanted:
+        return
+    if _applied is not None and current != _applied:
+        # Somebody else changed the count while fits ran: theirs stands.
+        return
+    _set_threads(wanted)
+    _applied = wanted
 
 
-def _blas_thread_counts():
-    return [
-        lib["num_threads"] for lib in _controller.info() if lib["user_api"] == "blas"
-    ]
+def _blas_libraries():
+    """``(get, set)`` thread-count functions of the BLAS that skmlp calls.
+
+    That is SciPy's: its wheels bundle their own OpenBLAS (in ``scipy.libs``),
+    apart from NumPy's, which skmlp leaves alone. Where SciPy shares one BLAS
+    with NumPy (conda), that one.
+    """
+    global _libraries
+    if _libraries is None:
+        import scipy.linalg.cython_blas  # noqa: F401  (loads SciPy's BLAS)
+
+        blas = ThreadpoolController().select(user_api="blas").lib_controllers
+        scipy_own = [lib for lib in blas if "scipy" in Path(lib.filepath).parent.name]
+        _libraries = [_thread_count_functions(lib) for lib in scipy_own or blas]
+    return _libraries
+
+
+def _thread_count_functions(lib):
+    """``(get, set)`` of one library's thread count, from any thread.
+
+    threadpoolctl finds the library, but lets only the first thread that
+    limited OpenBLAS's (process-wide) pool change it and silently ignores
+    the others: a fit ending in a worker thread could not restore the count.
+    Under the registry's lock, skmlp calls OpenBLAS's own functions instead.
+    """
+    if lib.internal_api == "openblas" and lib.threading_layer != "openmp":
+        for prefix, suffix in itertools.product(("", "scipy_"), ("", "64_", "_64")):
+            name = f"{prefix}openblas_{{}}_num_threads{suffix}"
+            get = getattr(lib.dynlib, name.format("get"), None)
+            set_ = getattr(lib.dynlib, name.format("set"), None)
+            if get is not None and set_ is not None:
+                get.restype, get.argtypes = ctypes.c_int, []
+                set_.restype, set_.argtypes = None, [ctypes.c_int]
+                return get, set_
+    return lib.get_num_threads, lib.set_num_threads
+
+
+def _get_threads():
+    counts = [get() for get, _ in _blas_libraries()]
+    return min(counts) if counts else None
+
+
+def _set_threads(n_threads):
+    for _, set_threads in _blas_libraries():
+        set_threads(n_threads)

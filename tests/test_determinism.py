@@ -170,7 +170,7 @@ def test_grid_search_scores_differ_between_candidates(sequential_search):
 
 # The wide-layer checks run in a fresh interpreter: whether BLAS is
 # multi-threaded there must not depend on the fits that ran before in the
-# test process (see test_overlapping_fits_restore_the_blas_thread_limit).
+# test process (tests/test_threads.py checks that fits leave BLAS as found).
 _WIDE_CHILD = textwrap.dedent(
     """
     import hashlib
@@ -251,56 +251,3 @@ def test_wide_network_models_are_identical_across_n_jobs(wide_runs, backend):
         f"n_jobs=2 ({backend}) fold digests {wide_runs[backend]} differ from "
         f"n_jobs=1 {wide_runs['sequential']}"
     )
-
-
-_LEAK_CHILD = textwrap.dedent(
-    """
-    import warnings
-
-    from joblib import parallel_config
-    from sklearn.datasets import load_digits
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.model_selection import GridSearchCV
-    from threadpoolctl import threadpool_info
-
-    from skmlp import MLPDigitClassifier
-
-    def blas_threads():
-        return sorted(
-            i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"
-        )
-
-    X, y = load_digits(return_X_y=True)
-    print("BLAS before", *blas_threads())
-    with warnings.catch_warnings(), parallel_config(backend="threading"):
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        GridSearchCV(
-            MLPDigitClassifier((16,), max_iter=5, random_state=0),
-            {"learning_rate": [1e-3, 1e-2], "l2": [1e-4, 1e-2]},
-            cv=3,
-            n_jobs=2,
-        ).fit(X / 16.0, y)
-    print("BLAS after", *blas_threads())
-    """
-)
-
-
-def test_overlapping_fits_restore_the_blas_thread_limit():
-    """While fits overlap, skmlp._threads limits BLAS to one thread; once the
-    last of them ends the process gets its own limit back. Otherwise every
-    later fit in the process runs single-threaded, slower, and (for wide
-    layers) to other bits than the same fit in a fresh process.
-
-    Known limitation: OpenBLAS ignores requests for more threads made from
-    worker threads, and in about one run in six of this script the count
-    was seen to stay at one even after the main thread's restore (a race we
-    have not pinned down; threadpoolctl's limits fix it by hand). So: each
-    fresh interpreter gets three tries, and one of them must end restored."""
-    outcomes = []
-    for _ in range(3):
-        lines = _run_fresh_interpreter(_LEAK_CHILD)
-        blas = {ln.split()[1]: ln.split()[2:] for ln in lines if ln.startswith("BLAS")}
-        outcomes.append((blas["before"], blas["after"]))
-        if blas["after"] == blas["before"]:
-            return
-    pytest.fail(f"BLAS thread limits (before, after) a threaded search: {outcomes}")

@@ -1,0 +1,222 @@
+"""The thread policy: BLAS is left as a fit found it, in every thread, and a
+user's own limit holds inside and after a fit.
+
+Each scenario runs in a fresh interpreter, so that what BLAS does there does
+not depend on the tests that ran before in this process.
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import skmlp
+
+_PRELUDE = textwrap.dedent(
+    """
+    import concurrent.futures
+    import threading
+    import warnings
+    from pathlib import Path
+
+    import numpy as np
+    import scipy.linalg.cython_blas
+    from joblib import parallel_config
+    from sklearn.datasets import load_digits
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import cross_val_score
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from skmlp import MLPDigitClassifier
+
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+
+    def blas_threads():
+        # NumPy's and SciPy's BLAS, by the folder their library lives in.
+        return {
+            Path(i["filepath"]).parent.name: i["num_threads"]
+            for i in threadpool_info()
+            if i["user_api"] == "blas"
+        }
+
+    class ThreadsSeen:
+        # A FitCallback recording SciPy's BLAS thread count at every epoch.
+        def __init__(self):
+            self.counts = []
+
+        def setup(self, estimator, context):
+            pass
+
+        def teardown(self, estimator, context):
+            pass
+
+        def on_fit_task_begin(self, estimator, context, **kwargs):
+            pass
+
+        def on_fit_task_end(self, estimator, context, **kwargs):
+            if context.task_name == "epoch":
+                counts = blas_threads()
+                self.counts.append(
+                    min(v for k, v in counts.items() if "scipy" in k)
+                )
+            return False
+
+    def small_fit():
+        return MLPDigitClassifier((16,), max_iter=3, random_state=0).fit(X, y)
+
+    def large_fit(callback=None):
+        clf = MLPDigitClassifier((1500,), batch_size=400, max_iter=2, random_state=0)
+        if callback is not None:
+            clf.set_callbacks(callback)
+        return clf.fit(X, y)
+
+    before = blas_threads()
+    print("BEFORE", before)
+    """
+)
+
+SCENARIOS = {
+    "main-thread-small": "small_fit()",
+    "main-thread-large": "large_fit()",
+    "joblib-threading": """
+        with parallel_config(backend="threading"):
+            cross_val_score(
+                MLPDigitClassifier((16,), max_iter=3), X, y, cv=4, n_jobs=2
+            )
+    """,
+    "thread-pool-executor": """
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            list(pool.map(lambda _: small_fit(), range(4)))
+    """,
+    "one-fit-in-a-thread": """
+        thread = threading.Thread(target=small_fit)
+        thread.start()
+        thread.join()
+    """,
+    "large-fit-in-a-thread": """
+        thread = threading.Thread(target=large_fit)
+        thread.start()
+        thread.join()
+    """,
+    "loky": """
+        with parallel_config(backend="loky"):
+            cross_val_score(
+                MLPDigitClassifier((16,), max_iter=3), X, y, cv=4, n_jobs=2
+            )
+    """,
+    "mixed-large-and-small": """
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            jobs = [pool.submit(large_fit)] + [pool.submit(small_fit) for _ in range(3)]
+            [job.result() for job in jobs]
+        large_fit()
+    """,
+}
+
+
+def _run(body):
+    script = _PRELUDE + textwrap.dedent(body) + '\nprint("AFTER", blas_threads())\n'
+    return _run_script(script)
+
+
+def _run_script(script):
+    env = dict(os.environ, PYTHONPATH=str(Path(skmlp.__file__).parent.parent))
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.pop(name, None)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(skmlp.__file__).resolve().parent.parent,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return {
+        line.split()[0]: eval(line.split(maxsplit=1)[1])  # a printed dict
+        for line in done.stdout.splitlines()
+        if line.split() and line.split()[0].replace("_", "").isupper()
+    }
+
+
+@pytest.fixture(scope="module")
+def scenario_runs():
+    """Each scenario in a fresh interpreter of its own (what an earlier fit
+    left behind changes what the next one does), two at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        return dict(zip(SCENARIOS, pool.map(_run, SCENARIOS.values())))
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_blas_thread_counts_are_left_as_found(scenario_runs, scenario):
+    """After any kind of fit, NumPy's and SciPy's BLAS have the thread
+    counts they had before (they used to stay at one after threaded fits)."""
+    seen = scenario_runs[scenario]
+    assert len(seen["BEFORE"]) >= 1 and min(seen["BEFORE"].values()) >= 1
+    assert seen["AFTER"] == seen["BEFORE"]
+
+
+def test_a_users_limit_holds_inside_and_after_fits():
+    """threadpool_limits(1) set by the user: a large fit in the main thread,
+    which would use BLAS's own threads, runs on one, and the limit is still
+    in force afterwards (the next fit used to reset it to two)."""
+    seen = _run(
+        """
+        # Fits in worker threads first: they used to leave a stale limit
+        # behind, which the next fit in the main thread "restored" over the
+        # user's own.
+        with parallel_config(backend="threading"):
+            cross_val_score(MLPDigitClassifier((16,), max_iter=3), X, y, n_jobs=2)
+        callback = ThreadsSeen()
+        with threadpool_limits(limits=1, user_api="blas"):
+            small_fit()
+            print("AFTER_SMALL_FIT", blas_threads())
+            with parallel_config(backend="threading"):
+                cross_val_score(
+                    MLPDigitClassifier((16,), max_iter=3), X, y, cv=4, n_jobs=2
+                )
+            large_fit(callback)
+            print("INSIDE", {"epochs": callback.counts})
+            print("LIMITED", blas_threads())
+        # The README's recipe, then a lone large fit: back to BLAS's own count.
+        callback = ThreadsSeen()
+        large_fit(callback)
+        print("UNLIMITED", {"epochs": callback.counts})
+        """
+    )
+    assert set(seen["AFTER_SMALL_FIT"].values()) == {1}
+    assert set(seen["INSIDE"]["epochs"]) == {1}
+    assert set(seen["LIMITED"].values()) == {1}
+    assert seen["AFTER"] == seen["BEFORE"]
+    scipy_threads = min(v for k, v in seen["BEFORE"].items() if "scipy" in k)
+    assert set(seen["UNLIMITED"]["epochs"]) == {scipy_threads}
+
+
+def test_numpy_blas_is_never_touched():
+    """skmlp calls SciPy's BLAS only, so it limits that one only: NumPy's
+    keeps its threads for the user's own work while fits run in threads."""
+    seen = _run(
+        """
+        counts = []
+        def watch():
+            for _ in range(200):
+                counts.append(blas_threads())
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            list(pool.map(lambda _: small_fit(), range(6)))
+        watcher.join()
+        numpy_counts = {c[k] for c in counts for k in c if "numpy" in k}
+        print("NUMPY", {"counts": sorted(numpy_counts)})
+        """
+    )
+    numpy_before = [v for k, v in seen["BEFORE"].items() if "numpy" in k]
+    if not numpy_before or numpy_before == [v for k, v in seen["BEFORE"].items()]:
+        pytest.skip("NumPy and SciPy share one BLAS here")
+    assert seen["NUMPY"]["counts"] == numpy_before
