@@ -17,12 +17,11 @@ float64 graph, ``FloatTensorType`` a float32 one (the weights are cast to it).
 Other inputs (int64, bool) are cast to the dtype of the model's weights.
 
 Importing skl2onnx (and onnx) adds about half a second, so ``import skmlp``
-does not import it: when skl2onnx is not imported yet,
-:func:`register_onnx_converter` leaves an import hook that registers the
-converter right after skl2onnx's own import finishes.
+does not import it, nor touch Python's import machinery: it registers the
+converter if skl2onnx is imported already, and otherwise leaves that to an
+explicit :func:`register_onnx_converter`.
 """
 
-import importlib.util
 import sys
 import threading
 import warnings
@@ -47,48 +46,35 @@ _lock = threading.Lock()
 _registered = False
 
 
-def register_onnx_converter(*, lazy=True):
+def register_onnx_converter():
     """Register the skl2onnx converter of :class:`~skmlp.MLPDigitClassifier`.
 
-    Safe to call any number of times, and a no-op when skl2onnx is not
-    installed.
+    Afterwards ``skl2onnx.to_onnx`` converts the classifier, alone or at the
+    end of a pipeline, as it does scikit-learn's classifiers. ``import skmlp``
+    calls it already when skl2onnx was imported first; otherwise call it once
+    before converting. Calling it again does nothing.
 
-    Parameters
-    ----------
-    lazy : bool, default=True
-        When skl2onnx is installed but not imported yet, do not import it
-        now (it is slow to import) but register as soon as something else
-        imports it. With ``lazy=False``, import skl2onnx and register now.
+    Raises
+    ------
+    ImportError
+        If skl2onnx is not installed.
 
-    Returns
-    -------
-    registered : bool
-        True if the converter is registered when the call returns; False
-        if skl2onnx is missing or registration waits for its import.
+    Examples
+    --------
+    >>> import skmlp
+    >>> skmlp.register_onnx_converter()  # doctest: +SKIP
     """
-    if _registered:
-        return True
-    if not lazy or "skl2onnx" in sys.modules:
-        try:
-            import skl2onnx  # noqa: F401  (registers through the import hook)
-        except ImportError:
-            return False
-        # The hook may not have seen the import (skl2onnx imported before
-        # skmlp): register directly. Idempotent either way.
-        _register()
-        return True
-    if importlib.util.find_spec("skl2onnx") is not None:
-        _install_import_hook()
-    return False
-
-
-def _register():
-    """Hand the converter, shape calculator and options to skl2onnx."""
     global _registered
     with _lock:
         if _registered:
             return
-        from skl2onnx import update_registered_converter
+        try:
+            from skl2onnx import update_registered_converter
+        except ImportError as exc:
+            raise ImportError(
+                "register_onnx_converter needs skl2onnx, which is not installed. "
+                'Install it with pip install "skmlp[onnx]" (or pip install skl2onnx).'
+            ) from exc
 
         from ._classifier import MLPDigitClassifier
 
@@ -108,71 +94,21 @@ def _register():
             },
         )
         _registered = True
-        _remove_import_hook()
 
 
-# ------------------------------------------------------------- import hook
-
-
-class _RegisterAfterImport:
-    """A meta path finder that finds nothing itself, but makes the loader of
-    skl2onnx call :func:`_register` once the package has been executed.
-
-    (Not derived from ``importlib.abc.MetaPathFinder``: only ``find_spec`` is
-    needed, and importing ``importlib.abc`` would add to skmlp's import time.)
-    """
-
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname != "skl2onnx":
-            return None
-        spec = None
-        for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, "find_spec"):
-                continue
-            spec = finder.find_spec(fullname, path, target)
-            if spec is not None:
-                break
-        if (
-            spec is None
-            or spec.loader is None
-            or not hasattr(spec.loader, "exec_module")
-        ):
-            return spec
-        loader = spec.loader
-        exec_module = loader.exec_module
-
-        # Patch this loader instance only (each import gets its own), so that
-        # the module keeps its real loader: importlib.resources and friends
-        # check its type.
-        def exec_then_register(module):
-            try:
-                exec_module(module)
-            finally:
-                del loader.exec_module
-            try:
-                _register()
-            except Exception as exc:
-                # A converter that fails to register must not break the user's
-                # own `import skl2onnx`: warn instead.
-                warnings.warn(
-                    f"skmlp could not register its skl2onnx converter: {exc!r}",
-                    RuntimeWarning,
-                )
-
-        loader.exec_module = exec_then_register
-        return spec
-
-
-def _install_import_hook():
-    with _lock:
-        if not any(isinstance(f, _RegisterAfterImport) for f in sys.meta_path):
-            sys.meta_path.insert(0, _RegisterAfterImport())
-
-
-def _remove_import_hook():
-    sys.meta_path[:] = [
-        f for f in sys.meta_path if not isinstance(f, _RegisterAfterImport)
-    ]
+def _register_if_skl2onnx_imported():
+    """Register the converter if skl2onnx is imported already; called by
+    ``import skmlp``, which must neither import skl2onnx (slow) nor fail
+    because of it: a converter that cannot register is a warning."""
+    if sys.modules.get("skl2onnx") is None:
+        return
+    try:
+        register_onnx_converter()
+    except Exception as exc:
+        warnings.warn(
+            f"skmlp could not register its skl2onnx converter: {exc!r}",
+            RuntimeWarning,
+        )
 
 
 # ------------------------------------------------------------- conversion

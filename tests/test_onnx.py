@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 import textwrap
+import types
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +26,11 @@ from skl2onnx.common.data_types import (  # noqa: E402
 import skmlp  # noqa: E402
 from skmlp import MLPDigitClassifier  # noqa: E402
 from skmlp._network import ACTIVATIONS  # noqa: E402
-from skmlp._onnx import ALIAS, register_onnx_converter  # noqa: E402
+from skmlp._onnx import (  # noqa: E402
+    ALIAS,
+    _register_if_skl2onnx_imported,
+    register_onnx_converter,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -41,8 +47,8 @@ TENSOR_TYPES = {np.float32: FloatTensorType, np.float64: DoubleTensorType}
 @pytest.fixture(scope="module", autouse=True)
 def converter():
     # Register explicitly: these tests check the converter, not the wiring in
-    # skmlp/__init__.py (test_import_* below do).
-    assert register_onnx_converter(lazy=False)
+    # skmlp/__init__.py (the registration tests below do).
+    register_onnx_converter()
 
 
 def _labels(y, kind):
@@ -230,12 +236,54 @@ def test_pipeline(digits_split):
     assert_array_equal(label, pipeline.predict(X_test))
 
 
-def test_register_is_idempotent():
+# ------------------------------------------------------------- registration
+
+
+def test_register_is_idempotent(monkeypatch):
     from skl2onnx._supported_operators import sklearn_operator_name_map
 
-    assert register_onnx_converter()
-    assert register_onnx_converter(lazy=False)
+    calls = []
+
+    def update_registered_converter(*args, **kwargs):
+        calls.append(args[0])
+        return skl2onnx_update(*args, **kwargs)
+
+    skl2onnx_update = skl2onnx.update_registered_converter
+    monkeypatch.setattr(
+        skl2onnx, "update_registered_converter", update_registered_converter
+    )
+    monkeypatch.setattr("skmlp._onnx._registered", False)
+    for _ in range(3):
+        assert register_onnx_converter() is None
+    assert calls == [MLPDigitClassifier]
     assert sklearn_operator_name_map[MLPDigitClassifier] == ALIAS
+
+
+def test_register_without_skl2onnx_says_how_to_install_it(monkeypatch):
+    # None in sys.modules makes `import skl2onnx` fail as if not installed.
+    monkeypatch.setitem(sys.modules, "skl2onnx", None)
+    monkeypatch.setattr("skmlp._onnx._registered", False)
+    with pytest.raises(
+        ImportError, match=r'needs skl2onnx.*pip install "skmlp\[onnx\]"'
+    ):
+        register_onnx_converter()
+
+
+def test_import_skmlp_without_skl2onnx_is_silent(monkeypatch):
+    monkeypatch.setitem(sys.modules, "skl2onnx", None)
+    monkeypatch.setattr("skmlp._onnx._registered", False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _register_if_skl2onnx_imported()
+
+
+def test_import_skmlp_warns_if_the_converter_cannot_register(monkeypatch):
+    # A skl2onnx that lacks the registration API (too old, or a stand-in)
+    # must not break `import skmlp`.
+    monkeypatch.setitem(sys.modules, "skl2onnx", types.ModuleType("skl2onnx"))
+    monkeypatch.setattr("skmlp._onnx._registered", False)
+    with pytest.warns(RuntimeWarning, match="could not register its skl2onnx"):
+        _register_if_skl2onnx_imported()
 
 
 def _python(*code):
@@ -260,13 +308,8 @@ def _python(*code):
 CHECK_CONVERSION = """
     import numpy as np
     from skl2onnx._supported_operators import sklearn_operator_name_map
-    from skmlp._onnx import _RegisterAfterImport
 
     assert sklearn_operator_name_map[skmlp.MLPDigitClassifier] == "{alias}"
-    assert not any(isinstance(f, _RegisterAfterImport) for f in sys.meta_path)
-    # skl2onnx keeps its own loader, unpatched.
-    loader = skl2onnx.__spec__.loader
-    assert "exec_module" not in vars(loader), vars(loader)
     rng = np.random.RandomState(0)
     X, y = rng.rand(40, 3), np.arange(40) % 2
     model = skmlp.MLPDigitClassifier((4,), max_iter=2).fit(X, y)
@@ -274,23 +317,30 @@ CHECK_CONVERSION = """
 """
 
 
-def test_import_skmlp_registers_lazily():
-    # Needs `register_onnx_converter()` in skmlp/__init__.py.
+def test_import_skmlp_leaves_the_import_machinery_alone():
+    # No finder, no path hook, no patched loader; skl2onnx imported after
+    # skmlp knows nothing of it until register_onnx_converter() is called.
     _python(
         """
         import sys
+        meta_path, path_hooks = list(sys.meta_path), list(sys.path_hooks)
         import skmlp
+        assert sys.meta_path == meta_path, sys.meta_path
+        assert sys.path_hooks == path_hooks, sys.path_hooks
         assert "skl2onnx" not in sys.modules, "import skmlp imported skl2onnx"
+
         import skl2onnx
-        """,
-        CHECK_CONVERSION.format(alias=ALIAS),
+        from skl2onnx._supported_operators import sklearn_operator_name_map
+
+        assert "exec_module" not in vars(skl2onnx.__spec__.loader)
+        assert skmlp.MLPDigitClassifier not in sklearn_operator_name_map
+        """
     )
 
 
-def test_import_skmlp_after_skl2onnx_registers():
+def test_import_skl2onnx_then_skmlp_registers():
     _python(
         """
-        import sys
         import skl2onnx
         import skmlp
         """,
@@ -298,17 +348,14 @@ def test_import_skmlp_after_skl2onnx_registers():
     )
 
 
-def test_register_without_skl2onnx_does_nothing():
-    # None in sys.modules makes `import skl2onnx` fail as if not installed.
+def test_register_onnx_converter_imports_skl2onnx_and_registers():
     _python(
         """
         import sys
-        sys.modules["skl2onnx"] = None
         import skmlp
-        from skmlp._onnx import _RegisterAfterImport, register_onnx_converter
-
-        assert register_onnx_converter() is False
-        assert register_onnx_converter(lazy=False) is False
-        assert not any(isinstance(f, _RegisterAfterImport) for f in sys.meta_path)
-        """
+        skmlp.register_onnx_converter()
+        assert "skl2onnx" in sys.modules
+        import skl2onnx
+        """,
+        CHECK_CONVERSION.format(alias=ALIAS),
     )
