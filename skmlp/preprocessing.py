@@ -1,0 +1,459 @@
+"""Turning pictures of digits into rows a digit classifier was trained on.
+
+:class:`DigitImageNormalizer` finds the ink in an image of any size, colour
+and polarity and lays it out the way the digits of MNIST or of scikit-learn's
+``load_digits`` were made, so that a model trained on those data sets reads
+a digit drawn in a paint program, scanned or photographed.
+"""
+
+import os
+
+import numpy as np
+from scipy import ndimage
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._images import read_image
+
+__all__ = ["DigitImageNormalizer"]
+
+# Side of the output image, in pixels, for each layout.
+_SIDES = {"mnist": 28, "digits": 8}
+
+# The layout of a classifier's input, from its number of features.
+_LAYOUTS_BY_N_FEATURES = {28 * 28: "mnist", 8 * 8: "digits"}
+
+# MNIST: the ink's bounding box is scaled so that its longer side is 20
+# pixels, then placed so that its centre of mass falls on this pixel (row and
+# column), where MNIST's own digits have theirs (measured: 14.0 +- 0.3).
+_MNIST_BOX = 20
+_MNIST_CENTRE = 14.0
+
+# load_digits: the digit is scaled into a 32x32 bitmap (longer side 32, its
+# bounding box centred), whose ink is counted in 4x4 blocks (0..16).
+_BITMAP_SIDE = 32
+_BLOCK = 4
+
+# Ink must stand out from the background by this much (on a 0..1 scale) and
+# by this many times the background's noise; pixels connected to such ink
+# belong to the digit if they stand out by the weak fraction of either.
+_MIN_CONTRAST = 0.2
+_NOISE_MULTIPLE = 6.0
+_WEAK_FRACTION = 0.1
+
+# ITU-R 601 luma, as Pillow's convert("L").
+_LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+class DigitImageNormalizer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
+    """Normalise pictures of digits the way MNIST or ``load_digits`` was made.
+
+    Each image is reduced to its ink (a light digit on a dark background,
+    whatever its colours were), cropped to the ink's bounding box and laid out
+    as the digits of the chosen data set were:
+
+    - ``'mnist'`` (LeCun's recipe): the bounding box is scaled, keeping its
+      aspect ratio and anti-aliased, so that its longer side is 20 pixels,
+      then placed in a 28x28 field with its centre of mass at the centre.
+      Values lie in [0, 1]: divide MNIST's bytes by 255 to match.
+    - ``'digits'`` (scikit-learn's ``load_digits``, the UCI "optdigits"
+      recipe): the digit is scaled into a 32x32 bitmap (longer side 32,
+      centred) and the ink pixels are counted in 4x4 blocks, giving 8x8
+      counts from 0 to 16, returned divided by 16: divide ``load_digits``'s
+      ``X`` by 16 to match.
+
+    The ink is found without assuming a clean background: the background
+    level is the median of the image and its noise the median absolute
+    deviation from it. Ink must stand out from the background by at least
+    0.2 (on a 0..1 scale) and by 6 times the noise; fainter pixels (by a
+    tenth of that) count only where they touch such ink, which keeps the
+    anti-aliased edges of strokes and drops specks of noise. Ink is then
+    stretched so that the median of its strong pixels is 1: a pencil digit
+    on grey paper comes out as bright as a marker on white.
+
+    Read more in the README, section "Reading your own digits".
+
+    Parameters
+    ----------
+    layout : {'mnist', 'digits'} or estimator, default='mnist'
+        The data set whose digits the output looks like. An estimator must
+        be a fitted classifier trained on one of them: the layout is chosen
+        by its ``n_features_in_`` (784 for MNIST, 64 for ``load_digits``)
+        at ``fit``. Cloning (as ``GridSearchCV`` does) clones such an
+        estimator unfitted: wrap it in
+        :class:`sklearn.frozen.FrozenEstimator` to keep it fitted.
+
+    polarity : {'auto', 'dark_on_light', 'light_on_dark'}, default='auto'
+        How the digit differs from its background. ``'auto'`` takes the
+        median grey level as the background and the extreme farther from it
+        as the ink. Transparent pixels are background in every case; if
+        every visible pixel has the same colour, the visible pixels are the
+        ink, whatever that colour.
+
+    Attributes
+    ----------
+    layout_ : {'mnist', 'digits'}
+        The layout chosen at ``fit``.
+
+    image_shape_ : tuple of int
+        Shape of an output image: ``(28, 28)`` or ``(8, 8)``.
+
+    See Also
+    --------
+    skmlp.MLPDigitClassifier : The classifier that usually follows.
+
+    Notes
+    -----
+    ``transform`` accepts, in a list (or tuple):
+
+    - paths (str or path-like) of image files, read by Pillow (PNG, JPEG,
+      PGM, TIFF, BMP, GIF, WebP); errors then name the file;
+    - arrays of shape ``(height, width)`` (grey), ``(height, width, 2)``
+      (grey and alpha), ``(height, width, 3)`` (RGB) or
+      ``(height, width, 4)`` (RGBA).
+
+    or an array of shape ``(n_images, height, width)`` or
+    ``(n_images, height, width, channels)``. Float pixels must lie in
+    [0, 1]; ``bool`` pixels are 0 or 1; integer pixels are divided by 255,
+    or by 65535 for ``uint16``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp.preprocessing import DigitImageNormalizer
+    >>> canvas = np.ones((200, 300))  # white paper
+    >>> canvas[40:160, 100:130] = 0.0  # a black "1", off centre
+    >>> normalizer = DigitImageNormalizer(layout="mnist").fit([canvas])
+    >>> rows = normalizer.transform([canvas])
+    >>> rows.shape, rows.dtype
+    ((1, 784), dtype('float32'))
+    >>> digit = rows[0].reshape(28, 28)
+    >>> print((digit > 0.5).any(axis=1).sum(), "rows of ink, centred at",
+    ...       np.round(ndimage.center_of_mass(digit), 1))
+    20 rows of ink, centred at [13.5 14. ]
+    """
+
+    _parameter_constraints: dict = {
+        "layout": [StrOptions({"mnist", "digits"}), HasMethods(["predict"])],
+        "polarity": [StrOptions({"auto", "dark_on_light", "light_on_dark"})],
+    }
+
+    def __init__(self, layout="mnist", polarity="auto"):
+        self.layout = layout
+        self.polarity = polarity
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X=None, y=None):
+        """Choose the output layout; the images themselves are not read.
+
+        Parameters
+        ----------
+        X : list of images, ndarray or None
+            Ignored: the normalisation of an image does not depend on the
+            others.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : DigitImageNormalizer
+            The fitted normalizer.
+        """
+        self.layout_ = _layout_of(self.layout)
+        side = _SIDES[self.layout_]
+        self.image_shape_ = (side, side)
+        return self
+
+    def transform(self, X):
+        """Normalise each image into one row of the chosen layout.
+
+        Parameters
+        ----------
+        X : list of images or paths, or ndarray of 3 or 4 dimensions
+            The images, as described in the class's Notes.
+
+        Returns
+        -------
+        rows : ndarray of shape (n_images, 784) or (n_images, 64)
+            float32 values in [0, 1], one row per image, the image's pixels
+            row by row.
+
+        Raises
+        ------
+        ValueError
+            If an image is blank (no ink stands out from its background),
+            has pixels out of range or not finite, or is a file that cannot
+            be read as an image. The message names the image: its file, or
+            its position in ``X``.
+        """
+        check_is_fitted(self)
+        images = _image_sources(X)
+        rows = np.empty((len(images), self._n_features_out), dtype=np.float32)
+        for row, (name, load) in zip(rows, images):
+            row[:] = self._normalize(load(), name).ravel()
+        return rows
+
+    def _normalize(self, image, name):
+        """One image (grey, LA, RGB or RGBA) in the fitted layout."""
+        grey, alpha = _grey_and_alpha(image, name)
+        ink = _ink_map(grey, alpha, self.polarity)
+        digit = _isolate_ink(ink, name)
+        if self.layout_ == "mnist":
+            return _mnist_layout(digit)
+        return _digits_layout(digit)
+
+    @property
+    def _n_features_out(self):
+        """Number of pixels of an output image (for get_feature_names_out)."""
+        rows, columns = self.image_shape_
+        return rows * columns
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # Images are lists of 2-D arrays or files, or 3-D arrays: a 2-D
+        # (n_samples, n_features) array is not a set of images, so
+        # scikit-learn's common checks (which feed one) do not apply.
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        tags.input_tags.positive_only = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+
+# ------------------------------------------------------------------ layout
+
+
+def _layout_of(layout):
+    """'mnist' or 'digits', from the parameter or a fitted classifier."""
+    if isinstance(layout, str):
+        return layout
+    try:
+        check_is_fitted(layout)
+        n_features = layout.n_features_in_
+    except Exception:
+        raise ValueError(
+            f"layout: {type(layout).__name__} is not a fitted classifier with "
+            "n_features_in_ (a clone forgets its fit: wrap a fitted one in "
+            "sklearn.frozen.FrozenEstimator)"
+        ) from None
+    if n_features not in _LAYOUTS_BY_N_FEATURES:
+        raise ValueError(
+            f"layout: the classifier takes {n_features} features; only 784 "
+            "(28x28, MNIST) and 64 (8x8, load_digits) are known layouts"
+        )
+    return _LAYOUTS_BY_N_FEATURES[n_features]
+
+
+# ------------------------------------------------------------------ inputs
+
+
+def _image_sources(X):
+    """(name, load) for each image of ``X``; files are read only when loaded."""
+    if isinstance(X, np.ndarray):
+        if X.ndim not in (3, 4):
+            raise ValueError(
+                "X must be a list of images (arrays or file paths) or an array "
+                "of shape (n_images, height, width[, channels]); got an array "
+                f"of shape {X.shape}. To normalise one image, pass [image]."
+            )
+        return [(f"image {i}", lambda image=image: image) for i, image in enumerate(X)]
+    if not isinstance(X, (list, tuple)):
+        raise TypeError(
+            "X must be a list of images (arrays or file paths) or an array of "
+            f"shape (n_images, height, width[, channels]); got {type(X).__name__}"
+        )
+    sources = []
+    for i, item in enumerate(X):
+        if isinstance(item, (str, os.PathLike)):
+            sources.append((os.fspath(item), lambda path=item: read_image(path)))
+        else:
+            sources.append((f"image {i}", lambda image=item: image))
+    return sources
+
+
+def _grey_and_alpha(image, name):
+    """float32 grey levels and alpha (None if opaque) in [0, 1] of an image."""
+    pixels = _unit_range(image, name)
+    if pixels.ndim == 2:
+        return pixels, None
+    if pixels.ndim == 3 and pixels.shape[2] in (2, 3, 4):
+        channels = pixels.shape[2]
+        alpha = pixels[..., -1] if channels in (2, 4) else None
+        colour = pixels[..., : 3 if channels >= 3 else 1]
+        grey = colour @ _LUMA if colour.shape[2] == 3 else colour[..., 0]
+        return np.ascontiguousarray(grey, dtype=np.float32), alpha
+    raise ValueError(
+        f"{name}: an image must have shape (height, width) or (height, width, "
+        f"channels) with 2, 3 or 4 channels; got shape {pixels.shape}"
+    )
+
+
+def _unit_range(image, name):
+    """The pixels of ``image`` as float32 in [0, 1], refused if out of range."""
+    try:
+        pixels = np.asarray(image)
+    except ValueError:  # a ragged nested list
+        raise ValueError(f"{name}: not an array of pixels") from None
+    if pixels.size == 0 or pixels.ndim < 2 or min(pixels.shape[:2]) == 0:
+        raise ValueError(f"{name}: the image is empty (shape {pixels.shape})")
+    kind = pixels.dtype.kind
+    if kind == "b":
+        return pixels.astype(np.float32)
+    if kind in "iu":
+        maximum = 65535 if pixels.dtype == np.uint16 else 255
+        low, high = pixels.min(), pixels.max()
+        if low < 0 or high > maximum:
+            raise ValueError(
+                f"{name}: {pixels.dtype} pixels must lie in [0, {maximum}]; got "
+                f"{low} to {high}"
+            )
+        return pixels.astype(np.float32) / np.float32(maximum)
+    if kind != "f":
+        raise ValueError(f"{name}: pixels must be numbers, not {pixels.dtype}")
+    if not np.isfinite(pixels).all():
+        raise ValueError(f"{name}: the image holds pixels that are NaN or infinite")
+    low, high = float(pixels.min()), float(pixels.max())
+    if low < 0 or high > 1:
+        raise ValueError(
+            f"{name}: float pixels must lie in [0, 1]; got {low:g} to {high:g} "
+            "(divide 8-bit grey levels by 255)"
+        )
+    return pixels.astype(np.float32)
+
+
+# --------------------------------------------------------------------- ink
+
+
+def _ink_map(grey, alpha, polarity):
+    """How much ink each pixel holds, in [0, 1] (0 where transparent)."""
+    if alpha is None:
+        return _inkness(grey, polarity, grey, _border(grey))
+    opaque = alpha > 0.5
+    visible = grey[opaque]
+    if polarity == "auto" and np.ptp(visible, initial=0) < _MIN_CONTRAST:
+        return alpha.astype(np.float32)  # one colour on transparency: all ink
+    border = _border(grey)[_border(opaque)]
+    return _inkness(grey, polarity, visible, border if border.size else visible) * alpha
+
+
+def _inkness(grey, polarity, visible, border):
+    """``grey`` as ink (0 for background) given the polarity, or one read
+    from the image: the background is the median of the ``border`` pixels
+    and the ink the extreme of the ``visible`` ones farther from it."""
+    if polarity == "auto":
+        background = float(np.median(border))
+        dark_ink = background - visible.min() > visible.max() - background
+        polarity = "dark_on_light" if dark_ink else "light_on_dark"
+    return 1.0 - grey if polarity == "dark_on_light" else grey
+
+
+def _border(image):
+    """The pixels of the band along the edges of ``image``, 1/16 of its
+    shorter side wide (at least one pixel)."""
+    width = max(1, min(image.shape) // 16)
+    band = np.ones(image.shape, dtype=bool)
+    band[width:-width, width:-width] = False
+    return image[band]
+
+
+def _isolate_ink(ink, name):
+    """The digit's ink, stretched to [0, 1], with the background at 0.
+
+    The background level is the median of the border band and its noise the
+    median absolute deviation there (both robust to ink that reaches the
+    border). Strong ink stands out from it by ``_MIN_CONTRAST`` and by
+    ``_NOISE_MULTIPLE`` times the noise; weaker pixels count only where
+    connected to strong ones (hysteresis), which keeps anti-aliased edges
+    and drops specks of noise.
+    """
+    border = _border(ink)
+    background = float(np.median(border))
+    noise = 1.4826 * float(np.median(np.abs(border - background)))
+    strong_step = max(_MIN_CONTRAST, _NOISE_MULTIPLE * noise)
+    strong = ink > background + strong_step
+    if not strong.any():
+        raise ValueError(
+            f"{name}: the image is blank: no ink stands out from the background"
+        )
+    weak = ink > background + _WEAK_FRACTION * strong_step
+    labels, _ = ndimage.label(weak, structure=np.ones((3, 3)))
+    digit = np.isin(labels, np.unique(labels[strong]))
+    peak = float(np.median(ink[strong]))
+    stretched = np.clip((ink - background) / (peak - background), 0, 1)
+    return np.where(digit, stretched, 0).astype(np.float32)
+
+
+# ----------------------------------------------------------------- layouts
+
+
+def _cropped(digit):
+    """``digit`` cropped to its bounding box."""
+    rows = np.flatnonzero(digit.any(axis=1))
+    columns = np.flatnonzero(digit.any(axis=0))
+    return digit[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+
+
+def _fitted_into(image, box):
+    """``image`` resized, keeping its aspect ratio, so its longer side is
+    ``box`` pixels."""
+    scale = box / max(image.shape)
+    shape = tuple(max(1, round(side * scale)) for side in image.shape)
+    return np.clip(_resize(image, shape), 0.0, 1.0)
+
+
+def _mnist_layout(digit):
+    """28x28, the bounding box 20 px on its longer side, centre of mass at
+    the centre (LeCun's recipe)."""
+    small = _fitted_into(_cropped(digit), _MNIST_BOX)
+    centre = np.array(ndimage.center_of_mass(small))
+    top, left = np.round(_MNIST_CENTRE - centre).astype(int)
+    return _pasted(small, top, left, _SIDES["mnist"])
+
+
+def _digits_layout(digit):
+    """8x8 counts / 16 of ink in 4x4 blocks of a centred 32x32 bitmap (the
+    optdigits recipe of load_digits)."""
+    bitmap = _fitted_into(_cropped(digit), _BITMAP_SIDE) >= 0.5
+    rows, columns = bitmap.shape
+    top, left = (_BITMAP_SIDE - rows) // 2, (_BITMAP_SIDE - columns) // 2
+    field = _pasted(bitmap.astype(np.float32), top, left, _BITMAP_SIDE)
+    blocks = _BITMAP_SIDE // _BLOCK
+    counts = field.reshape(blocks, _BLOCK, blocks, _BLOCK).sum(axis=(1, 3))
+    return counts / np.float32(_BLOCK * _BLOCK)
+
+
+def _pasted(image, top, left, side):
+    """``image`` placed at (top, left) in a side x side black field, the
+    parts outside it cut off."""
+    field = np.zeros((side, side), dtype=np.float32)
+    rows, columns = image.shape
+    r0, c0 = max(top, 0), max(left, 0)
+    r1, c1 = min(top + rows, side), min(left + columns, side)
+    if r0 < r1 and c0 < c1:
+        field[r0:r1, c0:c1] = image[r0 - top : r1 - top, c0 - left : c1 - left]
+    return field
+
+
+def _resize(image, shape):
+    """``image`` resampled to ``shape``, anti-aliased: blurred by a Gaussian
+    as wide as the reduction (none when enlarging), then interpolated
+    linearly. Outside the image is background (0)."""
+    factors = np.divide(image.shape, shape)
+    sigma = np.maximum(factors - 1.0, 0.0) / 2.0
+    smoothed = ndimage.gaussian_filter(image, sigma=sigma, mode="constant")
+    return ndimage.zoom(
+        smoothed,
+        np.divide(shape, image.shape),
+        order=1,
+        grid_mode=True,
+        mode="grid-constant",
+    )
