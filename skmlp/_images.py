@@ -172,7 +172,7 @@ def _pixels(image, name):
     if image.mode == "F":
         return _scaled(np.asarray(image), 1, name)
     has_alpha = image.mode in _ALPHA_MODES or "transparency" in image.info
-    grey = image.mode in _GREY_MODES
+    grey = image.mode in _GREY_MODES or _has_grey_palette(image)
     target = {
         (True, False): "L",
         (True, True): "LA",
@@ -184,6 +184,15 @@ def _pixels(image, name):
     except Exception as exc:  # a corrupt palette, an unknown raw mode
         raise _unreadable(name, exc) from None
     return _scaled(pixels, 255, name)
+
+
+def _has_grey_palette(image):
+    """Whether ``image`` is a palette image whose colours are all grey (as
+    GIF stores grey images)."""
+    if image.mode not in ("P", "PA"):
+        return False
+    colours = np.asarray(image.getpalette() or [], dtype=np.uint8).reshape(-1, 3)
+    return bool((colours == colours[:, :1]).all())
 
 
 def _scaled(pixels, maximum, name):

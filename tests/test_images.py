@@ -1,0 +1,265 @@
+"""read_image: every format through Pillow, and hostile files refused with
+one line naming the file, before memory is spent on them."""
+
+import io
+import os
+import struct
+import subprocess
+import sys
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from skmlp._images import FORMATS, MAX_PIXELS, read_image
+
+
+def save(tmp_path, name, image, **options):
+    path = tmp_path / name
+    image.save(path, **options)
+    return path
+
+
+def png_bytes(width, height, idat, *, colour_type=0):
+    """A PNG of 8-bit pixels whose IHDR declares ``width`` x ``height``,
+    with ``idat`` as its compressed data and valid CRCs throughout."""
+
+    def chunk(kind, data):
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", idat)
+        + chunk(b"IEND", b"")
+    )
+
+
+def zeros_deflated(n_bytes, block=1 << 20):
+    """zlib data inflating to ``n_bytes`` zeros, made without holding them."""
+    compressor = zlib.compressobj(9)
+    zeros = bytes(block)
+    parts = [compressor.compress(zeros) for _ in range(n_bytes // block)]
+    parts.append(compressor.compress(bytes(n_bytes % block)))
+    return b"".join(parts) + compressor.flush()
+
+
+# --------------------------------------------------------------- formats
+
+
+def test_grey_formats(tmp_path):
+    pixels = np.array([[0, 64, 255], [128, 32, 16]], dtype=np.uint8)
+    expected = pixels / 255.0
+    grey = Image.fromarray(pixels)
+    for name, options in [
+        ("a.png", {}),
+        ("a.pgm", {}),
+        ("a.tiff", {}),
+        ("a.bmp", {}),
+        ("a.gif", {}),
+    ]:
+        read = read_image(save(tmp_path, name, grey, **options))
+        assert read.dtype == np.float32 and read.shape == (2, 3), name
+        np.testing.assert_allclose(read, expected, atol=1e-6, err_msg=name)
+    plain = tmp_path / "plain.pgm"
+    plain.write_bytes(b"P2\n# a comment\n3 2\n4\n0 1 4\n2 3 4\n")
+    # Pillow widens the maximum (4) to 255: levels come within 1/255.
+    np.testing.assert_allclose(
+        read_image(plain), [[0, 0.25, 1], [0.5, 0.75, 1]], atol=1 / 255
+    )
+    jpeg = read_image(save(tmp_path, "a.jpg", grey.resize((30, 20)), quality=95))
+    assert jpeg.shape == (20, 30)
+
+
+def test_wide_and_float_images(tmp_path):
+    wide = np.array([[0, 65535], [257, 32768]], dtype=np.uint16)
+    np.testing.assert_allclose(
+        read_image(save(tmp_path, "w.png", Image.fromarray(wide))), wide / 65535
+    )
+    sixteen_bit_pgm = tmp_path / "w.pgm"
+    sixteen_bit_pgm.write_bytes(b"P5\n2 1\n1000\n" + struct.pack(">HH", 0, 1000))
+    np.testing.assert_allclose(read_image(sixteen_bit_pgm), [[0.0, 1.0]])
+    floats = np.array([[0.0, 0.25], [0.5, 1.0]], dtype=np.float32)
+    np.testing.assert_array_equal(
+        read_image(save(tmp_path, "f.tiff", Image.fromarray(floats))), floats
+    )
+
+
+def test_colour_and_transparency_are_kept(tmp_path):
+    rgb = Image.new("RGB", (4, 3), (255, 0, 51))
+    np.testing.assert_allclose(
+        read_image(save(tmp_path, "c.png", rgb))[1, 2], [1, 0, 0.2]
+    )
+    rgba = Image.new("RGBA", (4, 3), (0, 0, 0, 0))
+    assert read_image(save(tmp_path, "t.png", rgba)).shape == (3, 4, 4)
+    la = Image.new("LA", (4, 3), (0, 255))
+    assert read_image(save(tmp_path, "la.png", la)).shape == (3, 4, 2)
+    # A transparent colour (tRNS) in a grey PNG becomes an alpha channel.
+    grey = Image.fromarray(np.array([[0, 255]], dtype=np.uint8))
+    read = read_image(save(tmp_path, "trns.png", grey, transparency=255))
+    np.testing.assert_array_equal(read, [[[0, 1], [1, 0]]])
+    # A palette with a transparent entry: RGBA, or LA if its colours are grey.
+    palette = Image.frombytes("P", (2, 2), bytes([0, 1, 1, 1]))
+    palette.putpalette([0, 0, 0, 255, 0, 0])
+    read = read_image(save(tmp_path, "p.gif", palette, transparency=0))
+    assert read.shape == (2, 2, 4)
+    palette.putpalette([0, 0, 0, 255, 255, 255])
+    read = read_image(save(tmp_path, "g.gif", palette, transparency=0))
+    np.testing.assert_array_equal(read[1, 1], [1, 1])
+
+
+def test_file_objects():
+    buffer = io.BytesIO()
+    Image.new("L", (3, 2), 255).save(buffer, format="PNG")
+    buffer.seek(0)
+    np.testing.assert_array_equal(read_image(buffer), np.ones((2, 3)))
+    with pytest.raises(ValueError, match="^<file object>: not an image"):
+        read_image(io.BytesIO(b"nothing"))
+
+
+# ---------------------------------------------------------- hostile files
+
+
+def test_png_claiming_30000x30000_is_one_line_naming_the_file(tmp_path):
+    bomb = tmp_path / "huge.png"
+    bomb.write_bytes(png_bytes(30000, 30000, zlib.compress(b"\0" * 30001)))
+    with pytest.raises(ValueError) as caught:
+        read_image(bomb)
+    message = str(caught.value)
+    assert message.startswith(f"{bomb}: the image declares more than")
+    assert "\n" not in message and f"{MAX_PIXELS:,}" in message
+
+
+def test_sizes_over_the_cap_are_refused_before_decoding(tmp_path):
+    over = tmp_path / "over.png"
+    over.write_bytes(png_bytes(8000, 5001, b"not even zlib"))
+    with pytest.raises(ValueError, match=f"^{over}: the image declares 8000x5001"):
+        read_image(over)
+
+
+def test_decompression_bomb_keeps_memory_bounded(tmp_path):
+    """A 92 KB PNG that inflates to 95 megapixels is refused from its
+    header: reading it costs a few MB, not the ~1.2 GB of decoding it."""
+    width, height = 10_000, 9_500
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(png_bytes(width, height, zeros_deflated(height * (width + 1))))
+    assert bomb.stat().st_size < 200_000
+    code = (
+        "import resource, sys\n"
+        "from skmlp._images import read_image\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "try:\n"
+        "    read_image(sys.argv[1])\n"
+        "except ValueError as exc:\n"
+        "    print(exc)\n"
+        "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print((after - before) // 1024)\n"  # ru_maxrss is in KB on Linux
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(bomb)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert out[0].startswith(f"{bomb}: the image declares more than")
+    assert int(out[1]) < 20  # MB of peak memory spent reading the file
+
+
+def test_nan_float_tiff(tmp_path):
+    pixels = np.array([[0.0, np.nan], [0.5, 1.0]], dtype=np.float32)
+    path = save(tmp_path, "nan.tiff", Image.fromarray(pixels))
+    with pytest.raises(
+        ValueError, match=f"^{path}: the image holds pixels that are NaN"
+    ):
+        read_image(path)
+    over = np.full((2, 2), 300, dtype=np.float32)
+    outside = save(tmp_path, "big.tiff", Image.fromarray(over))
+    with pytest.raises(ValueError, match=r"range from 300 to 300, outside \[0, 1\]"):
+        read_image(outside)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"P2\n2 2\n255\n0 1 99999999999999999999999999999 2\n",  # huge pixel
+        b"P2\n2 2\n255\n0 1 300 2\n",  # a pixel over the maximum
+        b"P2\n2 2\n99999999999999999999999\n0 1 2 3\n",  # huge maximum
+        b"P2\n2 2\n0\n0 0 0 0\n",  # zero maximum
+        b"P2\n2 2\n255\n0 1\n",  # too few pixels
+        b"P5\n4 4\n255\n\x00\x01",  # truncated binary
+        b"P2\n99999999999999999 2\n255\n0\n",  # huge width
+    ],
+)
+def test_bad_pgm_files(tmp_path, content):
+    path = tmp_path / "bad.pgm"
+    path.write_bytes(content)
+    with pytest.raises(ValueError) as caught:
+        read_image(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ") and "\n" not in message
+
+
+def test_truncated_and_corrupt_png(tmp_path):
+    buffer = io.BytesIO()
+    Image.fromarray(np.arange(10_000, dtype=np.uint8).reshape(100, 100)).save(
+        buffer, format="PNG"
+    )
+    data = buffer.getvalue()
+    truncated = tmp_path / "truncated.png"
+    truncated.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match=f"^{truncated}: corrupt, truncated"):
+        read_image(truncated)
+    bad_crc = bytearray(data)
+    bad_crc[40] ^= 0xFF  # inside the image data: its CRC no longer matches
+    corrupt = tmp_path / "corrupt.png"
+    corrupt.write_bytes(bytes(bad_crc))
+    with pytest.raises(ValueError, match=f"^{corrupt}: "):
+        read_image(corrupt)
+
+
+def test_zero_sized_image(tmp_path):
+    path = tmp_path / "empty.png"
+    path.write_bytes(png_bytes(0, 5, zlib.compress(b"")))
+    with pytest.raises(ValueError, match=f"^{path}: "):
+        read_image(path)
+
+
+def test_formats_outside_the_list_are_not_read(tmp_path):
+    """EPS would be handed to Ghostscript: it is not even identified."""
+    eps = tmp_path / "digit.eps"
+    eps.write_bytes(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n")
+    with pytest.raises(
+        ValueError, match=f"^{eps}: not an image in a format skmlp reads"
+    ):
+        read_image(eps)
+    assert "EPS" not in FORMATS
+
+
+def test_non_regular_files_are_refused_before_reading(tmp_path):
+    fifo = tmp_path / "fifo.png"
+    os.mkfifo(fifo)
+    # In a child with a timeout: opening a FIFO must not wait for a writer.
+    code = "import sys; from skmlp._images import read_image; read_image(sys.argv[1])"
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(fifo)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert f"ValueError: {fifo}: not a regular file" in result.stderr
+    for path in ("/dev/zero", tmp_path):
+        with pytest.raises(ValueError, match="not a regular file"):
+            read_image(path)
+    with pytest.raises(FileNotFoundError):
+        read_image(tmp_path / "missing.png")
+
+
+def test_control_characters_from_the_file_are_not_echoed():
+    """A decoder's message may quote the file: it is printed as one plain line."""
+    hostile = b"P2\n2 2\n255\n0 1 \x1b[2J99999999999999999999999999 2\n"
+    with pytest.raises(ValueError) as caught:
+        read_image(io.BytesIO(hostile))
+    assert caught.value.args[0].isprintable()
