@@ -1,7 +1,7 @@
 """Reading image files into arrays, with memory bounded before decoding.
 
-:func:`read_image` decodes a file with Pillow and returns its pixels as a
-float32 array in [0, 1], keeping colour and transparency for
+:func:`read_image` decodes a file with Pillow and returns its grey levels
+(and transparency) as a float32 array in [0, 1], for
 :class:`skmlp.preprocessing.DigitImageNormalizer`. Every file is treated as
 hostile: only regular files are read, only a few raster formats are tried,
 the size in the header is checked against :data:`MAX_PIXELS` before any
@@ -19,8 +19,9 @@ import numpy as np
 __all__ = ["FORMATS", "MAX_PIXELS", "read_image"]
 
 #: Largest image read, in pixels (width x height), checked against the
-#: header before decoding. 40 megapixels is more than any phone camera takes
-#: for a digit; the float32 array of an RGBA image of this size takes 640 MB.
+#: header before decoding: more than a phone camera's photo of a digit.
+#: Reading an image this large takes about 250 MB (grey) or 500 MB (with
+#: transparency) at its peak.
 MAX_PIXELS = 40_000_000
 
 #: Pillow formats that are tried, in this order. Others are refused unread:
@@ -30,7 +31,6 @@ FORMATS = ("PNG", "JPEG", "PPM", "TIFF", "BMP", "GIF", "WEBP")
 # Pillow's 16-bit grey modes and its 32-bit integer mode hold 0..65535 (the
 # PPM reader widens a PGM's maximum value to 65535); "F" holds floats.
 _WIDE_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
-_GREY_MODES = ("1", "L", "LA", "La")
 _ALPHA_MODES = ("LA", "La", "PA", "RGBA", "RGBa")
 
 
@@ -49,11 +49,13 @@ def read_image(file):
 
     Returns
     -------
-    pixels : ndarray of shape (height, width) or (height, width, channels)
-        float32 values in [0, 1]: ``(height, width)`` for grey images,
-        ``channels`` 2 for grey with transparency (LA), 3 for colour (RGB)
-        and 4 for colour with transparency (RGBA). 16-bit images are divided
-        by 65535, 8-bit ones by 255; float images must already lie in [0, 1].
+    pixels : ndarray of shape (height, width) or (height, width, 2)
+        float32 values in [0, 1]: grey levels, and the alpha channel as
+        ``pixels[..., 1]`` if the image has transparency. Colour becomes
+        grey as Pillow's ``convert("L")`` makes it (ITU-R 601 luma), which is
+        what :class:`~skmlp.preprocessing.DigitImageNormalizer` does with
+        colour too. 16-bit images are divided by 65535, 8-bit ones by 255;
+        float images must already lie in [0, 1].
 
     Raises
     ------
@@ -118,6 +120,9 @@ def _decode(Image, stream, name):
         # Pillow warns, then raises, above its own limit (89 megapixels by
         # default, or None); ours is lower and checked before decoding.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
+        # Pillow warns about damage it can read past ("Corrupt EXIF data"):
+        # the pixels are checked below, and a reader prints one line or none.
+        warnings.filterwarnings("ignore", category=UserWarning, module="PIL")
         try:
             image = Image.open(stream, formats=FORMATS)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -166,46 +171,41 @@ def _check_size(image, name):
 
 
 def _pixels(image, name):
-    """float32 pixels in [0, 1] of a decoded Pillow image."""
+    """float32 pixels in [0, 1] of a decoded Pillow image: grey, or grey and
+    alpha. The Pillow images are closed as soon as their pixels are copied,
+    so that at most one copy of the image is held besides the result."""
     if image.mode in _WIDE_MODES:
-        return _scaled(np.asarray(image), 65535, name)
+        return _scaled(_take_pixels(image), 65535, name)
     if image.mode == "F":
-        return _scaled(np.asarray(image), 1, name)
+        return _scaled(_take_pixels(image), 1, name)
     has_alpha = image.mode in _ALPHA_MODES or "transparency" in image.info
-    grey = image.mode in _GREY_MODES or _has_grey_palette(image)
-    target = {
-        (True, False): "L",
-        (True, True): "LA",
-        (False, False): "RGB",
-        (False, True): "RGBA",
-    }[grey, has_alpha]
-    try:
-        pixels = np.asarray(image.convert(target))
-    except Exception as exc:  # a corrupt palette, an unknown raw mode
-        raise _unreadable(name, exc) from None
-    return _scaled(pixels, 255, name)
+    mode = "LA" if has_alpha else "L"
+    if image.mode != mode:
+        try:
+            converted = image.convert(mode)  # colour to ITU-R 601 luma
+        except Exception as exc:  # a corrupt palette, an unknown raw mode
+            raise _unreadable(name, exc) from None
+        image.close()
+        image = converted
+    return _scaled(_take_pixels(image), 255, name)
 
 
-def _has_grey_palette(image):
-    """Whether ``image`` is a palette image whose colours are all grey (as
-    GIF stores grey images)."""
-    if image.mode not in ("P", "PA"):
-        return False
-    colours = np.asarray(image.getpalette() or [], dtype=np.uint8).reshape(-1, 3)
-    return bool((colours == colours[:, :1]).all())
+def _take_pixels(image):
+    """The pixels of ``image`` as an array; the image is closed."""
+    with image:
+        return np.asarray(image)
 
 
 def _scaled(pixels, maximum, name):
     """``pixels / maximum`` as float32, refused if outside [0, maximum]."""
-    pixels = pixels.astype(np.float32)
-    if not np.isfinite(pixels).all():
+    low, high = float(pixels.min()), float(pixels.max())  # NaN if any is
+    if not (np.isfinite(low) and np.isfinite(high)):
         raise ValueError(f"{name}: the image holds pixels that are NaN or infinite")
-    low, high = float(pixels.min()), float(pixels.max())
     if low < 0 or high > maximum:
         raise ValueError(
             f"{name}: pixel values range from {low:g} to {high:g}, outside "
             f"[0, {maximum}] for an image of this type"
         )
-    if maximum != 1:
-        pixels /= maximum
-    return pixels
+    if maximum == 1:
+        return pixels.astype(np.float32, copy=False)
+    return np.divide(pixels, np.float32(maximum), dtype=np.float32)

@@ -6,6 +6,7 @@ and polarity and lays it out the way the digits of MNIST or of scikit-learn's
 a digit drawn in a paint program, scanned or photographed.
 """
 
+import math
 import os
 
 import numpy as np
@@ -48,6 +49,10 @@ _STRONG_NOISE = 6.0
 _FAINTEST = 0.02
 _WEAK_NOISE = 3.0
 _SPECK = 0.02
+
+# Images with more pixels are reduced (means of blocks of pixels) before the
+# ink is sought: 20 or 32 pixels come out, and memory stays bounded.
+_WORK_PIXELS = 2_000_000
 
 # ITU-R 601 luma, as Pillow's convert("L").
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
@@ -291,33 +296,34 @@ def _image_sources(X):
 
 
 def _grey_and_alpha(image, name):
-    """float32 grey levels and alpha (None if opaque) in [0, 1] of an image."""
-    pixels = _unit_range(image, name)
-    if pixels.ndim == 2:
-        return pixels, None
-    if pixels.ndim == 3 and pixels.shape[2] in (2, 3, 4):
-        channels = pixels.shape[2]
-        alpha = pixels[..., -1] if channels in (2, 4) else None
-        colour = pixels[..., : 3 if channels >= 3 else 1]
-        grey = colour @ _LUMA if colour.shape[2] == 3 else colour[..., 0]
-        return np.ascontiguousarray(grey, dtype=np.float32), alpha
-    raise ValueError(
-        f"{name}: an image must have shape (height, width) or (height, width, "
-        f"channels) with 2, 3 or 4 channels; got shape {pixels.shape}"
-    )
+    """float32 grey levels and alpha (None if opaque) in [0, 1] of an image,
+    reduced by block means if it has more than ``_WORK_PIXELS`` pixels."""
+    pixels, maximum = _checked_pixels(image, name)
+    rows, columns = pixels.shape[:2]
+    factor = math.ceil(math.sqrt(rows * columns / _WORK_PIXELS))
+    if factor <= 1 or factor > min(rows, columns):
+        return _grey_alpha(pixels, maximum)
+    return _reduced_grey_alpha(pixels, maximum, factor)
 
 
-def _unit_range(image, name):
-    """The pixels of ``image`` as float32 in [0, 1], refused if out of range."""
+def _checked_pixels(image, name):
+    """The pixels of ``image`` as an array, and the value that stands for
+    full intensity in it; refused unless in range. No copy is made of an
+    array: the checks are minima and maxima."""
     try:
         pixels = np.asarray(image)
     except ValueError:  # a ragged nested list
         raise ValueError(f"{name}: not an array of pixels") from None
-    if pixels.size == 0 or pixels.ndim < 2 or min(pixels.shape[:2]) == 0:
+    if pixels.ndim < 2 or 0 in pixels.shape:
         raise ValueError(f"{name}: the image is empty (shape {pixels.shape})")
+    if pixels.ndim > 3 or (pixels.ndim == 3 and pixels.shape[2] not in (2, 3, 4)):
+        raise ValueError(
+            f"{name}: an image must have shape (height, width) or (height, "
+            f"width, channels) with 2, 3 or 4 channels; got shape {pixels.shape}"
+        )
     kind = pixels.dtype.kind
     if kind == "b":
-        return pixels.astype(np.float32)
+        return pixels, 1
     if kind in "iu":
         maximum = 65535 if pixels.dtype == np.uint16 else 255
         low, high = pixels.min(), pixels.max()
@@ -326,18 +332,64 @@ def _unit_range(image, name):
                 f"{name}: {pixels.dtype} pixels must lie in [0, {maximum}]; got "
                 f"{low} to {high}"
             )
-        return pixels.astype(np.float32) / np.float32(maximum)
+        return pixels, maximum
     if kind != "f":
         raise ValueError(f"{name}: pixels must be numbers, not {pixels.dtype}")
-    if not np.isfinite(pixels).all():
+    low, high = float(pixels.min()), float(pixels.max())  # NaN if any is
+    if not (np.isfinite(low) and np.isfinite(high)):
         raise ValueError(f"{name}: the image holds pixels that are NaN or infinite")
-    low, high = float(pixels.min()), float(pixels.max())
     if low < 0 or high > 1:
         raise ValueError(
             f"{name}: float pixels must lie in [0, 1]; got {low:g} to {high:g} "
             "(divide 8-bit grey levels by 255)"
         )
-    return pixels.astype(np.float32)
+    return pixels, 1
+
+
+def _grey_alpha(pixels, maximum):
+    """float32 grey levels and alpha (None if there is none) of checked
+    pixels in which ``maximum`` is full intensity; colour becomes ITU-R 601
+    luma, as in Pillow's convert("L")."""
+    scale = np.float32(maximum)
+    if pixels.ndim == 2:
+        return np.divide(pixels, scale, dtype=np.float32), None
+    channels = pixels.shape[2]
+    alpha = None
+    if channels in (2, 4):
+        alpha = np.divide(pixels[..., -1], scale, dtype=np.float32)
+    if channels >= 3:
+        grey = np.divide(pixels[..., :3] @ _LUMA, scale, dtype=np.float32)
+    else:
+        grey = np.divide(pixels[..., 0], scale, dtype=np.float32)
+    return grey, alpha
+
+
+def _reduced_grey_alpha(pixels, maximum, factor):
+    """As :func:`_grey_alpha`, in means of ``factor`` x ``factor`` blocks,
+    computed band by band so that no full-size copy is made. Grey levels are
+    averaged weighted by alpha: the colour of transparent pixels (often
+    arbitrary) does not count."""
+    rows, columns = pixels.shape[0] // factor, pixels.shape[1] // factor
+    grey = np.empty((rows, columns), dtype=np.float32)
+    has_alpha = pixels.ndim == 3 and pixels.shape[2] in (2, 4)
+    alpha = np.empty_like(grey) if has_alpha else None
+    for row in range(rows):
+        band = pixels[row * factor : (row + 1) * factor, : columns * factor]
+        band_grey, band_alpha = _grey_alpha(band, maximum)
+        if has_alpha:
+            band_grey *= band_alpha
+            alpha[row] = _block_means(band_alpha, factor)
+        grey[row] = _block_means(band_grey, factor)
+    if has_alpha:  # back from alpha-weighted sums to grey levels
+        grey = np.divide(grey, alpha, out=np.zeros_like(grey), where=alpha > 0)
+        np.clip(grey, 0.0, 1.0, out=grey)
+    return grey, alpha
+
+
+def _block_means(band, factor):
+    """Means of the ``factor`` x ``factor`` blocks of a band of ``factor``
+    rows."""
+    return band.reshape(factor, -1, factor).mean(axis=(0, 2))
 
 
 # --------------------------------------------------------------------- ink

@@ -195,6 +195,38 @@ def test_mnist_layout_follows_lecuns_recipe():
     assert np.abs(again - digit).mean() < 0.05
 
 
+def test_large_images_are_reduced_first_with_bounded_memory():
+    """A 36-megapixel photo costs a fraction of one float copy of it, and
+    comes out as its reduced copy does (block means, weighted by alpha)."""
+    code = (
+        "import resource\n"
+        "import numpy as np\n"
+        "from skmlp.preprocessing import DigitImageNormalizer\n"
+        "normalizer = DigitImageNormalizer().fit()\n"
+        "photo = np.full((6000, 6000), 230, dtype=np.uint8)\n"
+        "photo[1000:5000, 2500:3100] = 20\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "normalizer.transform([photo])\n"
+        "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print((after - before) // 1024)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert int(out) < 100  # MB; a float32 copy of the photo alone is 144 MB
+
+    rng = np.random.default_rng(0)
+    canvas = np.zeros((2400, 2100, 4), dtype=np.uint8)  # 5 megapixels
+    canvas[..., :3] = rng.integers(0, 256, size=(2400, 2100, 3))  # hidden
+    canvas[300:2000, 900:1300] = (0, 0, 0, 255)  # a black "1"
+    canvas[300:500, 700:1300] = (0, 0, 0, 255)
+    small = canvas[::2, ::2].copy()
+    small[..., :3] = 0  # what the hidden colours must not change
+    normalizer = DigitImageNormalizer().fit()
+    big, reduced = normalizer.transform([canvas, small])
+    assert np.abs(big - reduced).max() < 0.05
+
+
 # ------------------------------------------------------------ load_digits
 
 
@@ -245,6 +277,7 @@ def test_digits_layout_matches_load_digits_statistics():
 # ------------------------------------------------------------------ layout
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("n_features, layout", [(784, "mnist"), (64, "digits")])
 def test_layout_from_a_fitted_classifier(n_features, layout):
     X = np.random.default_rng(0).random((20, n_features)).astype(np.float32)
@@ -262,6 +295,7 @@ def test_layout_from_a_fitted_classifier(n_features, layout):
     )
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_layout_errors():
     with pytest.raises(ValueError, match="layout: MLPDigitClassifier is not a fitted"):
         DigitImageNormalizer(layout=MLPDigitClassifier()).fit()
