@@ -29,6 +29,7 @@ from cli_helpers import (
 
 from skmlp import MLPDigitClassifier
 from skmlp.cli._model_io import TRUSTED_SKOPS_TYPES, load_model
+from skmlp.preprocessing import DigitImageNormalizer
 
 # ------------------------------------------------------------ round trip
 
@@ -84,8 +85,9 @@ def test_train_save_evaluate_predict(capsys, tmp_path, suffix, digit_images):
     lines = out.strip().splitlines()
     assert len(lines) == len(files)
     clf = load_model(model, trust_pickle=True)
-    for line, (path, row) in zip(lines, files):
-        expected = clf.predict(X_test[row : row + 1].astype(np.float32))[0]
+    normalizer = DigitImageNormalizer(layout=clf).fit()
+    for line, (path, _) in zip(lines, files):
+        expected = clf.predict(normalizer.transform([path]))[0]
         assert re.fullmatch(rf"{re.escape(str(path))}: {expected}  \(.*%\)", line)
         assert line.count("%") == 3  # top three
 

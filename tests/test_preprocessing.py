@@ -8,6 +8,7 @@ placed at a random position, its strokes solid with soft edges.
 """
 
 import doctest
+import os
 import subprocess
 import sys
 import warnings
@@ -116,6 +117,32 @@ def test_paint_program_digits_are_read_as_the_originals(mnist, mnist_model):
     held_out = mnist_model.score(X[4000:], y[4000:])
     drawn, _ = painted_accuracy(mnist_model, X[4000:], y[4000:], rng)
     assert drawn >= held_out - 0.04
+
+
+def test_paint_program_pngs_through_skmlp_predict(tmp_path, mnist, mnist_model):
+    """The same, as a user runs it: PNG files, a .skops model, the command."""
+    skops_io = pytest.importorskip("skops.io")
+    X, y = mnist
+    model = tmp_path / "mnist.skops"
+    skops_io.dump(mnist_model[-1], model)
+    rng = np.random.default_rng(9)
+    files = []
+    for i, digit in enumerate(X[:200]):
+        files.append(tmp_path / f"digit{i}.png")
+        Image.fromarray(paint_digit(digit, rng)).save(files[-1])
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "skmlp", "predict", str(model), *map(str, files)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split(": ")[0] for line in lines] == list(map(str, files))
+    predicted = np.array([int(line.split(": ")[1].split()[0]) for line in lines])
+    assert np.mean(predicted == y[:200]) >= 0.95
 
 
 def test_light_on_dark_and_grey_paper(mnist, mnist_model):

@@ -289,14 +289,19 @@ def _add_evaluate_parser(commands):
 def _add_predict_parser(commands):
     predict = commands.add_parser(
         "predict",
-        help="classify digit images (PNG, PGM, ...)",
+        help="classify digit images (PNG, JPEG, PGM, ...)",
         description=(
             "Print the predicted label and the three most probable labels of each "
-            "image. Images are converted to grey, inverted if their background is "
-            "light (MNIST digits are light on dark), stretched to [0, 1], padded "
-            "to a square and shrunk (or enlarged) to the model's input size by "
-            "area averaging. PGM (P2/P5) files are read directly; PNG and other "
-            "formats need Pillow (which matplotlib installs)."
+            "image. Each image is normalised as the model's training digits were "
+            "made: for a 784-feature model (MNIST) the ink's bounding box is "
+            "scaled to 20 pixels on its longer side and centred by its centre of "
+            "mass in 28x28; for a 64-feature model (load_digits) the digit is "
+            "scaled into a 32x32 bitmap whose ink is counted in 4x4 blocks. Dark "
+            "ink on light paper and light on dark both work, in any colour, with "
+            "transparency, on a noisy background. Images are read by Pillow (PNG, "
+            "JPEG, PGM, TIFF, BMP, GIF, WebP), at most 40 megapixels. A file that "
+            "cannot be read or holds no digit is reported and the others are "
+            "still classified (exit status 1)."
         ),
         epilog=LOADING_NOTE,
         formatter_class=_HelpFormatter,
@@ -304,6 +309,15 @@ def _add_predict_parser(commands):
     predict.add_argument("model", type=Path, metavar="MODEL", help=".skops or .joblib")
     predict.add_argument(
         "images", type=Path, nargs="+", metavar="IMAGE", help="image files"
+    )
+    predict.add_argument(
+        "--show",
+        type=Path,
+        metavar="DIR",
+        help=(
+            "write the normalised image the model saw for each IMAGE to "
+            "DIR/<name>.png, enlarged to 224x224, and print where"
+        ),
     )
     _add_trust_pickle_argument(predict)
     predict.set_defaults(parser=predict)
