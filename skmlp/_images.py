@@ -20,7 +20,7 @@ __all__ = ["FORMATS", "MAX_PIXELS", "read_image"]
 
 #: Largest image read, in pixels (width x height), checked against the
 #: header before decoding: more than a phone camera's photo of a digit.
-#: Reading an image this large takes about 250 MB (grey) or 500 MB (with
+#: Reading an image this large takes about 250 MB (grey) or 550 MB (with
 #: transparency) at its peak.
 MAX_PIXELS = 40_000_000
 

@@ -144,6 +144,7 @@ def test_show_refuses_a_file_before_reading(capsys, tmp_path, digits_model):
     assert f"--show {taken}: exists and is not a folder" in err
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_models_of_other_sizes_are_refused(capsys, tmp_path):
     import joblib
 
