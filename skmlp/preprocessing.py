@@ -17,6 +17,7 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
+from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -254,7 +255,7 @@ def _layout_of(layout):
     try:
         check_is_fitted(layout)
         n_features = layout.n_features_in_
-    except Exception:
+    except (NotFittedError, AttributeError, TypeError):
         raise ValueError(
             f"layout: {type(layout).__name__} is not a fitted classifier with "
             "n_features_in_ (a clone forgets its fit: wrap a fitted one in "
