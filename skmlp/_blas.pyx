@@ -5,7 +5,33 @@ transpose, so ``C = op(A) @ op(B)`` in row-major is ``C.T = op(B).T @ op(A).T``
 in column-major: the wrappers swap the operands instead of copying anything.
 """
 from cython cimport floating
+from libc.limits cimport INT_MAX
 from scipy.linalg.cython_blas cimport dgemm, sgemm
+
+#: The largest matrix dimension (rows, columns, leading dimension) that
+#: :func:`gemm` takes: BLAS counts in C ``int``.
+GEMM_MAX_DIMENSION = INT_MAX
+
+
+def check_gemm_dimensions(what, **dimensions):
+    """Raise ``ValueError`` if a dimension would not fit :func:`gemm`'s ``int``.
+
+    A larger size would be truncated silently on its way to BLAS (2**32 + 8
+    becomes 8), so every caller that passes sizes it did not choose itself
+    checks them here first.
+
+    Parameters
+    ----------
+    what : str
+        What the sizes describe, for the message ("the network", "X").
+    **dimensions : int
+        The sizes, by name.
+    """
+    for name, size in dimensions.items():
+        if size > GEMM_MAX_DIMENSION:
+            raise ValueError(
+                f"{what}: {name} = {size} exceeds {GEMM_MAX_DIMENSION}, the largest "
+                "matrix dimension BLAS takes (a C int).")
 
 
 cdef void gemm(
@@ -47,6 +73,8 @@ def _gemm_for_tests(
     floating[:, ::1] c,
 ):
     """Python entry point to :func:`gemm`, for comparing it with NumPy."""
+    check_gemm_dimensions("gemm", m=c.shape[0], n=c.shape[1], lda=a.shape[1],
+                          ldb=b.shape[1], k=a.shape[0] if trans_a else a.shape[1])
     cdef int m = c.shape[0]
     cdef int n = c.shape[1]
     cdef int k = a.shape[0] if trans_a else a.shape[1]

@@ -35,6 +35,7 @@ from ._network import (
 )
 from ._persistence import VersionedPickleMixin
 from ._schedules import SCHEDULES, scheduled_learning_rate
+from ._sparse import check_sparse_structure
 from ._threads import blas_threads_for_fit, flops_per_step
 from ._train import Engine, Status
 
@@ -485,6 +486,7 @@ class MLPDigitClassifier(
             # behind, looking fitted.
             for name in ("coefs_", "intercepts_", "_optimizer_state"):
                 self.__dict__.pop(name, None)
+        check_sparse_structure(X, "X")  # scipy's conversions trust it
         with _numbers_beyond_float64_are_value_errors():
             X, y = validate_data(
                 self,
@@ -494,6 +496,7 @@ class MLPDigitClassifier(
                 accept_sparse=("csr", "csc"),
                 reset=first_call,
             )
+        check_sparse_structure(X, "X")  # as converted, from LIL say
         if sparse.issparse(X):
             # Minibatches gather rows: CSR gives them without densifying X.
             X = X.tocsr()
@@ -930,10 +933,12 @@ class MLPDigitClassifier(
         self.validation_loss_curve_ = None
         if validation_set is not None:
             X_val, y_val, sample_weight_val = validation_set
+            check_sparse_structure(X_val, "X_val")
             with _numbers_beyond_float64_are_value_errors():
                 X_val, y_val = validate_data(
                     self, X_val, y_val, dtype=X.dtype, accept_sparse="csr", reset=False
                 )
+            check_sparse_structure(X_val, "X_val")
             y_val_codes = self._class_codes(y_val, "y_val")
             sample_weight_val = _validate_sample_weight(
                 sample_weight_val, len(y_val_codes), X.dtype, name="sample_weight_val"
@@ -1099,6 +1104,7 @@ class MLPDigitClassifier(
     def _forward(self, X, take_log):
         if not self._is_ready_float_matrix(X):
             check_is_fitted(self)
+            check_sparse_structure(X, "X")
             with _numbers_beyond_float64_are_value_errors():
                 X = validate_data(
                     self,
@@ -1107,6 +1113,7 @@ class MLPDigitClassifier(
                     accept_sparse=("csr", "csc"),
                     reset=False,
                 )
+            check_sparse_structure(X, "X")
         if self.activation not in ACTIVATIONS:
             raise ValueError(
                 f"activation={self.activation!r} is not one of {sorted(ACTIVATIONS)}: "

@@ -39,6 +39,9 @@ from ._kernels cimport (
     softmax_cross_entropy_delta,
 )
 
+from ._blas import check_gemm_dimensions
+from ._sparse import check_sparse_structure
+
 
 cdef extern from *:
     """
@@ -294,6 +297,10 @@ cdef class Engine:
                  dropout=None, unsigned long long seed=0):
         n_units = np.asarray(n_units, dtype=np.intp)
         n_layers = n_units.shape[0] - 1
+        # Checked before anything is allocated: gemm would truncate these.
+        check_gemm_dimensions(
+            "Engine", batch_size=batch_size,
+            **{f"n_units[{l}]": int(n) for l, n in enumerate(n_units)})
         # Activations of layer l hold a (batch_size, n_units[l]) block; the
         # output layer's block holds the logits, then the output deltas.
         # Deltas are kept for the hidden layers 1 .. n_layers - 1 only.
@@ -372,6 +379,10 @@ cdef class Engine:
         """Read training rows from the CSR matrix X from now on; the X arguments
         of run_epoch and loss_gradient then only give the shape. Returns that
         stand-in: an (n_samples, n_features) view of one zero, no memory."""
+        # The gather kernel indexes the minibatch with X's indices unchecked.
+        if getattr(X, "format", None) != "csr":
+            raise TypeError(f"use_sparse_rows needs a CSR matrix, got {type(X)}.")
+        check_sparse_structure(X, "X")
         self._csr = (X.data, np.asarray(X.indices, dtype=np.intp),
                      np.asarray(X.indptr, dtype=np.intp))
         return np.lib.stride_tricks.as_strided(
@@ -590,6 +601,7 @@ def dense_forward(
             f"Layer shapes do not chain: inputs {tuple(inputs.shape)[:2]}, weights "
             f"{tuple(weights.shape)[:2]}, bias {tuple(bias.shape)[:1]}, "
             f"out {tuple(out.shape)[:2]}.")
+    check_gemm_dimensions("dense_forward", n_rows=n_rows, n_in=n_in, n_out=n_out)
     if n_rows == 0 or n_out == 0:
         return
     with nogil:
