@@ -1,9 +1,15 @@
 """Build the Cython extensions of skmlp.
 
-Compiler directives are set once, here, for every module. Set the
-environment variable ``SKMLP_DEBUG_BUILD=1`` to turn bounds checking,
-wraparound and initialisation checks back on (CI runs the tests on such a
-build too).
+Compiler directives are set once, here, for every module. Two environment
+variables switch to a checking build (CI runs the tests on both):
+
+- ``SKMLP_DEBUG_BUILD=1`` turns bounds checking, wraparound and
+  initialisation checks back on;
+- ``SKMLP_SANITIZE=1`` compiles and links with AddressSanitizer and
+  UndefinedBehaviorSanitizer, Cython's checks staying off so that the
+  sanitizers see the kernels' raw pointer accesses. Python itself is not
+  instrumented: load the runtime first, as ``.ci/sanitize`` does
+  (``LD_PRELOAD=$(gcc -print-file-name=libasan.so)``).
 """
 
 import os
@@ -12,7 +18,15 @@ import sys
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-DEBUG_BUILD = os.environ.get("SKMLP_DEBUG_BUILD", "0") not in ("", "0")
+
+def _switch(name):
+    return os.environ.get(name, "0") not in ("", "0")
+
+
+DEBUG_BUILD = _switch("SKMLP_DEBUG_BUILD")
+SANITIZE = _switch("SKMLP_SANITIZE")
+if SANITIZE and sys.platform == "win32":
+    raise RuntimeError("SKMLP_SANITIZE=1 needs GCC or Clang.")
 
 COMPILER_DIRECTIVES = {
     "language_level": 3,
@@ -38,20 +52,44 @@ EXTRA_COMPILE_ARGS = (
     if sys.platform == "win32"
     else ["-fno-math-errno", "-fno-wrapv", "-fno-trapping-math"]
 )
+EXTRA_LINK_ARGS = []
+
+# Every out-of-bounds access and every undefined operation (signed overflow,
+# misaligned load, ...) aborts with a report instead of going on.
+SANITIZER_FLAGS = [
+    "-fsanitize=address,undefined",
+    "-fno-sanitize-recover=undefined",
+    "-fno-omit-frame-pointer",
+    "-g",
+]
+if SANITIZE:
+    EXTRA_COMPILE_ARGS += SANITIZER_FLAGS
+    EXTRA_LINK_ARGS += SANITIZER_FLAGS
 
 EXTENSIONS = [
     Extension(
-        f"skmlp.{name}", [f"skmlp/{name}.pyx"], extra_compile_args=EXTRA_COMPILE_ARGS
+        f"skmlp.{name}",
+        [f"skmlp/{name}.pyx"],
+        extra_compile_args=EXTRA_COMPILE_ARGS,
+        extra_link_args=EXTRA_LINK_ARGS,
     )
     for name in ("_blas", "_kernels", "_train")
 ]
+
+# Each kind of build keeps its generated C, objects and modules apart, so that
+# switching between them never reuses a file built the other way: setuptools
+# rebuilds by timestamps only, and would otherwise copy, say, the debug
+# modules into a release install.
+BUILD_KIND = "-".join(
+    [kind for kind, on in (("debug", DEBUG_BUILD), ("sanitize", SANITIZE)) if on]
+    or ["release"]
+)
 
 setup(
     ext_modules=cythonize(
         EXTENSIONS,
         compiler_directives=COMPILER_DIRECTIVES,
-        # Release and debug C sources live apart, so that switching between
-        # them never reuses C generated with the other directives.
-        build_dir="build/cython-debug" if DEBUG_BUILD else "build/cython-release",
+        build_dir=f"build/{BUILD_KIND}/cython",
     ),
+    options={"build": {"build_base": f"build/{BUILD_KIND}"}},
 )
