@@ -61,6 +61,8 @@ SANITIZER_FLAGS = [
     "-fno-sanitize-recover=undefined",
     "-fno-omit-frame-pointer",
     "-g",
+    # ASan's advice; half the compile time of Python's -O3, which it overrides.
+    "-O1",
 ]
 if SANITIZE:
     EXTRA_COMPILE_ARGS += SANITIZER_FLAGS

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _run_child(code):
+def _run_child(code, tmp_path):
     # Reports go to stderr here, whatever log_path the job set for the rest.
     options = [
         option
@@ -34,11 +34,13 @@ def _run_child(code):
         capture_output=True,
         text=True,
         env=env,
+        # Not the source tree, whose skmlp/ holds no compiled modules in CI.
+        cwd=tmp_path,
         timeout=120,
     )
 
 
-def test_out_of_bounds_read_in_a_kernel_is_reported():
+def test_out_of_bounds_read_in_a_kernel_is_reported(tmp_path):
     child = _run_child(
         """
         import numpy as np
@@ -48,7 +50,8 @@ def test_out_of_bounds_read_in_a_kernel_is_reported():
         out = np.empty((1, 4))
         _gather_rows_for_tests(X, np.array([3], dtype=np.intp), out)  # row 3 of 3
         print("read past X unnoticed")
-        """
+        """,
+        tmp_path,
     )
     assert child.returncode != 0
     assert "read past X unnoticed" not in child.stdout
@@ -57,7 +60,7 @@ def test_out_of_bounds_read_in_a_kernel_is_reported():
     assert "gather_rows" in child.stderr
 
 
-def test_out_of_bounds_write_in_a_kernel_is_reported():
+def test_out_of_bounds_write_in_a_kernel_is_reported(tmp_path):
     child = _run_child(
         """
         import numpy as np
@@ -67,7 +70,8 @@ def test_out_of_bounds_write_in_a_kernel_is_reported():
         out = np.zeros(1)  # the kernel writes 4 column sums
         _column_sums_for_tests(d, out, False)
         print("wrote past out unnoticed")
-        """
+        """,
+        tmp_path,
     )
     assert child.returncode != 0
     assert "wrote past out unnoticed" not in child.stdout
@@ -76,7 +80,7 @@ def test_out_of_bounds_write_in_a_kernel_is_reported():
     assert "column_sums" in child.stderr
 
 
-def test_well_formed_calls_run_clean_under_the_sanitizers():
+def test_well_formed_calls_run_clean_under_the_sanitizers(tmp_path):
     child = _run_child(
         """
         import numpy as np
@@ -86,7 +90,8 @@ def test_well_formed_calls_run_clean_under_the_sanitizers():
         out = np.empty((1, 4))
         _gather_rows_for_tests(X, np.array([2], dtype=np.intp), out)
         print(out.tolist())
-        """
+        """,
+        tmp_path,
     )
     assert child.returncode == 0, child.stderr
     assert child.stdout.strip() == "[[8.0, 9.0, 10.0, 11.0]]"
