@@ -1136,11 +1136,14 @@ class MLPDigitClassifier(
                 "coefs_ and intercepts_ must hold the same number of layers, the "
                 f"last with one output per class ({len(self.classes_)})."
             )
-        if sparse.issparse(X):
-            X = X.tocsr()
-            X_model = X.astype(dtype, copy=False)
-        else:
-            X_model = np.ascontiguousarray(X, dtype=dtype)
+        # Values beyond a float32 model's range become inf here; the rows they
+        # spoil are redone in float64 below.
+        with np.errstate(over="ignore"):
+            if sparse.issparse(X):
+                X = X.tocsr()
+                X_model = X.astype(dtype, copy=False)
+            else:
+                X_model = np.ascontiguousarray(X, dtype=dtype)
         proba = forward_proba(X_model, coefs, intercepts, self.activation, take_log)
         if not np.isfinite(proba).all():
             _recompute_overflowing_rows(
