@@ -1,6 +1,36 @@
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
+
+import skmlp
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _child_interpreters_import_the_tested_skmlp(tmp_path_factory):
+    """Run the session from an empty folder, with the tested skmlp first on
+    PYTHONPATH.
+
+    Tests start child interpreters (``python -m skmlp``, ``python -c``), which
+    put their working directory first on ``sys.path``. From the repository
+    root that is the source folder, whose compiled modules exist only in an
+    editable build: against an installed skmlp (as CI tests it), the children
+    would import uncompiled sources, or another build, instead of the skmlp
+    under test.
+    """
+    tested = str(Path(skmlp.__file__).resolve().parent.parent)
+    previous_path = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [tested, previous_path]))
+    previous_cwd = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("cwd"))
+    yield
+    os.chdir(previous_cwd)
+    if previous_path is None:
+        del os.environ["PYTHONPATH"]
+    else:
+        os.environ["PYTHONPATH"] = previous_path
 
 
 @pytest.fixture(scope="session")
