@@ -75,7 +75,7 @@ EXTENSIONS = [
         extra_compile_args=EXTRA_COMPILE_ARGS,
         extra_link_args=EXTRA_LINK_ARGS,
     )
-    for name in ("_blas", "_kernels", "_train")
+    for name in ("_augment", "_blas", "_kernels", "_train")
 ]
 
 # Each kind of build keeps its generated C, objects and modules apart, so that

@@ -1,0 +1,37 @@
+# Random distortions of training images, drawn per image and written in place
+# into a gathered minibatch: the nogil entry point the engine calls once per
+# minibatch, and the settings it reads (built by skmlp.augmentation).
+from cython cimport floating
+
+
+cdef struct WarpSettings:
+    Py_ssize_t height               # image rows
+    Py_ssize_t width                # image columns; rows of X hold height * width pixels
+    double rotation                 # largest rotation, radians (drawn in +-rotation)
+    double scale_low                # isotropic zoom drawn in [scale_low, scale_high]
+    double scale_high
+    double stretch                  # each axis also zoomed by 1 + U(-stretch, stretch)
+    double shear                    # largest horizontal shear angle, radians
+    double shift                    # largest translation per axis, pixels
+    bint flip                       # mirror left-right half of the images
+    bint elastic                    # add a displacement window of the field bank
+    Py_ssize_t bank_period          # the bank's fields are periodic, of this period
+    Py_ssize_t bank_stride          # row stride of a field (bank_period + width)
+    Py_ssize_t bank_plane           # values per field ((bank_period + height) * stride)
+    const float *bank_float         # the two fields, when training in float32
+    const double *bank_double       # the two fields, when training in float64
+    unsigned long long seed         # with (epoch, sample index): each image's stream
+
+
+cdef class Augmenter:
+    cdef WarpSettings settings
+    cdef object _bank
+    cdef readonly Py_ssize_t n_features
+    cdef readonly Py_ssize_t scratch_size
+    cdef readonly object dtype
+
+
+cdef void augment_rows(
+    floating *rows, Py_ssize_t n_rows, const Py_ssize_t *sample_indices,
+    unsigned long long epoch, const WarpSettings *settings, floating *scratch,
+) noexcept nogil

@@ -1,0 +1,516 @@
+"""Random distortions of training images: the compiled warp.
+
+Every image of a minibatch is replaced, in place, by a copy seen through its own
+random affine transform (rotation, isotropic and per-axis zoom, shear, shift,
+optionally a left-right mirror) and elastic displacement (Simard, Steinkraus &
+Platt, 2003), resampled bilinearly with zeros outside the image. The engine
+calls :func:`augment_rows` once per minibatch, on the rows it has just
+gathered, from its nogil loop; :class:`Augmenter` holds what that call reads.
+
+Randomness. Each image draws its transform from its own splitmix64 stream,
+started from a hash of (seed, epoch, sample index): the same seed gives the
+same bits whatever the order of the minibatches, their size or the number of
+threads, and each epoch distorts each sample anew.
+
+Elastic field. Simard's field is white noise, uniform in [-1, 1] per pixel and
+per component, smoothed by a Gaussian of standard deviation sigma and scaled
+by alpha. Drawing and smoothing one per image costs more than the whole warp
+(784 x 2 random draws, then a separable filter of ~8 sigma taps per pixel, pass
+and component: ~5 us for 28 x 28 and sigma 4, twice the budget of the warp,
+see ``benchmarks/bench_augment.py``). Instead a bank of two periodic fields,
+``period`` pixels square (256 for digits), is drawn and smoothed once per fit,
+in Python with ``scipy.ndimage.gaussian_filter(mode="wrap")``; each image reads
+its row displacements from one window of the first field and its column
+displacements from one window of the second, at random offsets and with random
+signs. A window of a stationary field has the very distribution of a field
+drawn afresh (periodic smoothing only removes the decay Simard's zero padding
+gives near the border), the two components stay independent, and the 256**2
+offsets of each component, 4 times more than the 8 sigma-wide patches that
+make a field, are a pool that one fit does not exhaust. The read is one load
+per component and pixel, from 2 x 284 x 284 floats that stay in cache.
+
+Layout. An image is a row of ``height * width`` pixels, row-major. Source
+coordinates are (row, column) positions in pixels, (0, 0) at the centre of the
+top-left pixel: pixel (r, c) of the output takes the bilinear interpolation of
+the source at ``M @ (r, c) + offset + displacement(r, c)``, where the
+interpolation treats every pixel outside the image as 0 (as
+``scipy.ndimage.map_coordinates(order=1, mode="grid-constant")``).
+
+Kernels never allocate and never validate: :class:`Augmenter` checks its
+settings and buffers once, and the caller owns the scratch buffer
+(``Augmenter.scratch_size`` values of the training dtype).
+"""
+import numpy as np
+
+from cython cimport floating
+from libc.math cimport cos, sin, tan
+from libc.string cimport memcpy, memset
+
+
+cdef unsigned long long _GOLDEN = 0x9E3779B97F4A7C15ULL
+
+
+# ---------------------------------------------------------------------------
+# Random streams
+
+cdef inline unsigned long long _mix(unsigned long long z) noexcept nogil:
+    """splitmix64's finaliser: a bijection of 64-bit words that spreads every
+    input bit over the whole output."""
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL
+    return z ^ (z >> 31)
+
+
+cdef inline unsigned long long _stream_start(
+    unsigned long long seed, unsigned long long epoch, unsigned long long sample
+) noexcept nogil:
+    """The state that starts the stream of one sample at one epoch: a pure
+    function of the three, so streams never depend on batch order."""
+    return _mix(_mix(_mix(seed + _GOLDEN) + epoch) + sample)
+
+
+cdef inline unsigned long long _next(unsigned long long *state) noexcept nogil:
+    """The next 64 random bits of a splitmix64 stream."""
+    state[0] += _GOLDEN
+    return _mix(state[0])
+
+
+cdef inline double _uniform(unsigned long long *state) noexcept nogil:
+    """A draw uniform in [0, 1)."""
+    return (_next(state) >> 11) * (1.0 / 9007199254740992.0)
+
+
+cdef inline double _symmetric(unsigned long long *state, double limit) noexcept nogil:
+    """A draw uniform in [-limit, limit)."""
+    return limit * (2 * _uniform(state) - 1)
+
+
+cdef inline Py_ssize_t _below(unsigned long long *state, Py_ssize_t n) noexcept nogil:
+    """A draw uniform in {0, ..., n - 1}, for 0 < n < 2**32."""
+    return <Py_ssize_t> (((_next(state) >> 32) * <unsigned long long> n) >> 32)
+
+
+# ---------------------------------------------------------------------------
+# One image's transform
+
+cdef struct Transform:
+    # The source position read by output pixel (r, c):
+    #   row = m_rr * r + m_rc * c + offset_r + sign_r * bank[field_r + r * stride + c]
+    #   col = m_cr * r + m_cc * c + offset_c + sign_c * bank[field_c + r * stride + c]
+    double m_rr
+    double m_rc
+    double m_cr
+    double m_cc
+    double offset_r
+    double offset_c
+    Py_ssize_t field_r
+    Py_ssize_t field_c
+    double sign_r
+    double sign_c
+
+
+cdef Transform _draw_transform(
+    const WarpSettings *s,          # IN
+    unsigned long long epoch,       # IN
+    Py_ssize_t sample,              # IN  the sample's row in the training set
+) noexcept nogil:
+    """The random transform of one sample at one epoch."""
+    cdef unsigned long long state = _stream_start(s.seed, epoch, <unsigned long long> sample)
+    cdef Transform t
+    # Every draw is made, in this order, whatever the settings: turning one
+    # distortion off leaves the draws of the others unchanged.
+    cdef double angle = _symmetric(&state, s.rotation)
+    cdef double zoom = s.scale_low + (s.scale_high - s.scale_low) * _uniform(&state)
+    cdef double zoom_x = zoom * (1 + _symmetric(&state, s.stretch))
+    cdef double zoom_y = zoom * (1 + _symmetric(&state, s.stretch))
+    cdef double slant = tan(_symmetric(&state, s.shear))
+    cdef double shift_x = _symmetric(&state, s.shift)
+    cdef double shift_y = _symmetric(&state, s.shift)
+    cdef bint flip = s.flip and (_next(&state) >> 63)
+    cdef Py_ssize_t field_r_row = _below(&state, s.bank_period)
+    cdef Py_ssize_t field_r_col = _below(&state, s.bank_period)
+    cdef Py_ssize_t field_c_row = _below(&state, s.bank_period)
+    cdef Py_ssize_t field_c_col = _below(&state, s.bank_period)
+    cdef unsigned long long signs = _next(&state)
+    cdef double cos_a = cos(angle), sin_a = sin(angle)
+    cdef double center_x = (s.width - 1) / 2.0, center_y = (s.height - 1) / 2.0
+    # The image is zoomed, sheared, rotated and shifted: in (x, y) coordinates
+    # about the centre, q = R(angle) Sh(slant) diag(zoom_x, zoom_y) p + shift.
+    # Each output pixel q reads the source at p = M (q - shift), with
+    #   M = diag(1/zoom_x, 1/zoom_y) Sh(-slant) R(-angle)
+    #     = [[(cos + slant sin) / zoom_x, (sin - slant cos) / zoom_x],
+    #        [-sin / zoom_y,              cos / zoom_y]].
+    cdef double m_xx = (cos_a + slant * sin_a) / zoom_x
+    cdef double m_xy = (sin_a - slant * cos_a) / zoom_x
+    cdef double m_yx = -sin_a / zoom_y
+    cdef double m_yy = cos_a / zoom_y
+    if flip:
+        # Mirror the source about its vertical axis: p_x -> -p_x.
+        m_xx = -m_xx
+        m_xy = -m_xy
+    # Rows are y, columns x. The identity gives offsets of exactly 0.
+    t.m_rr = m_yy
+    t.m_rc = m_yx
+    t.m_cr = m_xy
+    t.m_cc = m_xx
+    t.offset_r = center_y - m_yx * (center_x + shift_x) - m_yy * (center_y + shift_y)
+    t.offset_c = center_x - m_xx * (center_x + shift_x) - m_xy * (center_y + shift_y)
+    t.field_r = field_r_row * s.bank_stride + field_r_col
+    t.field_c = s.bank_plane + field_c_row * s.bank_stride + field_c_col
+    t.sign_r = 1 if signs & 1 else -1
+    t.sign_c = 1 if signs & 2 else -1
+    return t
+
+
+cdef inline void _source_row(
+    const Transform *t,             # IN
+    Py_ssize_t r,                   # IN   the output row
+    int width,                      # IN
+    const floating *field_r,        # IN   (width,) row displacements, or NULL
+    const floating *field_c,        # IN   (width,) column displacements, or NULL
+    floating *rows_out,             # OUT  (width,) source rows
+    floating *cols_out,             # OUT  (width,) source columns
+) noexcept nogil:
+    """The source positions read by the pixels of output row r."""
+    cdef floating base_r = <floating> (t.offset_r + t.m_rr * r)
+    cdef floating base_c = <floating> (t.offset_c + t.m_cr * r)
+    cdef floating m_rc = <floating> t.m_rc, m_cc = <floating> t.m_cc
+    cdef floating sign_r = <floating> t.sign_r, sign_c = <floating> t.sign_c
+    # An int counter: its conversion to floating vectorises, a Py_ssize_t's not.
+    cdef int c
+    if field_r == NULL:
+        for c in range(width):
+            rows_out[c] = base_r + m_rc * <floating> c
+            cols_out[c] = base_c + m_cc * <floating> c
+    else:
+        for c in range(width):
+            rows_out[c] = base_r + m_rc * <floating> c + sign_r * field_r[c]
+            cols_out[c] = base_c + m_cc * <floating> c + sign_c * field_c[c]
+
+
+cdef inline void _locate(
+    floating *rows,                 # IN/OUT (n,) source rows in, row weights out
+    floating *cols,                 # IN/OUT (n,) source columns in, column weights out
+    int *corner,                    # OUT    (n,) top-left neighbours in the padded image
+    int n,                          # IN
+    int height,                     # IN
+    int width,                      # IN
+) noexcept nogil:
+    """Split each source position into its top-left neighbour in the padded
+    image (see _interpolate) and the weights of the next row and column.
+
+    Positions beyond the zero border read zeros only: clamping them onto it
+    keeps every read inside the padded image, without a branch. The loop
+    vectorises (int32 conversions, min/max).
+    """
+    cdef floating one = 1, row_max = <floating> height, col_max = <floating> width
+    cdef floating y, x
+    cdef int k, iy, ix, stride = width + 3
+    for k in range(n):
+        y = rows[k]
+        x = cols[k]
+        y = y if y > -one else -one
+        y = y if y < row_max else row_max
+        x = x if x > -one else -one
+        x = x if x < col_max else col_max
+        # y + 1 >= 0, so truncation is floor: iy is floor(y)'s padded row.
+        iy = <int> (y + one)
+        ix = <int> (x + one)
+        rows[k] = y - <floating> (iy - 1)
+        cols[k] = x - <floating> (ix - 1)
+        corner[k] = iy * stride + ix
+
+
+cdef inline void _interpolate(
+    const floating *padded,         # IN   (height + 3, width + 3): the image at
+                                    #      [1:height + 1, 1:width + 1], zeros around
+    int stride,                     # IN   width + 3
+    const floating *weight_r,       # IN   (n,) from _locate
+    const floating *weight_c,       # IN   (n,) from _locate
+    const int *corner,              # IN   (n,) from _locate
+    int n,                          # IN
+    floating *out,                  # OUT  (n,)
+) noexcept nogil:
+    """out[k] = bilinear interpolation between the 4 neighbours of point k."""
+    cdef int k
+    cdef floating fy, fx, top, bottom
+    cdef const floating *p
+    for k in range(n):
+        p = padded + corner[k]
+        fy = weight_r[k]
+        fx = weight_c[k]
+        top = p[0] + fx * (p[1] - p[0])
+        bottom = p[stride] + fx * (p[stride + 1] - p[stride])
+        out[k] = top + fy * (bottom - top)
+
+
+cdef void _warp_image(
+    const floating *padded,         # IN   the source, padded as _interpolate takes it
+    const Transform *t,             # IN
+    const WarpSettings *s,          # IN
+    const floating *bank,           # IN   the displacement fields, or NULL
+    floating *work,                 # OUT  (3 * width,) scratch
+    floating *out,                  # OUT  (height * width,) the distorted image
+) noexcept nogil:
+    """out = the source seen through transform t."""
+    cdef int r, height = <int> s.height, width = <int> s.width
+    cdef floating *rows = work
+    cdef floating *cols = work + width
+    # Never read as floating: int storage in floating-sized slots.
+    cdef int *corner = <int *> (work + 2 * width)
+    cdef const floating *field_r = NULL
+    cdef const floating *field_c = NULL
+    for r in range(height):
+        if bank != NULL:
+            field_r = bank + t.field_r + r * s.bank_stride
+            field_c = bank + t.field_c + r * s.bank_stride
+        _source_row(t, r, width, field_r, field_c, rows, cols)
+        _locate(rows, cols, corner, width, height, width)
+        _interpolate(padded, width + 3, rows, cols, corner, width, out + r * width)
+
+
+cdef inline const floating *_bank(const WarpSettings *s, floating *like) noexcept nogil:
+    """The displacement fields in the dtype of ``like``, or NULL when the
+    settings have no elastic distortion."""
+    if not s.elastic:
+        return NULL
+    if floating is float:
+        return s.bank_float
+    else:
+        return s.bank_double
+
+
+cdef void augment_rows(
+    floating *rows,                     # IN/OUT (n_rows, height * width) row-major
+    Py_ssize_t n_rows,                  # IN
+    const Py_ssize_t *sample_indices,   # IN     (n_rows,) each row's sample in X
+    unsigned long long epoch,           # IN
+    const WarpSettings *settings,       # IN
+    floating *scratch,                  # OUT    (Augmenter.scratch_size,) scratch
+) noexcept nogil:
+    """rows[i] = a random distortion of rows[i], drawn from the stream of
+    (settings.seed, epoch, sample_indices[i])."""
+    cdef Py_ssize_t i, r
+    cdef Py_ssize_t height = settings.height, width = settings.width
+    cdef Py_ssize_t n_features = height * width, stride = width + 3
+    cdef floating *padded = scratch
+    cdef floating *work = scratch + (height + 3) * stride
+    cdef floating *image
+    cdef const floating *bank = _bank(settings, scratch)
+    cdef Transform t
+    # Only the interior of the padded copy is written below: its border stays 0.
+    memset(padded, 0, (height + 3) * stride * sizeof(floating))
+    for i in range(n_rows):
+        image = rows + i * n_features
+        for r in range(height):
+            memcpy(padded + (r + 1) * stride + 1, image + r * width,
+                   width * sizeof(floating))
+        t = _draw_transform(settings, epoch, sample_indices[i])
+        _warp_image(padded, &t, settings, bank, work, image)
+
+
+# ---------------------------------------------------------------------------
+# Python side
+
+cdef class Augmenter:
+    """What one fit's augmentation reads: the settings and the field bank.
+
+    Built by :class:`skmlp.augmentation.DigitAugmentation`, which validates
+    the values; this class checks only what the kernels would otherwise trust
+    (sizes, dtypes, the bank's shape).
+
+    Parameters
+    ----------
+    height, width : int
+        Image shape; rows of X hold ``height * width`` pixels, row-major.
+    dtype : {np.float32, np.float64}
+        The training dtype: rows, scratch and bank are all of it.
+    rotation : float
+        Largest rotation, in radians.
+    scale_low, scale_high : float
+        Range of the isotropic zoom factor.
+    stretch : float
+        Each axis is also zoomed by ``1 + U(-stretch, stretch)``.
+    shear : float
+        Largest horizontal shear angle, in radians.
+    shift : float
+        Largest translation along each axis, in pixels.
+    flip : bool
+        Mirror half of the images left-right.
+    bank : ndarray of shape (2, period + height, period + width) or None
+        The row and column displacement fields, in pixels, each periodic with
+        period ``period`` and padded by wrapping; None for no elastic
+        distortion.
+    seed : int
+        Seeds every image's stream, with the epoch and the sample index.
+    """
+
+    def __init__(self, Py_ssize_t height, Py_ssize_t width, dtype, double rotation,
+                 double scale_low, double scale_high, double stretch, double shear,
+                 double shift, bint flip, bank, unsigned long long seed):
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise TypeError(f"dtype must be float32 or float64, got {self.dtype}.")
+        if height < 1 or width < 1:
+            raise ValueError(f"Images must have at least 1 x 1 pixels, got "
+                             f"{height} x {width}.")
+        self.n_features = height * width
+        self.scratch_size = (height + 3) * (width + 3) + 3 * width
+        cdef WarpSettings *s = &self.settings
+        s.height = height
+        s.width = width
+        s.rotation = rotation
+        s.scale_low = scale_low
+        s.scale_high = scale_high
+        s.stretch = stretch
+        s.shear = shear
+        s.shift = shift
+        s.flip = flip
+        s.seed = seed
+        s.elastic = bank is not None
+        s.bank_float = NULL
+        s.bank_double = NULL
+        s.bank_period = 1
+        s.bank_stride = 0
+        s.bank_plane = 0
+        if bank is not None:
+            self._set_bank(bank)
+
+    def _set_bank(self, bank):
+        if not isinstance(bank, np.ndarray) or bank.dtype != self.dtype:
+            raise TypeError(f"bank must be a {self.dtype} array.")
+        cdef WarpSettings *s = &self.settings
+        period = bank.shape[1] - s.height if bank.ndim == 3 else 0
+        if (bank.ndim != 3 or bank.shape[0] != 2 or not 0 < period < 2**31
+                or bank.shape[2] != period + s.width):
+            raise ValueError(
+                f"bank must have shape (2, period + {s.height}, period + {s.width}) "
+                f"with 0 < period < 2**31, got {bank.shape}.")
+        self._bank = np.ascontiguousarray(bank)
+        cdef const float[:, :, ::1] bank_float
+        cdef const double[:, :, ::1] bank_double
+        if self.dtype == np.float32:
+            bank_float = self._bank
+            s.bank_float = &bank_float[0, 0, 0]
+        else:
+            bank_double = self._bank
+            s.bank_double = &bank_double[0, 0, 0]
+        s.bank_period = period
+        s.bank_stride = bank.shape[2]
+        s.bank_plane = bank.shape[1] * bank.shape[2]
+
+    @property
+    def bank(self):
+        """The displacement fields (read-only view), or None."""
+        if self._bank is None:
+            return None
+        view = self._bank.view()
+        view.flags.writeable = False
+        return view
+
+    def _check_dtype(self, array, name):
+        if array.dtype != self.dtype:
+            raise TypeError(f"{name} must be {self.dtype} like the augmenter, got "
+                            f"{array.dtype}.")
+
+    def augment(
+        self,
+        floating[:, ::1] rows,                  # IN/OUT (n_rows, n_features)
+        const Py_ssize_t[::1] sample_indices,   # IN     (n_rows,)
+        unsigned long long epoch,
+    ):
+        """Distort each of ``rows`` in place, as training distorts sample
+        ``sample_indices[i]`` at ``epoch``: the engine's call, from Python."""
+        self._check_dtype(np.asarray(rows), "rows")
+        if rows.shape[1] != self.n_features:
+            raise ValueError(
+                f"Rows must have {self.n_features} pixels ({self.settings.height} x "
+                f"{self.settings.width}), got {rows.shape[1]}.")
+        if sample_indices.shape[0] != rows.shape[0]:
+            raise ValueError("rows and sample_indices must have the same length.")
+        if rows.shape[0] == 0:
+            return
+        cdef floating[::1] scratch = np.empty(self.scratch_size, dtype=self.dtype)
+        with nogil:
+            augment_rows(&rows[0, 0], rows.shape[0], &sample_indices[0], epoch,
+                         &self.settings, &scratch[0])
+
+    def source_coordinates(self, Py_ssize_t sample_index, unsigned long long epoch):
+        """The source (rows, columns), each of shape (height, width), from which
+        the pixels of ``sample_index``'s distortion at ``epoch`` are read."""
+        shape = (self.settings.height, self.settings.width)
+        rows = np.empty(shape, dtype=self.dtype)
+        cols = np.empty(shape, dtype=self.dtype)
+        _fill_source_coordinates(self, sample_index, epoch, rows, cols)
+        return rows, cols
+
+
+def _fill_source_coordinates(
+    Augmenter augmenter,
+    Py_ssize_t sample_index,
+    unsigned long long epoch,
+    floating[:, ::1] rows,          # OUT (height, width)
+    floating[:, ::1] cols,          # OUT (height, width)
+):
+    cdef const WarpSettings *s = &augmenter.settings
+    cdef Transform t = _draw_transform(s, epoch, sample_index)
+    cdef const floating *bank = _bank(s, &rows[0, 0])
+    cdef const floating *field_r = NULL
+    cdef const floating *field_c = NULL
+    cdef Py_ssize_t r
+    for r in range(s.height):
+        if bank != NULL:
+            field_r = bank + t.field_r + r * s.bank_stride
+            field_c = bank + t.field_c + r * s.bank_stride
+        _source_row(&t, r, s.width, field_r, field_c, &rows[r, 0], &cols[r, 0])
+
+
+# ---------------------------------------------------------------------------
+# Entry points for the tests
+
+def _pad(image):
+    padded = np.zeros((image.shape[0] + 3, image.shape[1] + 3), dtype=image.dtype)
+    padded[1:-2, 1:-2] = image
+    return padded
+
+
+def _bilinear_for_tests(
+    const floating[:, ::1] image,       # IN  (height, width)
+    const floating[::1] rows,           # IN  (n,)
+    const floating[::1] cols,           # IN  (n,)
+    floating[::1] out,                  # OUT (n,)
+):
+    """out[k] = image at (rows[k], cols[k]), as the warp samples it."""
+    cdef int n = rows.shape[0]
+    if not n == cols.shape[0] == out.shape[0]:
+        raise ValueError("rows, cols and out must have the same length.")
+    if n == 0:
+        return
+    cdef const floating[:, ::1] padded = _pad(np.asarray(image))
+    cdef floating[::1] weight_r = np.array(rows)
+    cdef floating[::1] weight_c = np.array(cols)
+    cdef int[::1] corner = np.empty(n, dtype=np.intc)
+    _locate(&weight_r[0], &weight_c[0], &corner[0], n, image.shape[0], image.shape[1])
+    _interpolate(&padded[0, 0], padded.shape[1], &weight_r[0], &weight_c[0],
+                 &corner[0], n, &out[0])
+
+
+def _warp_affine_for_tests(
+    const floating[:, ::1] image,       # IN  (height, width)
+    matrix,                             # IN  (2, 2): M in (row, col) order
+    offset,                             # IN  (2,)
+    floating[:, ::1] out,               # OUT (height, width)
+):
+    """out = image read at M @ (r, c) + offset, with no elastic field."""
+    cdef WarpSettings s
+    cdef Transform t
+    s.height, s.width = image.shape[0], image.shape[1]
+    if out.shape[0] != s.height or out.shape[1] != s.width:
+        raise ValueError("out must have the shape of image.")
+    t.m_rr, t.m_rc = matrix[0][0], matrix[0][1]
+    t.m_cr, t.m_cc = matrix[1][0], matrix[1][1]
+    t.offset_r, t.offset_c = offset[0], offset[1]
+    t.sign_r = t.sign_c = 1
+    cdef const floating[:, ::1] padded = _pad(np.asarray(image))
+    cdef floating[::1] work = np.empty(3 * s.width, dtype=np.asarray(image).dtype)
+    _warp_image(&padded[0, 0], &t, &s, <const floating *> NULL, &work[0], &out[0, 0])
