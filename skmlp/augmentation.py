@@ -11,16 +11,17 @@ settings do with :meth:`DigitAugmentation.transform_images`.
 import numbers
 
 import numpy as np
-from scipy.ndimage import gaussian_filter
+from scipy.ndimage import gaussian_filter, gaussian_filter1d
 from sklearn.utils import check_array, check_random_state
 
 from skmlp._augment import Augmenter
 
 __all__ = ["DigitAugmentation"]
 
-# The elastic field bank's period, in pixels, for images of up to 64 pixels a
-# side and sigma up to 16: 4 times the image and 16 sigma, so that a fit draws
-# its displacement windows from many independent patches (see _augment.pyx).
+# The smallest period of the elastic field bank, in pixels: with 28 x 28
+# digits and sigma 4, a fit draws its displacement windows from 256**2
+# offsets in 1000 or so independent patches (see _augment.pyx). Larger images
+# and sigmas get larger banks (see _elastic_field_bank).
 _MIN_BANK_PERIOD = 256
 
 
@@ -317,7 +318,7 @@ class DigitAugmentation:
         low, high = (float(v) for v in self.scale)
         bank = None
         if self.elastic_alpha > 0:
-            bank = elastic_field_bank(
+            bank = _elastic_field_bank(
                 (height, width),
                 self.elastic_alpha,
                 self.elastic_sigma,
@@ -391,16 +392,20 @@ class DigitAugmentation:
         return distorted.reshape(shape)
 
 
-def elastic_field_bank(image_shape, alpha, sigma, dtype, rng, period=None):
+def _elastic_field_bank(image_shape, alpha, sigma, dtype, rng, period=None):
     """The two displacement fields from which every image takes its elastic
     distortion.
 
     Each field is uniform white noise in [-1, 1] on a periodic square grid,
     smoothed by a Gaussian of standard deviation ``sigma`` (periodic
-    boundary) and multiplied by ``alpha``: a window of it has the
-    distribution of Simard et al.'s displacement field. The fields are padded
-    by wrapping, so that a window at any offset in ``[0, period)`` is one
-    contiguous block.
+    boundary, ``scipy.ndimage.gaussian_filter``) and multiplied by ``alpha``:
+    a window of it has the distribution of Simard et al.'s displacement
+    field. Each field is then shifted and scaled to mean 0 and to the root
+    mean square that the procedure has in expectation, ``alpha * sqrt(1 / 3)
+    * ||g||`` for the 2D Gaussian kernel ``g`` (about ``alpha / (2 * sqrt(3
+    * pi) * sigma)``), so that no fit gets a bank weaker or stronger than
+    asked. The fields are padded by wrapping, so that a window at any offset
+    in ``[0, period)`` is one contiguous block.
 
     Parameters
     ----------
@@ -409,7 +414,7 @@ def elastic_field_bank(image_shape, alpha, sigma, dtype, rng, period=None):
     dtype : {np.float32, np.float64}
     rng : numpy.random.Generator
     period : int, default=None
-        The fields' period; None for the largest of 256, 4 times the image's
+        The fields' period; None for the largest of 256, twice the image's
         larger side and 16 sigma.
 
     Returns
@@ -419,11 +424,27 @@ def elastic_field_bank(image_shape, alpha, sigma, dtype, rng, period=None):
     """
     height, width = image_shape
     if period is None:
-        period = max(_MIN_BANK_PERIOD, 4 * max(height, width), int(np.ceil(16 * sigma)))
+        period = max(_MIN_BANK_PERIOD, 2 * max(height, width), int(np.ceil(16 * sigma)))
     noise = rng.uniform(-1.0, 1.0, size=(2, period, period))
-    fields = alpha * gaussian_filter(noise, sigma=(0, sigma, sigma), mode="wrap")
+    fields = gaussian_filter(noise, sigma=(0, sigma, sigma), mode="wrap")
+    fields -= fields.mean(axis=(1, 2), keepdims=True)
+    fields *= (
+        alpha * _expected_elastic_rms(sigma) / fields.std(axis=(1, 2), keepdims=True)
+    )
     bank = np.pad(fields, ((0, 0), (0, height), (0, width)), mode="wrap")
     return np.ascontiguousarray(bank, dtype=dtype)
+
+
+def _expected_elastic_rms(sigma):
+    """Root mean square, in pixels, of each component of Simard et al.'s
+    displacement field for ``alpha=1``: uniform noise in [-1, 1] (variance
+    1/3) smoothed by ``scipy.ndimage``'s Gaussian of standard deviation
+    ``sigma``, whose 2D kernel is the outer product of its 1D kernel ``k``:
+    ``sqrt(1 / 3) * sum(k**2)``."""
+    impulse = np.zeros(2 * int(4 * sigma + 0.5) + 3)
+    impulse[len(impulse) // 2] = 1.0
+    kernel = gaussian_filter1d(impulse, sigma, mode="constant")
+    return np.sqrt(1 / 3) * np.sum(kernel**2)
 
 
 # ---------------------------------------------------------------- validation
