@@ -501,7 +501,7 @@ def _check_scale(scale, where):
         )
     if not (0 < low <= high < np.inf):
         raise ValueError(
-            f"{where}: scale=(low, high) needs 0 < low <= high < inf, got "
+            f"{where}: scale must be (low, high) with 0 < low <= high < inf, got "
             f"{tuple(scale)!r}."
         )
 
