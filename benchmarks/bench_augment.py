@@ -1,0 +1,172 @@
+"""Cost of on-the-fly augmentation against the training epoch it is added to.
+
+Measures, in one run and single-threaded (``threadpool_limits(1)``, the steady
+number on these machines):
+
+- the compiled augmentation, in microseconds per image, as the engine runs it:
+  minibatches of 128 rows gathered from X into one buffer, then distorted in
+  place by ``Augmenter.augment`` (one call per minibatch). Two settings: the
+  affine warp alone (``DigitAugmentation()``'s rotation, zoom and shift plus a
+  shear, so every term of the transform is exercised) and the warp with the
+  elastic field (``elastic_alpha=8, elastic_sigma=3``). The time of the
+  gather alone is measured too and subtracted;
+- one training epoch of ``MLPDigitClassifier``, 784-800-10 ReLU, SGD with
+  Nesterov momentum, batch 128, float32, one ``partial_fit`` call over the
+  same rows (input validation included, as in ``bench_train.py``);
+
+and prints the ratio: what augmenting every image of an epoch adds to that
+epoch. The target of issue 18 is at most 15 %.
+
+Images are Fashion-MNIST's 60,000 training images when
+``/usr/share/datasets/fashion-mnist`` (or ``--fashion-mnist DIR``) has them,
+random pixels otherwise (the warp's cost does not depend on the pixels).
+Every method is timed round-robin, each round after the machine goes idle; the
+"other load" column is the share of CPU time other programs took meanwhile.
+
+Usage, from the repository root after ``python setup.py build_ext
+--inplace``::
+
+    python benchmarks/bench_augment.py            # 60,000 images, 7 rounds
+    python benchmarks/bench_augment.py --quick    # 6,000 images, 3 rounds
+"""
+
+import argparse
+import warnings
+from pathlib import Path
+
+import numpy as np
+from _common import (
+    FASHION_MNIST_DIR,
+    environment_summary,
+    format_number,
+    format_table,
+    limit_threads,
+    median,
+    time_round_robin,
+)
+from sklearn.exceptions import ConvergenceWarning
+
+from skmlp import MLPDigitClassifier
+from skmlp.augmentation import DigitAugmentation
+from skmlp.datasets import load_mnist
+
+BATCH_SIZE = 128
+TARGET = 0.15
+SETTINGS = {
+    "warp": DigitAugmentation(shear=10),
+    "warp + elastic": DigitAugmentation(shear=10, elastic_alpha=8, elastic_sigma=3),
+}
+
+
+def load_images(fashion_dir, n_images):
+    """float32 images in [0, 1] and their labels, and where they come from."""
+    if Path(fashion_dir).is_dir():
+        X, y = load_mnist(fashion_dir, subset="train", return_X_y=True)
+        X = np.ascontiguousarray(X[:n_images], dtype=np.float32)
+        return X, y[:n_images], "Fashion-MNIST"
+    rng = np.random.default_rng(0)
+    X = rng.random((n_images, 784), dtype=np.float32)
+    return X, rng.integers(0, 10, n_images), "random pixels"
+
+
+def augmentation_pass(X, augmenter):
+    """One epoch's worth of minibatches: gather, then (if given) augment."""
+    batch = np.empty((BATCH_SIZE, X.shape[1]), dtype=X.dtype)
+    sample_indices = np.arange(X.shape[0], dtype=np.intp)
+    starts = range(0, X.shape[0], BATCH_SIZE)
+    epoch = [0]
+
+    def run():
+        epoch[0] += 1
+        for start in starts:
+            rows = batch[: min(BATCH_SIZE, X.shape[0] - start)]
+            np.copyto(rows, X[start : start + len(rows)])
+            if augmenter is not None:
+                augmenter.augment(
+                    rows, sample_indices[start : start + len(rows)], epoch[0]
+                )
+
+    return run
+
+
+def training_epoch(X, y):
+    """One partial_fit epoch of the 784-800-10 network, after a warm-up one."""
+    classifier = MLPDigitClassifier(
+        hidden_layer_sizes=(800,),
+        activation="relu",
+        solver="sgd",
+        learning_rate=0.01,
+        momentum=0.9,
+        nesterov=True,
+        batch_size=BATCH_SIZE,
+        random_state=0,
+    )
+    classes = np.unique(y)
+    classifier.partial_fit(X, y, classes=classes)
+
+    def run():
+        classifier.partial_fit(X, y)
+
+    return run
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="6,000 images, 3 rounds")
+    parser.add_argument("--rounds", type=int, default=None, help="timed rounds")
+    parser.add_argument("--fashion-mnist", default=FASHION_MNIST_DIR, metavar="DIR")
+    args = parser.parse_args(argv)
+    n_images = 6000 if args.quick else 60000
+    rounds = args.rounds or (3 if args.quick else 7)
+
+    print(environment_summary(1))
+    with limit_threads(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        X, y, source = load_images(args.fashion_mnist, n_images)
+        print(
+            f"\n{X.shape[0]} images of {source}, 28 x 28 float32, minibatches of "
+            f"{BATCH_SIZE}; medians of {rounds} rounds\n"
+        )
+        functions = {"gather": augmentation_pass(X, None)}
+        for name, augmentation in SETTINGS.items():
+            augmenter = augmentation._build_augmenter(X.shape[1], np.float32, 0)
+            functions[f"gather + {name}"] = augmentation_pass(X, augmenter)
+        functions["training epoch"] = training_epoch(X, y)
+        for function in functions.values():
+            function()  # warm-up: page faults, caches
+        seconds, loads = time_round_robin(functions, rounds)
+
+    times = {name: median(values) for name, values in seconds.items()}
+    epoch = times["training epoch"]
+    rows = []
+    for name, value in times.items():
+        per_image = added = None
+        if name.startswith("gather + "):
+            per_image = (value - times["gather"]) / X.shape[0] * 1e6
+            added = (value - times["gather"]) / epoch
+        rows.append(
+            [
+                name,
+                format_number(value, ".3f"),
+                format_number(per_image, ".2f"),
+                format_number(None if added is None else 100 * added, ".1f"),
+                format_number(100 * loads[name], ".0f"),
+            ]
+        )
+    print(
+        format_table(
+            ["", "s per pass", "us per image", "% of epoch", "other load %"], rows
+        )
+    )
+    worst = (times["gather + warp + elastic"] - times["gather"]) / epoch
+    verdict = "met" if worst <= TARGET else "missed"
+    print(
+        f"\nWarp + elastic adds {100 * worst:.1f} % to a training epoch "
+        f"(target <= {100 * TARGET:.0f} %: {verdict})."
+    )
+    if max(loads.values()) > 0.1:
+        print("Warning: other programs took over 10 % of the CPU time meanwhile.")
+
+
+if __name__ == "__main__":
+    main()
