@@ -357,6 +357,9 @@ cdef class Augmenter:
         if height < 1 or width < 1:
             raise ValueError(f"Images must have at least 1 x 1 pixels, got "
                              f"{height} x {width}.")
+        # The kernels index the padded image with C ints.
+        if (height + 3) * (width + 3) >= 2**31:
+            raise ValueError(f"Images of {height} x {width} pixels are too large.")
         self.n_features = height * width
         self.scratch_size = (height + 3) * (width + 3) + 3 * width
         cdef WarpSettings *s = &self.settings

@@ -515,3 +515,25 @@ def test_augmenter_checks_what_the_kernel_trusts():
         Augmenter(28, 28, np.int32, 0.1, 1, 1, 0, 0, 0, False, None, 0)
     with pytest.raises(ValueError, match="at least 1 x 1 pixels"):
         Augmenter(0, 28, np.float32, 0.1, 1, 1, 0, 0, 0, False, None, 0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(1, 1), (1, 7), (9, 1), (5, 40)])
+def test_extreme_settings_stay_inside_the_image(dtype, shape):
+    """Positions far outside the image (or not finite) read zeros: every read
+    stays inside the padded copy, and the output stays finite."""
+    X = _images(30, *shape, dtype=dtype)
+    extreme = DigitAugmentation(
+        rotation=180,
+        scale=(0.01, 100),
+        stretch=0.99,
+        shear=60,
+        shift=1e30,
+        elastic_alpha=1e30,
+        elastic_sigma=0.3,
+        flip=True,
+        image_shape=shape,
+    )
+    assert np.all(np.isfinite(extreme.transform_images(X, random_state=0)))
+    far = DigitAugmentation(**{**NEUTRAL, "shift": 1e30}, image_shape=shape)
+    assert not np.any(far.transform_images(X, random_state=0))
