@@ -68,14 +68,28 @@ if SANITIZE:
     EXTRA_COMPILE_ARGS += SANITIZER_FLAGS
     EXTRA_LINK_ARGS += SANITIZER_FLAGS
 
+# The compiled engine, one job per module (see skmlp/_engine/__init__.py),
+# and the image augmentation.
+ENGINE_MODULES = (
+    "_types",
+    "_blas",
+    "_activations",
+    "_losses",
+    "_updates",
+    "_rows",
+    "_engine",
+    "_predict",
+)
+MODULES = [f"_engine.{name}" for name in ENGINE_MODULES] + ["_augment"]
+
 EXTENSIONS = [
     Extension(
-        f"skmlp.{name}",
-        [f"skmlp/{name}.pyx"],
+        f"skmlp.{module}",
+        [f"skmlp/{module.replace('.', '/')}.pyx"],
         extra_compile_args=EXTRA_COMPILE_ARGS,
         extra_link_args=EXTRA_LINK_ARGS,
     )
-    for name in ("_augment", "_blas", "_kernels", "_train")
+    for module in MODULES
 ]
 
 # Each kind of build keeps its generated C, objects and modules apart, so that

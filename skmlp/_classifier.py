@@ -1,6 +1,6 @@
 """The estimator: parameters, input validation, fit / partial_fit / predict.
 
-The numeric work happens in the compiled engine (:mod:`skmlp._train`); this
+The numeric work happens in the compiled engine (:mod:`skmlp._engine`); this
 module validates inputs, lays out the parameters, runs the epochs and decides
 when to stop.
 """
@@ -25,6 +25,8 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from . import _optimizer
 from ._callbacks import CallbackSupportMixin
+from ._engine._engine import Engine
+from ._engine._types import Status
 from ._lbfgs import minimize_lbfgs
 from ._network import (
     ACTIVATIONS,
@@ -37,7 +39,6 @@ from ._persistence import VersionedPickleMixin
 from ._schedules import SCHEDULES, scheduled_learning_rate
 from ._sparse import check_sparse_structure
 from ._threads import blas_threads_for_fit, flops_per_step
-from ._train import Engine, Status
 
 # Aim for a Ctrl-C check about every 1e8 floating-point operations (~10 ms).
 _FLOPS_BETWEEN_SIGNAL_CHECKS = 1e8

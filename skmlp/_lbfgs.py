@@ -16,7 +16,7 @@ def minimize_lbfgs(
 
     Parameters
     ----------
-    engine : skmlp._train.Engine
+    engine : skmlp._engine._engine.Engine
         Built with the ``GRADIENT`` update rule.
     X, y_codes, sample_weight : ndarray
         The training data, as ``Engine.loss_gradient`` takes it.

@@ -9,8 +9,8 @@ the offsets computed here; ``coefs_`` and ``intercepts_`` are views into it.
 import numpy as np
 from scipy import sparse
 
-from ._kernels import Activation
-from ._train import dense_forward, softmax_inplace
+from ._engine._predict import dense_forward, softmax_inplace
+from ._engine._types import Activation
 
 #: Hidden-layer activations by name, as the compiled kernels number them.
 ACTIVATIONS = {

@@ -240,7 +240,7 @@ def convert_mlp_digit_classifier(scope, operator, container):
             f"The ONNX converter of skmlp does not know activation={activation!r}."
         )
     if activation == "leaky_relu":
-        from ._kernels import LEAKY_RELU_SLOPE
+        from ._engine._activations import LEAKY_RELU_SLOPE
 
         slope = initializer("leaky_relu_slope", np.asarray(LEAKY_RELU_SLOPE))
 

@@ -8,11 +8,12 @@ fit take a different path from an uninterrupted one.
 
 import numpy as np
 
-from ._train import Update, n_state_buffers
+from ._engine._engine import n_state_buffers
+from ._engine._types import Update
 
 
 def update_rule(solver, momentum, nesterov):
-    """The engine's :class:`~skmlp._train.Update` code for these settings."""
+    """The engine's :class:`~skmlp._engine._types.Update` code for these settings."""
     if solver == "lbfgs":
         return Update.GRADIENT
     if solver == "adam":

@@ -12,9 +12,14 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from skmlp._blas import GEMM_MAX_DIMENSION, _gemm_for_tests, check_gemm_dimensions
+from skmlp._engine._blas import (
+    GEMM_MAX_DIMENSION,
+    _gemm_for_tests,
+    check_gemm_dimensions,
+)
 from skmlp._network import ParameterLayout
-from skmlp._train import Engine, dense_forward
+from skmlp._engine._engine import Engine
+from skmlp._engine._predict import dense_forward
 
 INT_MAX = 2**31 - 1
 

@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import pytest
 
-from skmlp._kernels import _gather_rows_for_tests
+from skmlp._engine._rows import _gather_rows_for_tests
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("SKMLP_DEBUG_BUILD", "0") in ("", "0"),

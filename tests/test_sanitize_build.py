@@ -44,7 +44,7 @@ def test_out_of_bounds_read_in_a_kernel_is_reported(tmp_path):
     child = _run_child(
         """
         import numpy as np
-        from skmlp._kernels import _gather_rows_for_tests
+        from skmlp._engine._rows import _gather_rows_for_tests
 
         X = np.zeros((3, 4))
         out = np.empty((1, 4))
@@ -64,7 +64,7 @@ def test_out_of_bounds_write_in_a_kernel_is_reported(tmp_path):
     child = _run_child(
         """
         import numpy as np
-        from skmlp._kernels import _column_sums_for_tests
+        from skmlp._engine._updates import _column_sums_for_tests
 
         d = np.ones((2, 4))
         out = np.zeros(1)  # the kernel writes 4 column sums
@@ -84,7 +84,7 @@ def test_well_formed_calls_run_clean_under_the_sanitizers(tmp_path):
     child = _run_child(
         """
         import numpy as np
-        from skmlp._kernels import _gather_rows_for_tests
+        from skmlp._engine._rows import _gather_rows_for_tests
 
         X = np.arange(12.0).reshape(3, 4)
         out = np.empty((1, 4))

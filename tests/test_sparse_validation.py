@@ -30,7 +30,7 @@ from scipy import sparse
 from skmlp import MLPDigitClassifier
 from skmlp._network import ParameterLayout
 from skmlp._sparse import check_sparse_structure
-from skmlp._train import Engine
+from skmlp._engine._engine import Engine
 
 DENSE = np.array(
     [

@@ -1,4 +1,4 @@
-"""Tests of the row-major GEMM wrapper in :mod:`skmlp._blas`.
+"""Tests of the row-major GEMM wrapper in :mod:`skmlp._engine._blas`.
 
 In the style of scikit-learn's ``sklearn/utils/tests/test_cython_blas.py``: the
 compiled routine is compared with a plain NumPy reference computed in float64.
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from skmlp._blas import _gemm_for_tests
+from skmlp._engine._blas import _gemm_for_tests
 
 DTYPES = [np.float32, np.float64]
 # Python floats for alpha and beta always pick the double specialization of the

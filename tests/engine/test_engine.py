@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from skmlp._engine._engine import Engine
+from skmlp._engine._types import Update
 from skmlp._network import ACTIVATIONS, ParameterLayout, initialize
-from skmlp._train import Engine, Update
 
 N_FEATURES, N_CLASSES, N_SAMPLES = 5, 3, 11
 

@@ -13,34 +13,39 @@ current minibatch is finished.
 """
 from cython cimport floating
 from cpython.exc cimport PyErr_CheckSignals
-from libc.math cimport isfinite, pow, sqrt
+from libc.math cimport isfinite
 
 import numpy as np
 
-from ._blas cimport gemm
-from ._kernels cimport (
-    Activation,
-    IDENTITY,
+from ._activations cimport (
     activation_backward,
-    add_penalty_gradient,
-    adam_step,
     bias_activation,
-    column_sums,
     dropout_activation_backward,
     dropout_forward,
-    gather_csr_rows,
-    gather_rows,
-    log_softmax,
-    momentum_finish,
-    penalty,
-    sgd_step,
-    weight_decay,
-    softmax,
-    softmax_cross_entropy_delta,
 )
+from ._blas cimport gemm
+from ._losses cimport output_loss_delta
+from ._rows cimport gather_csr_rows, gather_rows
+from ._types cimport (
+    ADAM,
+    COMPLETED,
+    DIVERGED,
+    GRADIENT,
+    IDENTITY,
+    MOMENTUM,
+    NESTEROV,
+    SGD,
+    SOFTMAX,
+    Activation,
+    Hyper,
+    Layout,
+    OutputLayer,
+    Update,
+)
+from ._updates cimport add_penalty_gradient, begin_step, update_biases, update_weights
 
 from ._blas import check_gemm_dimensions
-from ._sparse import check_sparse_structure
+from .._sparse import check_sparse_structure
 
 
 cdef extern from *:
@@ -66,50 +71,19 @@ cdef extern from *:
     void restore_float_mode "skmlp_restore_float_mode" (unsigned int mode) noexcept nogil
 
 
-cpdef enum Update:
-    # How a training step turns gradients into new weights.
-    SGD = 0          # w -= lr * g, the GEMM accumulating straight into w (no L1)
-    MOMENTUM = 1     # v = mu * v - lr * g, the GEMM accumulating into v; w += v
-    NESTEROV = 2     # as MOMENTUM, then w += mu * v - lr * g
-    ADAM = 3
-    GRADIENT = 4     # no update: write (or add) the data gradient into grad
-
-
-cpdef enum Status:
-    COMPLETED = 0    # every minibatch of the epoch was trained on
-    DIVERGED = 1     # a minibatch gave a non-finite loss; it did not update the weights
-
-
 def n_state_buffers(int update):
     """How many parameter-sized optimizer buffers an :class:`Update` keeps."""
     return {SGD: 0, MOMENTUM: 1, NESTEROV: 1, ADAM: 2}.get(update, 0)
 
 
-cdef struct Layout:
-    Py_ssize_t n_layers          # number of weight matrices
-    const Py_ssize_t *n_units    # (n_layers + 1,) units per layer, input first
-    const Py_ssize_t *w_offset   # (n_layers,) where W_l starts in the parameter buffer
-    const Py_ssize_t *b_offset   # (n_layers,) where b_l starts
-    const Py_ssize_t *a_offset   # (n_layers + 1,) where layer l's activations start
-    const Py_ssize_t *d_offset   # (n_layers,) where hidden layer l's deltas start
-    const double *dropout        # (n_layers,) dropout rate of hidden layer l (l >= 1)
-    Activation activation        # of the hidden layers; the output layer is softmax
-
-
-cdef struct Hyper:
-    Update update
-    double learning_rate
-    double momentum
-    double beta_1
-    double beta_2
-    double epsilon
-    double l1
-    double l2
-
-
 cdef inline floating *_data(floating[::1] buffer) noexcept nogil:
     """Pointer to the first element, or NULL for an empty (unused) buffer."""
     return &buffer[0] if buffer.shape[0] > 0 else NULL
+
+
+cdef inline floating *_at(floating *buffer, Py_ssize_t offset) noexcept nogil:
+    """buffer + offset, or NULL for an unused (NULL) buffer."""
+    return buffer + offset if buffer != NULL else NULL
 
 
 cdef void _forward(
@@ -150,33 +124,23 @@ cdef double _backward(
     floating *deltas,           # OUT    scratch for the hidden layers' deltas
     const floating *masks,      # IN     dropout masks of the forward pass
     Py_ssize_t n_rows,
-    double adam_step_size,
+    double step_size,           # IN     from begin_step
     bint accumulate,            # GRADIENT only: add to grad instead of overwriting
 ) noexcept nogil:
     """Back-propagate the output deltas and update each layer as soon as its
     gradient is known. Return the penalty of the weights before the update
     (0 with GRADIENT, whose caller adds the penalty once)."""
-    cdef Py_ssize_t l, n_in, n_out, n_w
+    cdef Py_ssize_t l, n_in, n_out
     cdef floating *w
-    cdef floating *b
     cdef floating *a
     cdef floating *delta
-    cdef floating *g_w
-    cdef floating *g_b
     cdef double value = 0
-    cdef double lr = hyper.learning_rate
-    cdef Update update = hyper.update
-    cdef floating alpha, beta
 
     for l in range(layout.n_layers - 1, -1, -1):
         n_in = layout.n_units[l]
         n_out = layout.n_units[l + 1]
-        n_w = n_in * n_out
         w = params + layout.w_offset[l]
-        b = params + layout.b_offset[l]
         a = activations + layout.a_offset[l]
-        g_w = grad + layout.w_offset[l]
-        g_b = grad + layout.b_offset[l]
         if l == layout.n_layers - 1:
             delta = activations + layout.a_offset[l + 1]
         else:
@@ -194,46 +158,14 @@ cdef double _backward(
                 activation_backward(deltas + layout.d_offset[l], a, n_rows * n_in,
                                     layout.activation)
 
-        # Weights: the GEMM of A.T @ delta lands where the update needs it.
-        if update == SGD and hyper.l1 == 0:
-            # w := (1 - 2 lr l2) w - lr A.T @ delta: one decay pass (which
-            # also measures the penalty), then the GEMM accumulates into w.
-            value += weight_decay(w, n_w, lr, hyper.l2)
-            alpha = -lr
-            gemm(True, False, n_in, n_out, n_rows, alpha, a, n_in, delta, n_out,
-                 1, w, n_out)
-        elif update == MOMENTUM:
-            alpha = -lr
-            beta = hyper.momentum
-            gemm(True, False, n_in, n_out, n_rows, alpha, a, n_in, delta, n_out,
-                 beta, state_1 + layout.w_offset[l], n_out)
-            value += momentum_finish(w, state_1 + layout.w_offset[l], n_w, lr,
-                                     hyper.l1, hyper.l2)
-        else:
-            beta = 1 if accumulate else 0
-            gemm(True, False, n_in, n_out, n_rows, 1, a, n_in, delta, n_out,
-                 beta, g_w, n_out)
-            if update == SGD:
-                value += sgd_step(w, g_w, NULL, n_w, lr, 0, False, hyper.l1, hyper.l2)
-            elif update == NESTEROV:
-                value += sgd_step(w, g_w, state_1 + layout.w_offset[l], n_w, lr,
-                                  hyper.momentum, True, hyper.l1, hyper.l2)
-            elif update == ADAM:
-                value += adam_step(w, g_w, state_1 + layout.w_offset[l],
-                                   state_2 + layout.w_offset[l], n_w, adam_step_size,
-                                   hyper.beta_1, hyper.beta_2, hyper.epsilon,
-                                   hyper.l1, hyper.l2)
-
-        # Biases: no penalty.
-        column_sums(delta, n_rows, n_out, g_b, accumulate)
-        if update == ADAM:
-            adam_step(b, g_b, state_1 + layout.b_offset[l], state_2 + layout.b_offset[l],
-                      n_out, adam_step_size, hyper.beta_1, hyper.beta_2, hyper.epsilon,
-                      0, 0)
-        elif update != GRADIENT:
-            sgd_step(b, g_b, state_1 + layout.b_offset[l] if state_1 != NULL else NULL,
-                     n_out, lr, hyper.momentum if update != SGD else 0,
-                     update == NESTEROV, 0, 0)
+        value += update_weights(
+            hyper, w, grad + layout.w_offset[l], _at(state_1, layout.w_offset[l]),
+            _at(state_2, layout.w_offset[l]), a, delta, n_rows, n_in, n_out,
+            step_size, accumulate)
+        update_biases(
+            hyper, params + layout.b_offset[l], grad + layout.b_offset[l],
+            _at(state_1, layout.b_offset[l]), _at(state_2, layout.b_offset[l]),
+            delta, n_rows, n_out, step_size, accumulate)
     return value
 
 
@@ -327,6 +259,7 @@ cdef class Engine:
         self.layout.dropout = &self._dropout[0]
         self._rng_state = seed
         self.layout.activation = <Activation> activation
+        self.layout.output = SOFTMAX
 
         self.dtype = np.dtype(dtype)
         self.batch_size = batch_size
@@ -497,15 +430,12 @@ cdef class Engine:
             if weight > 0:
                 _forward(&self.layout, params, activations, n_rows, masks,
                          &self._rng_state)
-                data_loss = softmax_cross_entropy_delta(
-                    logits, batch_y, batch_weight, n_rows, n_classes, 1 / weight)
+                data_loss = output_loss_delta(
+                    self.layout.output, logits, batch_y, batch_weight, n_rows,
+                    n_classes, 1 / weight)
                 if not isfinite(data_loss):
                     return DIVERGED
-                if self.hyper.update == ADAM:
-                    self.n_adam_steps += 1
-                    step_size = self.hyper.learning_rate * (
-                        sqrt(1 - pow(self.hyper.beta_2, self.n_adam_steps))
-                        / (1 - pow(self.hyper.beta_1, self.n_adam_steps)))
+                step_size = begin_step(&self.hyper, &self.n_adam_steps)
                 objective = data_loss / weight + _backward(
                     &self.layout, &self.hyper, params, grad, state_1, state_2,
                     activations, deltas, masks, n_rows, step_size, False)
@@ -569,9 +499,9 @@ cdef class Engine:
                     batch_weight[i] = sample_weight[start + i]
                 _forward(&self.layout, &params[0], &activations[0], n_rows, &masks[0],
                          &self._rng_state)
-                data_loss += softmax_cross_entropy_delta(
-                    logits, &batch_y[0], &batch_weight[0], n_rows, n_classes,
-                    1 / total_weight)
+                data_loss += output_loss_delta(
+                    self.layout.output, logits, &batch_y[0], &batch_weight[0], n_rows,
+                    n_classes, 1 / total_weight)
                 _backward(&self.layout, &hyper, &params[0], &grad[0], NULL, NULL,
                           &activations[0], &deltas[0], &masks[0], n_rows, 0,
                           start > 0)
@@ -582,40 +512,3 @@ cdef class Engine:
                     &grad[0] + self.layout.w_offset[l], &params[0] + self.layout.w_offset[l],
                     n_w, hyper.l1, hyper.l2)
         return data_loss / total_weight + value
-
-
-def dense_forward(
-    const floating[:, ::1] inputs,      # IN  (n_rows, n_in)
-    const floating[:, ::1] weights,     # IN  (n_in, n_out)
-    const floating[::1] bias,           # IN  (n_out,)
-    floating[:, ::1] out,               # OUT (n_rows, n_out)
-    int activation,
-):
-    """out = f(inputs @ weights + bias): one layer of the prediction path."""
-    cdef Py_ssize_t n_rows = inputs.shape[0], n_in = inputs.shape[1]
-    cdef Py_ssize_t n_out = weights.shape[1]
-    # The GEMM trusts these shapes: check them, however the caller built them.
-    if (weights.shape[0] != n_in or bias.shape[0] != n_out
-            or out.shape[0] != n_rows or out.shape[1] != n_out):
-        raise ValueError(
-            f"Layer shapes do not chain: inputs {tuple(inputs.shape)[:2]}, weights "
-            f"{tuple(weights.shape)[:2]}, bias {tuple(bias.shape)[:1]}, "
-            f"out {tuple(out.shape)[:2]}.")
-    check_gemm_dimensions("dense_forward", n_rows=n_rows, n_in=n_in, n_out=n_out)
-    if n_rows == 0 or n_out == 0:
-        return
-    with nogil:
-        gemm(False, False, n_rows, n_out, n_in, 1, &inputs[0, 0], n_in,
-             &weights[0, 0], n_out, 0, &out[0, 0], n_out)
-        bias_activation(&out[0, 0], &bias[0], n_rows, n_out, <Activation> activation)
-
-
-def softmax_inplace(floating[:, ::1] logits, bint take_log=False):
-    """Turn logits into (log-)probabilities row by row, in place."""
-    if logits.shape[0] == 0:
-        return
-    with nogil:
-        if take_log:
-            log_softmax(&logits[0, 0], logits.shape[0], logits.shape[1])
-        else:
-            softmax(&logits[0, 0], logits.shape[0], logits.shape[1])

@@ -1,0 +1,170 @@
+"""Output layers: the loss the engine minimises, its output deltas, and the
+probabilities of prediction.
+
+``output_loss_delta``, ``output_probabilities`` and ``uninformed_loss`` pick
+the output layer's kernels with one C switch; today there is one output layer,
+softmax with cross-entropy over exclusive classes. Each kernel makes one pass
+per row and subtracts the row maximum before exponentiating, so any finite
+logits give finite results.
+"""
+from cython cimport floating
+from libc.math cimport NAN, log
+
+from ._math cimport _exp, _log
+from ._types cimport SOFTMAX, OutputLayer
+
+
+# ---------------------------------------------------------------------------
+# Dispatch on the output layer
+
+cdef double output_loss_delta(
+    OutputLayer output,             # IN
+    floating *z,                    # IN/OUT (n_rows, n_outputs): logits in, dJ/dz out
+    const int *y,                   # IN     (n_rows,) class codes
+    const floating *sample_weight,  # IN     (n_rows,)
+    Py_ssize_t n_rows,              # IN
+    Py_ssize_t n_outputs,           # IN
+    double delta_scale,             # IN     1 / (sum of the weights the loss averages over)
+) noexcept nogil:
+    """Return the weighted sum of the rows' losses; z := their gradient * scale.
+
+    NaN for an unknown output layer, which the engine reports as divergence.
+    """
+    if output == SOFTMAX:
+        return softmax_cross_entropy_delta(z, y, sample_weight, n_rows, n_outputs,
+                                           delta_scale)
+    return NAN
+
+
+cdef void output_probabilities(
+    OutputLayer output,         # IN
+    floating *z,                # IN/OUT (n_rows, n_outputs): logits in, probabilities out
+    Py_ssize_t n_rows,          # IN
+    Py_ssize_t n_outputs,       # IN
+    bint take_log,              # IN     log-probabilities instead
+) noexcept nogil:
+    """The output layer's (log-)probabilities, row by row, in place."""
+    if output == SOFTMAX:
+        if take_log:
+            log_softmax(z, n_rows, n_outputs)
+        else:
+            softmax(z, n_rows, n_outputs)
+
+
+cdef double uninformed_loss(OutputLayer output, Py_ssize_t n_outputs) noexcept nogil:
+    """The loss per sample of a model that knows nothing (uniform outputs)."""
+    if output == SOFTMAX:
+        return log(<double> n_outputs)
+    return NAN
+
+
+# ---------------------------------------------------------------------------
+# Softmax and cross-entropy over exclusive classes
+
+cdef double softmax_cross_entropy_delta(
+    floating *z,                    # IN/OUT (n_rows, n_classes): logits in, dJ/dz out
+    const int *y,                   # IN     (n_rows,) class codes
+    const floating *sample_weight,  # IN     (n_rows,)
+    Py_ssize_t n_rows,              # IN
+    Py_ssize_t n_classes,           # IN
+    double delta_scale,             # IN     1 / (sum of the weights the loss averages over)
+) noexcept nogil:
+    """Return sum_i s_i * CE(y_i, softmax(z_i)); z := (softmax(z) - onehot(y)) * s * scale.
+
+    The row maximum is subtracted before exponentiating, so any finite logits
+    give a finite loss and a finite gradient.
+    """
+    cdef Py_ssize_t i, j
+    cdef floating *row
+    cdef floating row_max, true_logit, total, inverse_total, weight
+    cdef double loss = 0
+    for i in range(n_rows):
+        row = z + i * n_classes
+        row_max = row[0]
+        for j in range(1, n_classes):
+            if row[j] > row_max:
+                row_max = row[j]
+        true_logit = row[y[i]] - row_max
+        total = 0
+        for j in range(n_classes):
+            row[j] = _exp(row[j] - row_max)
+            total += row[j]
+        loss += sample_weight[i] * (<double> _log(total) - true_logit)
+        weight = sample_weight[i] * delta_scale
+        inverse_total = weight / total
+        for j in range(n_classes):
+            row[j] *= inverse_total
+        row[y[i]] -= weight
+    return loss
+
+
+cdef void softmax(
+    floating *z,                # IN/OUT (n_rows, n_classes): logits in, probabilities out
+    Py_ssize_t n_rows,          # IN
+    Py_ssize_t n_classes,       # IN
+) noexcept nogil:
+    """z_i := exp(z_i - max z_i) / sum_j exp(z_ij - max z_i)"""
+    cdef Py_ssize_t i, j
+    cdef floating *row
+    cdef floating row_max, total
+    for i in range(n_rows):
+        row = z + i * n_classes
+        row_max = row[0]
+        for j in range(1, n_classes):
+            if row[j] > row_max:
+                row_max = row[j]
+        total = 0
+        for j in range(n_classes):
+            row[j] = _exp(row[j] - row_max)
+            total += row[j]
+        total = 1 / total
+        for j in range(n_classes):
+            row[j] *= total
+
+
+cdef void log_softmax(
+    floating *z,                # IN/OUT (n_rows, n_classes): logits in, log-probabilities out
+    Py_ssize_t n_rows,          # IN
+    Py_ssize_t n_classes,       # IN
+) noexcept nogil:
+    """z_i := z_i - max z_i - log(sum_j exp(z_ij - max z_i))"""
+    cdef Py_ssize_t i, j
+    cdef floating *row
+    cdef floating row_max, total
+    for i in range(n_rows):
+        row = z + i * n_classes
+        row_max = row[0]
+        for j in range(1, n_classes):
+            if row[j] > row_max:
+                row_max = row[j]
+        total = 0
+        for j in range(n_classes):
+            total += _exp(row[j] - row_max)
+        # Shift first, then subtract the log-normaliser: adding log(total) to a
+        # large row_max would round it away.
+        total = _log(total)
+        for j in range(n_classes):
+            row[j] = (row[j] - row_max) - total
+
+
+# ---------------------------------------------------------------------------
+# Python entry points for the tests (one per kernel, compared with NumPy)
+
+def _softmax_cross_entropy_delta_for_tests(
+    floating[:, ::1] z, const int[::1] y, const floating[::1] sample_weight,
+    double delta_scale,
+):
+    return softmax_cross_entropy_delta(
+        &z[0, 0], &y[0], &sample_weight[0], z.shape[0], z.shape[1], delta_scale
+    )
+
+
+def _softmax_for_tests(floating[:, ::1] z, bint take_log):
+    if take_log:
+        log_softmax(&z[0, 0], z.shape[0], z.shape[1])
+    else:
+        softmax(&z[0, 0], z.shape[0], z.shape[1])
+
+
+def _uninformed_loss_for_tests(int output, Py_ssize_t n_outputs):
+    return uninformed_loss(<OutputLayer> output, n_outputs)

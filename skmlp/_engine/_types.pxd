@@ -1,0 +1,58 @@
+# Structs and enums shared by the engine's modules.
+#
+# The enums are cpdef: Python reads them as IntEnums of skmlp._engine._types
+# (the estimator maps its string parameters to them).
+
+
+cpdef enum Activation:
+    # Of the hidden layers.
+    IDENTITY = 0
+    LOGISTIC = 1
+    TANH = 2
+    RELU = 3
+    LEAKY_RELU = 4
+
+
+cpdef enum OutputLayer:
+    # The output units and the loss the engine minimises through them.
+    SOFTMAX = 0      # softmax + cross-entropy over exclusive classes
+
+
+cpdef enum Update:
+    # How a training step turns gradients into new weights.
+    SGD = 0          # w -= lr * g, the GEMM accumulating straight into w (no L1)
+    MOMENTUM = 1     # v = mu * v - lr * g, the GEMM accumulating into v; w += v
+    NESTEROV = 2     # as MOMENTUM, then w += mu * v - lr * g
+    ADAM = 3
+    GRADIENT = 4     # no update: write (or add) the data gradient into grad
+
+
+cpdef enum Status:
+    COMPLETED = 0    # every minibatch of the epoch was trained on
+    DIVERGED = 1     # a minibatch gave a non-finite loss; it did not update the weights
+
+
+cdef struct Layout:
+    # Where everything of one network lives, in the flat parameter buffer and
+    # in the engine's scratch buffers; computed by skmlp._network.
+    Py_ssize_t n_layers          # number of weight matrices
+    const Py_ssize_t *n_units    # (n_layers + 1,) units per layer, input first
+    const Py_ssize_t *w_offset   # (n_layers,) where W_l starts in the parameter buffer
+    const Py_ssize_t *b_offset   # (n_layers,) where b_l starts
+    const Py_ssize_t *a_offset   # (n_layers + 1,) where layer l's activations start
+    const Py_ssize_t *d_offset   # (n_layers,) where hidden layer l's deltas start
+    const double *dropout        # (n_layers,) dropout rate of hidden layer l (l >= 1)
+    Activation activation        # of the hidden layers
+    OutputLayer output           # of the last layer
+
+
+cdef struct Hyper:
+    # The update rule and its settings; learning_rate may change between epochs.
+    Update update
+    double learning_rate
+    double momentum
+    double beta_1
+    double beta_2
+    double epsilon
+    double l1
+    double l2

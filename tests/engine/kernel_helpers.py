@@ -1,0 +1,62 @@
+"""What the kernel tests share: dtypes, tolerances, and the activation
+functions in NumPy.
+
+Each kernel is compared with the plain NumPy formula of its docstring,
+computed in float64 from the same (possibly float32) inputs.
+"""
+
+import numpy as np
+from numpy.testing import assert_allclose
+from scipy.special import expit
+
+from skmlp._engine._activations import LEAKY_RELU_SLOPE
+from skmlp._engine._types import Activation
+
+DTYPES = [np.float32, np.float64]
+RTOL = {np.float32: 1e-5, np.float64: 1e-12}
+# An absolute floor for entries of O(1) inputs that land close to 0.
+ATOL = {np.float32: 1e-6, np.float64: 1e-13}
+ACTIVATIONS = list(Activation)
+PENALTIES = [(0.0, 0.0), (0.1, 0.0), (0.0, 0.2), (0.1, 0.2)]
+
+
+def close(actual, expected, dtype, **kwargs):
+    assert_allclose(actual, expected, rtol=RTOL[dtype], atol=ATOL[dtype], **kwargs)
+
+
+def f(z, activation):
+    """The activation functions, in NumPy."""
+    z = np.asarray(z, dtype=np.float64)
+    if activation == Activation.IDENTITY:
+        return z
+    if activation == Activation.LOGISTIC:
+        return expit(z)
+    if activation == Activation.TANH:
+        return np.tanh(z)
+    if activation == Activation.RELU:
+        return np.maximum(z, 0)
+    if activation == Activation.LEAKY_RELU:
+        return np.where(z > 0, z, LEAKY_RELU_SLOPE * z)
+    raise ValueError(activation)
+
+
+def f_prime_of_a(a, activation):
+    """f'(z) in terms of a = f(z), in NumPy."""
+    a = np.asarray(a, dtype=np.float64)
+    if activation == Activation.IDENTITY:
+        return np.ones_like(a)
+    if activation == Activation.LOGISTIC:
+        return a * (1 - a)
+    if activation == Activation.TANH:
+        return 1 - a**2
+    if activation == Activation.RELU:
+        return (a > 0).astype(np.float64)
+    if activation == Activation.LEAKY_RELU:
+        return np.where(a > 0, 1.0, LEAKY_RELU_SLOPE)
+    raise ValueError(activation)
+
+
+def logits_away_from_zero(rng, shape, scale=2.0):
+    """Random values with |z| >= 0.1, so that ReLU is differentiable at each."""
+    z = rng.uniform(0.1, scale, size=shape)
+    return z * rng.choice([-1.0, 1.0], size=shape)
