@@ -23,9 +23,9 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from . import _optimizer
 from ._callbacks import CallbackSupportMixin
 from ._engine._engine import Engine
+from ._engine._rows import RowSource
 from ._engine._types import Status
 from ._lbfgs import minimize_lbfgs
 from ._network import (
@@ -35,6 +35,7 @@ from ._network import (
     forward_proba,
     initialize,
 )
+from ._optimizers import make_optimizer
 from ._persistence import VersionedPickleMixin
 from ._schedules import SCHEDULES, scheduled_learning_rate
 from ._sparse import check_sparse_structure
@@ -511,7 +512,7 @@ class MLPDigitClassifier(
         layout = ParameterLayout([X.shape[1], *hidden, len(self.classes_)])
         if first_call:
             self._reset_progress()
-        params, optimizer_state = self._initial_state(
+        params, optimizer = self._initial_state(
             layout, first_call, random_state, X.dtype
         )
         train_rows, validation = self._validation_data(
@@ -540,7 +541,7 @@ class MLPDigitClassifier(
                 data,
                 layout,
                 params,
-                optimizer_state,
+                optimizer,
                 shuffle_rng,
                 dropout_seed,
                 batch_size,
@@ -590,31 +591,32 @@ class MLPDigitClassifier(
         else:
             params = layout.pack(self.coefs_, self.intercepts_, dtype)
             optimizer_state = getattr(self, "_optimizer_state", None)
-        update = _optimizer.update_rule(self.solver, self.momentum, self.nesterov)
-        optimizer_state = _optimizer.resume_state(
-            optimizer_state, update, layout.n_params, dtype
-        )
-        return params, optimizer_state
-
-    def _make_engine(self, layout, batch_size, dtype, update, dropout_seed=0):
-        return Engine(
-            layout.n_units,
-            layout.weight_offsets,
-            layout.bias_offsets,
-            batch_size,
+        optimizer = make_optimizer(
+            self.solver,
+            layout.n_params,
             dtype,
-            ACTIVATIONS[self.activation],
-            update,
-            self.learning_rate,
-            self.momentum,
-            self.beta_1,
-            self.beta_2,
-            self.epsilon,
-            self.l1,
-            self.l2,
-            _signal_interval(layout, batch_size),
+            learning_rate=self.learning_rate,
+            momentum=self.momentum,
+            nesterov=self.nesterov,
+            beta_1=self.beta_1,
+            beta_2=self.beta_2,
+            epsilon=self.epsilon,
+            state=optimizer_state,
+        )
+        return params, optimizer
+
+    def _make_engine(self, layout, batch_size, dtype, optimizer, dropout_seed=0):
+        return Engine(
+            layout,
+            batch_size=batch_size,
+            dtype=dtype,
+            activation=ACTIVATIONS[self.activation],
+            optimizer=optimizer,
+            l1=self.l1,
+            l2=self.l2,
             dropout=_validate_dropout(self.dropout, layout.n_layers - 1),
             seed=dropout_seed,
+            signal_interval=_signal_interval(layout, batch_size),
         )
 
     def _run_epochs(
@@ -622,7 +624,7 @@ class MLPDigitClassifier(
         data,
         layout,
         params,
-        optimizer_state,
+        optimizer,
         shuffle_rng,
         dropout_seed,
         batch_size,
@@ -631,16 +633,20 @@ class MLPDigitClassifier(
         """The epoch loop: train, monitor, call back, and decide when to stop."""
         X, y, y_codes, sample_weight, train_rows, validation = data
         dtype = X.dtype
+        rows = RowSource(X, y_codes, sample_weight, train_rows, len(self.classes_))
         if self.solver == "lbfgs":
             return self._run_lbfgs(
-                X, y, y_codes, sample_weight, validation, layout, params, batch_size
+                X,
+                y,
+                rows,
+                sample_weight,
+                validation,
+                layout,
+                params,
+                optimizer,
+                batch_size,
             )
-        engine = self._make_engine(
-            layout, batch_size, dtype, optimizer_state["update"], dropout_seed
-        )
-        X_rows = engine.use_sparse_rows(X) if sparse.issparse(X) else X
-        engine.n_adam_steps = optimizer_state["n_adam_steps"]
-        state_1, state_2 = _optimizer.state_buffers(optimizer_state, dtype)
+        engine = self._make_engine(layout, batch_size, dtype, optimizer, dropout_seed)
         start_of_epoch = np.empty_like(params)
         # The objective of a model that knows nothing: a yardstick for blow-ups.
         weights = params[layout.weight_mask()]
@@ -681,21 +687,12 @@ class MLPDigitClassifier(
                     )
                 engine.learning_rate = learning_rate
                 if self.shuffle:
-                    shuffle_rng.shuffle(train_rows)
+                    rows.shuffle(shuffle_rng)
                 np.copyto(start_of_epoch, params)
                 try:
-                    status = engine.run_epoch(
-                        X_rows,
-                        y_codes,
-                        sample_weight,
-                        train_rows,
-                        params,
-                        state_1,
-                        state_2,
-                    )
+                    status = engine.run_epoch(rows, params)
                 finally:
                     self.t_ += engine.n_samples_done
-                    optimizer_state["n_adam_steps"] = engine.n_adam_steps
                 if status == Status.DIVERGED or self._diverged(
                     params, engine.loss_sum / engine.weight_sum, start_loss
                 ):
@@ -749,7 +746,7 @@ class MLPDigitClassifier(
             interruption = _note_interruption(exc, "minibatch")
         if has_best:
             np.copyto(params, best_params)
-        self._optimizer_state = optimizer_state
+        self._optimizer_state = optimizer.state()
         callback_ctx.call_on_fit_task_end(
             estimator=self,
             X=X,
@@ -763,15 +760,19 @@ class MLPDigitClassifier(
             raise interruption
 
     def _run_lbfgs(
-        self, X, y, y_codes, sample_weight, validation, layout, params, batch_size
+        self,
+        X,
+        y,
+        rows,
+        sample_weight,
+        validation,
+        layout,
+        params,
+        optimizer,
+        batch_size,
     ):
         """Full-batch L-BFGS: each iteration is recorded as an epoch is."""
-        engine = self._make_engine(
-            layout,
-            batch_size,
-            X.dtype,
-            _optimizer.update_rule("lbfgs", 0, False),
-        )
+        engine = self._make_engine(layout, batch_size, X.dtype, optimizer)
         self.n_iter_ = 0
         self.learning_rate_curve_ = []
         callback_metadata = {"sample_weight": sample_weight}
@@ -782,7 +783,7 @@ class MLPDigitClassifier(
 
         def on_iteration(loss):
             self.n_iter_ += 1
-            self.t_ += len(y_codes)
+            self.t_ += rows.n_rows
             self.loss_ = loss
             self.loss_curve_.append(loss)
             self.best_loss_ = min(self.best_loss_, loss)
@@ -804,9 +805,7 @@ class MLPDigitClassifier(
         try:
             result = minimize_lbfgs(
                 engine,
-                engine.use_sparse_rows(X) if sparse.issparse(X) else X,
-                y_codes,
-                sample_weight,
+                rows,
                 params,
                 max_iter=self.max_iter,
                 max_fun=self.max_fun,

@@ -9,17 +9,16 @@ import numpy as np
 from scipy.optimize import minimize
 
 
-def minimize_lbfgs(
-    engine, X, y_codes, sample_weight, params, *, max_iter, max_fun, tol, on_iteration
-):
-    """Minimise the objective over all of X with L-BFGS-B, in place.
+def minimize_lbfgs(engine, rows, params, *, max_iter, max_fun, tol, on_iteration):
+    """Minimise the objective over all of the rows with L-BFGS-B, in place.
 
     Parameters
     ----------
     engine : skmlp._engine._engine.Engine
-        Built with the ``GRADIENT`` update rule.
-    X, y_codes, sample_weight : ndarray
-        The training data, as ``Engine.loss_gradient`` takes it.
+        The engine of the fit (its ``loss_gradient`` leaves the optimizer
+        state alone).
+    rows : skmlp._engine._rows.RowSource
+        The training data.
     params : ndarray of shape (n_params,)
         Starting point; holds the last iterate on return (also after a
         ``KeyboardInterrupt``, which propagates).
@@ -43,7 +42,7 @@ def minimize_lbfgs(
     # L-BFGS-B works in float64; a float32 model is evaluated in float32.
     def objective(x):
         params[...] = x
-        loss = engine.loss_gradient(X, y_codes, sample_weight, params, grad)
+        loss = engine.loss_gradient(rows, params, grad)
         if not (np.isfinite(loss) and np.isfinite(grad).all()):
             # An overflowing point: infinitely bad, so that the line search
             # steps back from it instead of moving there.

@@ -2,9 +2,13 @@
 
 All weights and biases of a network live in one contiguous buffer per dtype,
 ``W_0, b_0, W_1, b_1, ...``, each ``W_l`` row-major of shape
-``(n_units[l], n_units[l + 1])``. The compiled engine walks that buffer with
-the offsets computed here; ``coefs_`` and ``intercepts_`` are views into it.
+``(n_units[l], n_units[l + 1])``. Every offset the compiled engine walks is
+computed here, once: the parameters' (:class:`ParameterLayout`) and those of
+the engine's scratch buffers for a minibatch size (:class:`ScratchLayout`).
+``coefs_`` and ``intercepts_`` are views into the parameter buffer.
 """
+
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -25,6 +29,24 @@ ACTIVATIONS = {
 _PREDICT_CHUNK_ROWS = 4096
 
 
+class ScratchLayout(NamedTuple):
+    """Where each layer's rows sit in the engine's scratch buffers, for
+    minibatches of up to ``batch_size`` rows.
+
+    Layer ``l``'s activations are a ``(batch_size, n_units[l])`` block of the
+    activations buffer (layer 0: the gathered minibatch; the output layer:
+    the logits, then the output deltas). Deltas (and dropout masks, laid out
+    alike) are kept for the hidden layers only: layer ``l``'s block starts at
+    ``delta_offsets[l]`` for ``1 <= l < n_layers``.
+    """
+
+    batch_size: int
+    activation_offsets: np.ndarray  # (n_layers + 1,) intp
+    delta_offsets: np.ndarray  # (n_layers,) intp; entry 0 unused
+    n_activations: int  # size of the activations buffer
+    n_deltas: int  # size of the deltas (and masks) buffer, at least 1
+
+
 class ParameterLayout:
     """Where each layer's weights and biases sit in the flat parameter buffer.
 
@@ -32,6 +54,16 @@ class ParameterLayout:
     ----------
     n_units : sequence of int
         Units per layer: the input features first, the output classes last.
+
+    Attributes
+    ----------
+    n_units : ndarray of shape (n_layers + 1,), dtype=intp
+    coef_shapes : list of (int, int)
+        ``coefs_[l].shape`` for each layer.
+    weight_offsets, bias_offsets : ndarray of shape (n_layers,), dtype=intp
+        Where ``W_l`` and ``b_l`` start in the flat buffer.
+    n_params : int
+        Size of the flat buffer.
     """
 
     def __init__(self, n_units):
@@ -53,6 +85,23 @@ class ParameterLayout:
     def n_layers(self):
         """Number of weight matrices (layers with parameters)."""
         return len(self.coef_shapes)
+
+    def scratch(self, batch_size):
+        """The offsets of the engine's scratch buffers for ``batch_size`` rows.
+
+        Returns
+        -------
+        ScratchLayout
+        """
+        hidden_units = self.n_units.copy()
+        hidden_units[0] = hidden_units[-1] = 0
+        return ScratchLayout(
+            batch_size=int(batch_size),
+            activation_offsets=_exclusive_cumsum(self.n_units * batch_size),
+            delta_offsets=_exclusive_cumsum(hidden_units * batch_size)[: self.n_layers],
+            n_activations=int(self.n_units.sum()) * batch_size,
+            n_deltas=max(int(hidden_units.sum()) * batch_size, 1),
+        )
 
     def views(self, params):
         """Split a flat buffer into per-layer views.
@@ -115,6 +164,11 @@ class ParameterLayout:
             coef_views[l][...] = coef
             intercept_views[l][...] = intercept
         return params
+
+
+def _exclusive_cumsum(sizes):
+    """[0, s0, s0 + s1, ...]: where consecutive blocks of these sizes start."""
+    return np.concatenate([[0], np.cumsum(sizes)[: len(sizes) - 1]]).astype(np.intp)
 
 
 #: Weight initialisations by name; the default scale of those that take one.

@@ -17,9 +17,10 @@ from skmlp._engine._blas import (
     _gemm_for_tests,
     check_gemm_dimensions,
 )
-from skmlp._network import ParameterLayout
 from skmlp._engine._engine import Engine
 from skmlp._engine._predict import dense_forward
+from skmlp._network import ParameterLayout
+from skmlp._optimizers import SGD
 
 INT_MAX = 2**31 - 1
 
@@ -33,21 +34,14 @@ def test_the_limit_is_a_c_int():
 
 def _engine(n_units, batch_size):
     layout = ParameterLayout(n_units)
+    # Plain SGD keeps no state buffers: nothing of the layout's size is drawn.
+    optimizer = SGD(layout.n_params, np.float32, learning_rate=0.1)
     return Engine(
-        layout.n_units,
-        layout.weight_offsets,
-        layout.bias_offsets,
-        batch_size,
-        np.float32,
-        0,
-        0,
-        0.1,
-        0.0,
-        0.9,
-        0.999,
-        1e-8,
-        0.0,
-        0.0,
+        layout,
+        batch_size=batch_size,
+        dtype=np.float32,
+        activation=0,
+        optimizer=optimizer,
     )
 
 

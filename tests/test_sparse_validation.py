@@ -28,9 +28,8 @@ from numpy.testing import assert_array_equal
 from scipy import sparse
 
 from skmlp import MLPDigitClassifier
-from skmlp._network import ParameterLayout
+from skmlp._engine._rows import RowSource
 from skmlp._sparse import check_sparse_structure
-from skmlp._engine._engine import Engine
 
 DENSE = np.array(
     [
@@ -355,34 +354,20 @@ def test_check_reads_without_copying_the_matrix():
 # ------------------------------------------------- the engine's own boundary
 
 
-def _engine(n_features):
-    layout = ParameterLayout([n_features, 3, 2])
-    return Engine(
-        layout.n_units,
-        layout.weight_offsets,
-        layout.bias_offsets,
-        2,
-        np.float64,
-        0,
-        0,
-        0.1,
-        0.0,
-        0.9,
-        0.999,
-        1e-8,
-        0.0,
-        0.0,
-    )
+def _row_source(X):
+    n_samples = X.shape[0]
+    y = np.zeros(n_samples, dtype=np.intc)
+    return RowSource(X, y, np.ones(n_samples), np.arange(n_samples), 2)
 
 
-def test_engine_refuses_malformed_csr_rows():
+def test_row_source_refuses_malformed_csr_rows():
     with pytest.raises(ValueError, match=r"X has a column index 9 outside \[0, 8\)"):
-        _engine(N_COLS).use_sparse_rows(_with_index(sparse.csr_matrix, 9))
+        _row_source(_with_index(sparse.csr_matrix, 9))
 
 
-def test_engine_gathers_rows_from_csr_only():
-    with pytest.raises(TypeError, match="use_sparse_rows needs a CSR matrix"):
-        _engine(N_COLS).use_sparse_rows(sparse.csc_matrix(DENSE))
+def test_row_source_gathers_rows_from_csr_only():
+    with pytest.raises(TypeError, match="RowSource needs a CSR matrix"):
+        _row_source(sparse.csc_matrix(DENSE))
 
 
 # ------------------------------------------------- valid input, every format

@@ -25,7 +25,7 @@ from ._activations cimport (
 )
 from ._blas cimport gemm
 from ._losses cimport output_loss_delta
-from ._rows cimport gather_csr_rows, gather_rows
+from ._rows cimport RowSource, load_rows, total_weight
 from ._types cimport (
     ADAM,
     COMPLETED,
@@ -44,8 +44,9 @@ from ._types cimport (
 )
 from ._updates cimport add_penalty_gradient, begin_step, update_biases, update_weights
 
+from . import _types
 from ._blas import check_gemm_dimensions
-from .._sparse import check_sparse_structure
+from ._updates import n_state_buffers
 
 
 cdef extern from *:
@@ -71,14 +72,12 @@ cdef extern from *:
     void restore_float_mode "skmlp_restore_float_mode" (unsigned int mode) noexcept nogil
 
 
-def n_state_buffers(int update):
-    """How many parameter-sized optimizer buffers an :class:`Update` keeps."""
-    return {SGD: 0, MOMENTUM: 1, NESTEROV: 1, ADAM: 2}.get(update, 0)
-
-
-cdef inline floating *_data(floating[::1] buffer) noexcept nogil:
-    """Pointer to the first element, or NULL for an empty (unused) buffer."""
-    return &buffer[0] if buffer.shape[0] > 0 else NULL
+cdef inline double _objective(double data_loss, double weight, double penalty) noexcept nogil:
+    """The objective J of a set of rows: the weighted mean of their losses
+    (``data_loss`` is their weighted sum, ``weight`` the sum of their weights)
+    plus the penalty of the weights. Its one definition: the epochs' reported
+    loss and the full-batch loss of L-BFGS are both this."""
+    return data_loss / weight + penalty
 
 
 cdef inline floating *_at(floating *buffer, Py_ssize_t offset) noexcept nogil:
@@ -169,40 +168,49 @@ cdef double _backward(
     return value
 
 
-# Stand-ins for the CSR arguments of a dense run, by "is float32".
-_EMPTY_CSR = {
-    True: (np.zeros(1, np.float32), np.zeros(1, np.intp), np.zeros(1, np.intp)),
-    False: (np.zeros(1, np.float64), np.zeros(1, np.intp), np.zeros(1, np.intp)),
-}
-
-
-def _exclusive_cumsum(sizes):
-    """[0, s0, s0 + s1, ...]: where consecutive blocks of these sizes start."""
-    return np.concatenate([[0], np.cumsum(sizes)[:len(sizes) - 1]]).astype(np.intp)
+cdef void *_address(array):
+    """The address of an ndarray's first element (the Engine keeps the array)."""
+    return <void *> <size_t> array.__array_interface__["data"][0]
 
 
 cdef class Engine:
-    """Scratch buffers and hyper-parameters of one fit.
+    """The compiled training step of one fit: scratch buffers, update rule and
+    settings.
+
+    Built once per fit; every buffer of a training step (the gathered
+    minibatch, the activations, the deltas, the dropout masks, the gradient)
+    is allocated here, so that the loop over minibatches allocates nothing.
 
     Parameters
     ----------
-    n_units : ndarray of shape (n_layers + 1,), dtype=intp
-        Units per layer, the input layer first and the softmax output last.
-    weight_offsets, bias_offsets : ndarray of shape (n_layers,), dtype=intp
-        Where each layer's weights and biases start in the flat parameter buffer.
+    layout : skmlp._network.ParameterLayout
+        The network's layout: every offset comes from it (``layout.scratch``
+        for the scratch buffers).
     batch_size : int
         The largest minibatch the buffers must hold.
     dtype : {np.float32, np.float64}
-        The training dtype.
+        The training dtype, of the parameters, the data and the optimizer state.
     activation : int
-        A :class:`skmlp._kernels.Activation` code for the hidden layers.
-    update : int
-        An :class:`Update` code.
-    learning_rate, momentum, beta_1, beta_2, epsilon, l1, l2 : float
-        Optimizer and penalty settings; ``learning_rate`` may be changed
-        between epochs (learning-rate schedules).
-    signal_interval : int
+        An :class:`~skmlp._engine._types.Activation` code for the hidden layers.
+    optimizer : skmlp._optimizers.Optimizer
+        The update rule and its settings; its state buffers and step counter
+        are updated in place.
+    l1, l2 : float, default=0.0
+        Penalties on the weights.
+    dropout : sequence of float or None, default=None
+        Dropout rate of each hidden layer.
+    seed : int, default=0
+        Seed of the dropout masks' random stream.
+    signal_interval : int, default=1
         Check for Ctrl-C every this many minibatches.
+    output : int, default=OutputLayer.SOFTMAX
+        An :class:`~skmlp._engine._types.OutputLayer` code.
+
+    Attributes
+    ----------
+    loss_sum, weight_sum, n_samples_done
+        Progress of the last :meth:`run_epoch`, kept up to date so that it
+        survives a ``KeyboardInterrupt`` raised in the middle of the epoch.
     """
 
     cdef Layout layout
@@ -211,116 +219,142 @@ cdef class Engine:
     cdef double[::1] _dropout
     cdef unsigned long long _rng_state
     cdef readonly Py_ssize_t batch_size
+    cdef readonly Py_ssize_t n_params
     cdef readonly object dtype
+    # The scratch and state arrays, and their addresses for the nogil loop.
     cdef object _activations, _deltas, _masks, _grad, _batch_y, _batch_weight
-    cdef object _csr
+    cdef object _state_buffers, _step_counter
+    cdef void *_activations_data
+    cdef void *_deltas_data
+    cdef void *_masks_data
+    cdef void *_grad_data
+    cdef void *_batch_weight_data
+    cdef int *_batch_y_data
+    cdef void *_state_1_data
+    cdef void *_state_2_data
+    cdef long long *_n_steps
     cdef public Py_ssize_t signal_interval
-    # Progress of the last run_epoch call, kept up to date so that it survives
-    # a KeyboardInterrupt raised in the middle of the epoch.
     cdef readonly double loss_sum
     cdef readonly double weight_sum
     cdef readonly Py_ssize_t n_samples_done
-    cdef public long long n_adam_steps
 
-    def __init__(self, n_units, weight_offsets, bias_offsets, Py_ssize_t batch_size,
-                 dtype, int activation, int update, double learning_rate,
-                 double momentum, double beta_1, double beta_2, double epsilon,
-                 double l1, double l2, Py_ssize_t signal_interval=1,
-                 dropout=None, unsigned long long seed=0):
-        n_units = np.asarray(n_units, dtype=np.intp)
-        n_layers = n_units.shape[0] - 1
+    def __init__(self, layout, *, Py_ssize_t batch_size, dtype, int activation,
+                 optimizer, double l1=0.0, double l2=0.0, dropout=None,
+                 unsigned long long seed=0, Py_ssize_t signal_interval=1,
+                 int output=SOFTMAX):
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be positive, got {batch_size}.")
         # Checked before anything is allocated: gemm would truncate these.
         check_gemm_dimensions(
             "Engine", batch_size=batch_size,
-            **{f"n_units[{l}]": int(n) for l, n in enumerate(n_units)})
-        # Activations of layer l hold a (batch_size, n_units[l]) block; the
-        # output layer's block holds the logits, then the output deltas.
-        # Deltas are kept for the hidden layers 1 .. n_layers - 1 only.
-        hidden_units = n_units.copy()
-        hidden_units[0] = hidden_units[n_layers] = 0
-        a_offset = _exclusive_cumsum(n_units * batch_size)
-        d_offset = _exclusive_cumsum(hidden_units * batch_size)[:n_layers]
-        self._n_units = n_units
-        self._w_offset = np.ascontiguousarray(weight_offsets, dtype=np.intp)
-        self._b_offset = np.ascontiguousarray(bias_offsets, dtype=np.intp)
-        self._a_offset = np.ascontiguousarray(a_offset, dtype=np.intp)
-        self._d_offset = np.ascontiguousarray(d_offset, dtype=np.intp)
-        self.layout.n_layers = n_layers
-        self.layout.n_units = &self._n_units[0]
-        self.layout.w_offset = &self._w_offset[0]
-        self.layout.b_offset = &self._b_offset[0]
-        self.layout.a_offset = &self._a_offset[0]
-        self.layout.d_offset = &self._d_offset[0]
+            **{f"n_units[{l}]": int(n) for l, n in enumerate(layout.n_units)})
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise TypeError(f"dtype must be float32 or float64, got {self.dtype}.")
+        self.batch_size = batch_size
+        self._set_layout(layout, activation, output, dropout)
+        self._rng_state = seed
+        self.signal_interval = max(signal_interval, 1)
+        self._allocate(layout.scratch(batch_size))
+        self._set_update_rule(optimizer, l1, l2)
+
+    def _set_layout(self, layout, int activation, int output, dropout):
+        n_layers = layout.n_layers
+        self.n_params = layout.n_params
+        self._n_units = np.array(layout.n_units, dtype=np.intp)
+        self._w_offset = np.array(layout.weight_offsets, dtype=np.intp)
+        self._b_offset = np.array(layout.bias_offsets, dtype=np.intp)
+        if (n_layers < 1 or self._n_units.shape[0] != n_layers + 1
+                or self._w_offset.shape[0] != n_layers
+                or self._b_offset.shape[0] != n_layers):
+            raise ValueError("The layout must describe at least one layer.")
         # Dropout rates per layer; the input and output layers never drop.
         rates = np.zeros(n_layers, dtype=np.float64)
         if dropout is not None:
             rates[1:] = dropout
         self._dropout = rates
+        self.layout.n_layers = n_layers
+        self.layout.n_units = &self._n_units[0]
+        self.layout.w_offset = &self._w_offset[0]
+        self.layout.b_offset = &self._b_offset[0]
         self.layout.dropout = &self._dropout[0]
-        self._rng_state = seed
         self.layout.activation = <Activation> activation
-        self.layout.output = SOFTMAX
+        self.layout.output = <OutputLayer> output
 
-        self.dtype = np.dtype(dtype)
-        self.batch_size = batch_size
-        n_params = int(self._b_offset[n_layers - 1] + n_units[n_layers])
-        self._activations = np.zeros(int(n_units.sum()) * batch_size, dtype=self.dtype)
-        self._deltas = np.zeros(max(int(hidden_units.sum()) * batch_size, 1),
-                                dtype=self.dtype)
+    def _allocate(self, scratch):
+        self._a_offset = np.array(scratch.activation_offsets, dtype=np.intp)
+        self._d_offset = np.array(scratch.delta_offsets, dtype=np.intp)
+        self.layout.a_offset = &self._a_offset[0]
+        self.layout.d_offset = &self._d_offset[0]
+        self._activations = np.zeros(scratch.n_activations, dtype=self.dtype)
+        self._deltas = np.zeros(scratch.n_deltas, dtype=self.dtype)
         self._masks = np.zeros_like(self._deltas)
-        self._grad = np.zeros(n_params, dtype=self.dtype)
-        self._batch_y = np.zeros(batch_size, dtype=np.intc)
-        self._batch_weight = np.zeros(batch_size, dtype=self.dtype)
+        self._grad = np.zeros(self.n_params, dtype=self.dtype)
+        self._batch_y = np.zeros(self.batch_size, dtype=np.intc)
+        self._batch_weight = np.zeros(self.batch_size, dtype=self.dtype)
+        self._activations_data = _address(self._activations)
+        self._deltas_data = _address(self._deltas)
+        self._masks_data = _address(self._masks)
+        self._grad_data = _address(self._grad)
+        self._batch_y_data = <int *> _address(self._batch_y)
+        self._batch_weight_data = _address(self._batch_weight)
 
+    def _set_update_rule(self, optimizer, double l1, double l2):
+        """Take the optimizer's update code, settings and state buffers, after
+        checking that the buffers are what its kernels will index."""
+        update = int(optimizer.update)
+        buffers = tuple(optimizer.engine_buffers())
+        if len(buffers) != n_state_buffers(update):
+            raise ValueError(
+                f"The update rule {_types.Update(update).name} needs "
+                f"{n_state_buffers(update)} state buffers; the optimizer has "
+                f"{len(buffers)}.")
+        for buffer in buffers:
+            if (not isinstance(buffer, np.ndarray) or buffer.dtype != self.dtype
+                    or buffer.shape != (self.n_params,)
+                    or not buffer.flags.c_contiguous or not buffer.flags.writeable):
+                raise ValueError(
+                    f"Optimizer state buffers must be writeable contiguous arrays "
+                    f"of {self.n_params} {self.dtype} values.")
+        counter = optimizer.step_counter
+        if (not isinstance(counter, np.ndarray) or counter.dtype != np.longlong
+                or counter.shape != (1,) or not counter.flags.writeable):
+            raise ValueError("The optimizer's step_counter must be a writeable "
+                             "longlong array of shape (1,).")
+        self._state_buffers = buffers
+        self._step_counter = counter
+        self._state_1_data = _address(buffers[0]) if len(buffers) > 0 else NULL
+        self._state_2_data = _address(buffers[1]) if len(buffers) > 1 else NULL
+        self._n_steps = <long long *> _address(counter)
+        settings = optimizer.hyper_parameters
         self.hyper.update = <Update> update
-        self.hyper.learning_rate = learning_rate
-        self.hyper.momentum = momentum
-        self.hyper.beta_1 = beta_1
-        self.hyper.beta_2 = beta_2
-        self.hyper.epsilon = epsilon
+        self.hyper.learning_rate = optimizer.learning_rate
+        self.hyper.momentum = settings.get("momentum", 0.0)
+        self.hyper.beta_1 = settings.get("beta_1", 0.0)
+        self.hyper.beta_2 = settings.get("beta_2", 0.0)
+        self.hyper.epsilon = settings.get("epsilon", 0.0)
         self.hyper.l1 = l1
         self.hyper.l2 = l2
-        self.signal_interval = max(signal_interval, 1)
-        self.n_adam_steps = 0
 
-    def _check_buffers(self, X, y, sample_weight, params):
-        """The kernels trust every size: check them once per call, so that a
-        wrong argument raises instead of reading or writing out of bounds."""
-        n_layers = self.layout.n_layers
-        if X.shape[1] != self._n_units[0]:
+    def _check_call(self, RowSource rows, params):
+        """The O(1) checks of a call: the rows were checked when their source
+        was built; they must be this network's and this dtype's."""
+        if rows.dtype != self.dtype or np.asarray(params).dtype != self.dtype:
             raise ValueError(
-                f"X has {X.shape[1]} features; the network expects {self._n_units[0]}.")
-        if y.shape[0] != X.shape[0] or sample_weight.shape[0] != X.shape[0]:
-            raise ValueError("X, y and sample_weight must have the same length.")
-        if params.shape[0] != self._grad.shape[0]:
+                f"The engine trains in {self.dtype}; got rows of {rows.dtype} and "
+                f"params of {np.asarray(params).dtype}.")
+        if rows.n_features != self._n_units[0]:
+            raise ValueError(
+                f"X has {rows.n_features} features; the network expects "
+                f"{self._n_units[0]}.")
+        if rows.n_classes != self._n_units[self.layout.n_layers]:
+            raise ValueError(
+                f"The rows' class codes index {rows.n_classes} classes; the network "
+                f"has {self._n_units[self.layout.n_layers]} outputs.")
+        if params.shape[0] != self.n_params:
             raise ValueError(
                 f"params has {params.shape[0]} values; the layout needs "
-                f"{self._grad.shape[0]}.")
-        if y.shape[0] > 0 and (np.min(y) < 0 or np.max(y) >= self._n_units[n_layers]):
-            raise ValueError("y holds class codes outside [0, n_classes).")
-
-    def _check_state(self, params, state_1, state_2):
-        n_buffers = n_state_buffers(self.hyper.update)
-        for i, state in enumerate((state_1, state_2)):
-            expected = params.shape[0] if i < n_buffers else 0
-            if state.shape[0] != expected:
-                raise ValueError(
-                    f"Optimizer state buffer {i} has {state.shape[0]} values; the "
-                    f"update rule needs {expected}.")
-
-    def use_sparse_rows(self, X):
-        """Read training rows from the CSR matrix X from now on; the X arguments
-        of run_epoch and loss_gradient then only give the shape. Returns that
-        stand-in: an (n_samples, n_features) view of one zero, no memory."""
-        # The gather kernel indexes the minibatch with X's indices unchecked.
-        if getattr(X, "format", None) != "csr":
-            raise TypeError(f"use_sparse_rows needs a CSR matrix, got {type(X)}.")
-        check_sparse_structure(X, "X")
-        self._csr = (X.data, np.asarray(X.indices, dtype=np.intp),
-                     np.asarray(X.indptr, dtype=np.intp))
-        return np.lib.stride_tricks.as_strided(
-            np.zeros(1, dtype=X.dtype), shape=X.shape, strides=(0, 0),
-            writeable=False)
+                f"{self.n_params}.")
 
     def seed(self, unsigned long long seed):
         """Restart the dropout masks' random stream from ``seed``."""
@@ -336,110 +370,47 @@ cdef class Engine:
 
     def run_epoch(
         self,
-        const floating[:, :] X,                 # IN     (n_samples, n_features), any strides
-        const int[::1] y,                       # IN     (n_samples,) class codes
-        const floating[::1] sample_weight,      # IN     (n_samples,)
-        const Py_ssize_t[::1] order,            # IN     rows of X to train on, in order
-        floating[::1] params,                   # IN/OUT flat parameters
-        floating[::1] state_1,                  # IN/OUT velocity / first moment (or empty)
-        floating[::1] state_2,                  # IN/OUT second moment (or empty)
+        RowSource rows,                 # IN     the data, rows in the epoch's order
+        floating[::1] params,           # IN/OUT flat parameters
     ):
-        """Train on ``X[order]`` in minibatches of ``batch_size`` rows.
+        """Train on ``rows`` in minibatches of ``batch_size`` rows.
 
-        Returns a :class:`Status`. ``loss_sum / weight_sum`` is the mean of the
-        minibatch objectives, weighted by each minibatch's total sample weight.
-        Raises ``KeyboardInterrupt`` (after finishing the current minibatch)
-        when Ctrl-C is pressed; the progress attributes then describe the
-        minibatches that were trained on.
+        Returns a :class:`~skmlp._engine._types.Status`. ``loss_sum /
+        weight_sum`` is the mean of the minibatch objectives, weighted by each
+        minibatch's total sample weight. Raises ``KeyboardInterrupt`` (after
+        finishing the current minibatch) when Ctrl-C is pressed; the progress
+        attributes then describe the minibatches that were trained on.
         """
-        cdef floating[::1] activations = self._activations
-        cdef floating[::1] deltas = self._deltas
-        cdef floating[::1] masks = self._masks
-        cdef floating[::1] grad = self._grad
-        cdef floating[::1] batch_weight = self._batch_weight
-        cdef int[::1] batch_y = self._batch_y
         cdef int status
-        cdef const floating[::1] csr_data
-        cdef const Py_ssize_t[::1] csr_indices, csr_indptr
-        cdef bint sparse = self._csr is not None
-        self._check_buffers(X, y, sample_weight, params)
-        self._check_state(params, state_1, state_2)
-        if order.shape[0] > 0 and (np.min(order) < 0 or np.max(order) >= X.shape[0]):
-            raise ValueError("order holds row indices outside of X.")
+        cdef unsigned int float_mode
+        self._check_call(rows, params)
         self.loss_sum = 0
         self.weight_sum = 0
         self.n_samples_done = 0
-        if order.shape[0] == 0:
+        if rows.n_rows == 0:
             return COMPLETED
-        if sparse:
-            csr_data, csr_indices, csr_indptr = self._csr
-        else:
-            csr_data, csr_indices, csr_indptr = _EMPTY_CSR[floating is float]
-        cdef unsigned int float_mode
         with nogil:
             float_mode = flush_denormals()
             try:
-                status = self._run_batches(
-                    X, y, sample_weight, order, &params[0], _data(state_1),
-                    _data(state_2), &activations[0], &deltas[0], &masks[0], &grad[0],
-                    &batch_y[0], &batch_weight[0], sparse, csr_data, csr_indices,
-                    csr_indptr)
+                status = self._run_batches(rows, &params[0])
             finally:
                 restore_float_mode(float_mode)
         return status
 
-    cdef int _run_batches(
-        self,
-        const floating[:, :] X,
-        const int[::1] y,
-        const floating[::1] sample_weight,
-        const Py_ssize_t[::1] order,
-        floating *params,
-        floating *state_1,
-        floating *state_2,
-        floating *activations,
-        floating *deltas,
-        floating *masks,
-        floating *grad,
-        int *batch_y,
-        floating *batch_weight,
-        bint sparse,
-        const floating[::1] csr_data,
-        const Py_ssize_t[::1] csr_indices,
-        const Py_ssize_t[::1] csr_indptr,
-    ) except -1 nogil:
-        cdef Py_ssize_t n = order.shape[0], start, i, n_rows, n_batches = 0
-        cdef Py_ssize_t n_classes = self.layout.n_units[self.layout.n_layers]
-        cdef floating *logits = activations + self.layout.a_offset[self.layout.n_layers]
-        cdef double weight, data_loss, objective, step_size = 0
-        start = 0
+    cdef int _run_batches(self, RowSource rows, floating *params) except -1 nogil:
+        cdef Py_ssize_t n = rows.n_rows, start = 0, n_rows, n_batches = 0
+        cdef double weight, data_loss, penalty
         while start < n:
             n_rows = min(self.batch_size, n - start)
-            if sparse:
-                gather_csr_rows(csr_data, csr_indices, csr_indptr, &order[start],
-                                n_rows, X.shape[1], activations)
-            else:
-                gather_rows(X, &order[start], n_rows, activations)
-            weight = 0
-            for i in range(n_rows):
-                batch_y[i] = y[order[start + i]]
-                batch_weight[i] = sample_weight[order[start + i]]
-                weight += batch_weight[i]
-            # A minibatch of zero total weight carries no data: skip it, as if
-            # its samples had been removed.
+            data_loss = self._step(rows, start, n_rows, params,
+                                   <floating *> self._grad_data, &self.hyper, 0, False,
+                                   &weight, &penalty)
+            # A minibatch of zero total weight carries no data: it was skipped,
+            # as if its samples had been removed.
             if weight > 0:
-                _forward(&self.layout, params, activations, n_rows, masks,
-                         &self._rng_state)
-                data_loss = output_loss_delta(
-                    self.layout.output, logits, batch_y, batch_weight, n_rows,
-                    n_classes, 1 / weight)
                 if not isfinite(data_loss):
                     return DIVERGED
-                step_size = begin_step(&self.hyper, &self.n_adam_steps)
-                objective = data_loss / weight + _backward(
-                    &self.layout, &self.hyper, params, grad, state_1, state_2,
-                    activations, deltas, masks, n_rows, step_size, False)
-                self.loss_sum += weight * objective
+                self.loss_sum += weight * _objective(data_loss, weight, penalty)
                 self.weight_sum += weight
             self.n_samples_done += n_rows
             n_batches += 1
@@ -450,65 +421,89 @@ cdef class Engine:
                         return -1
         return COMPLETED
 
+    cdef double _step(
+        self,
+        RowSource rows,             # IN
+        Py_ssize_t start,           # IN     position of the minibatch in the order
+        Py_ssize_t n_rows,          # IN
+        floating *params,           # IN/OUT updated in place (not with GRADIENT)
+        floating *grad,             # OUT    scratch, or the gradient with GRADIENT
+        const Hyper *hyper,         # IN
+        double loss_weight,         # IN     sum of the weights J averages over; 0: this minibatch's
+        bint accumulate,            # IN     GRADIENT only: add to the gradient
+        double *weight,             # OUT    the minibatch's total sample weight
+        double *penalty,            # OUT    the weights' penalty before the update
+    ) noexcept nogil:
+        """One training step, shared by the epochs and the full-batch gradient:
+        gather the minibatch, forward, output loss and deltas, backward and
+        update. Return the minibatch's data loss (sum_i s_i CE_i); nothing is
+        back-propagated when it is not finite, nor when the minibatch's own
+        weight averages the loss and is zero (then 0 is returned)."""
+        cdef floating *activations = <floating *> self._activations_data
+        cdef floating *batch_weight = <floating *> self._batch_weight_data
+        cdef Py_ssize_t n_layers = self.layout.n_layers
+        cdef double data_loss, step_size
+        weight[0] = load_rows(rows, start, n_rows, activations, self._batch_y_data,
+                              batch_weight)
+        penalty[0] = 0
+        if loss_weight == 0:
+            if not weight[0] > 0:
+                return 0
+            loss_weight = weight[0]
+        _forward(&self.layout, params, activations, n_rows,
+                 <floating *> self._masks_data, &self._rng_state)
+        data_loss = output_loss_delta(
+            self.layout.output, activations + self.layout.a_offset[n_layers],
+            self._batch_y_data, batch_weight, n_rows, self._n_units[n_layers],
+            1 / loss_weight)
+        if not isfinite(data_loss):
+            return data_loss
+        step_size = begin_step(hyper, self._n_steps)
+        penalty[0] = _backward(
+            &self.layout, hyper, params, grad,
+            <floating *> self._state_1_data, <floating *> self._state_2_data,
+            activations, <floating *> self._deltas_data,
+            <floating *> self._masks_data, n_rows, step_size, accumulate)
+        return data_loss
+
     def loss_gradient(
         self,
-        const floating[:, :] X,                 # IN  (n_samples, n_features)
-        const int[::1] y,                       # IN  (n_samples,)
-        const floating[::1] sample_weight,      # IN  (n_samples,), positive sum
-        floating[::1] params,                   # IN  flat parameters
-        floating[::1] grad,                     # OUT flat gradient
+        RowSource rows,                 # IN  the data; rows with a positive total weight
+        floating[::1] params,           # IN  flat parameters
+        floating[::1] grad,             # OUT flat gradient
     ):
-        """Return the objective J over all of X and write its gradient into ``grad``.
+        """Return the objective J over all of ``rows`` and write its gradient
+        into ``grad`` (not finite, and ``grad`` meaningless, when the forward
+        pass overflows).
 
-        Works through X in chunks of ``batch_size`` rows, the GEMMs summing the
-        chunks' gradients, so it holds for any number of samples.
+        Works through the rows in chunks of ``batch_size``, the GEMMs summing
+        the chunks' gradients, so it holds for any number of samples.
         """
-        cdef floating[::1] activations = self._activations
-        cdef floating[::1] deltas = self._deltas
-        cdef floating[::1] masks = self._masks
-        cdef int[::1] batch_y = self._batch_y
-        cdef floating[::1] batch_weight = self._batch_weight
-        cdef Py_ssize_t n = X.shape[0], start, i, n_rows, l, n_w
-        cdef Py_ssize_t[::1] rows = np.arange(n, dtype=np.intp)
-        cdef Py_ssize_t n_classes = self.layout.n_units[self.layout.n_layers]
-        cdef floating *logits = &activations[0] + self.layout.a_offset[self.layout.n_layers]
         cdef Hyper hyper = self.hyper
-        cdef double total_weight = 0, data_loss = 0, value = 0
-        hyper.update = GRADIENT
-        cdef const floating[::1] csr_data
-        cdef const Py_ssize_t[::1] csr_indices, csr_indptr
-        cdef bint sparse = self._csr is not None
-        if sparse:
-            csr_data, csr_indices, csr_indptr = self._csr
-        self._check_buffers(X, y, sample_weight, params)
+        cdef Py_ssize_t n = rows.n_rows, start = 0, n_rows, l, n_w
+        cdef double loss_weight, data_loss = 0, value = 0, weight, penalty
+        cdef floating *flat_grad
+        self._check_call(rows, params)
         if grad.shape[0] != params.shape[0]:
             raise ValueError("grad must have the shape of params.")
+        if n == 0:
+            raise ValueError("loss_gradient needs at least one row.")
+        hyper.update = GRADIENT
+        flat_grad = &grad[0]
         with nogil:
-            for i in range(n):
-                total_weight += sample_weight[i]
-            start = 0
+            loss_weight = total_weight(rows)
             while start < n:
                 n_rows = min(self.batch_size, n - start)
-                if sparse:
-                    gather_csr_rows(csr_data, csr_indices, csr_indptr, &rows[start],
-                                    n_rows, X.shape[1], &activations[0])
-                else:
-                    gather_rows(X, &rows[start], n_rows, &activations[0])
-                for i in range(n_rows):
-                    batch_y[i] = y[start + i]
-                    batch_weight[i] = sample_weight[start + i]
-                _forward(&self.layout, &params[0], &activations[0], n_rows, &masks[0],
-                         &self._rng_state)
-                data_loss += output_loss_delta(
-                    self.layout.output, logits, &batch_y[0], &batch_weight[0], n_rows,
-                    n_classes, 1 / total_weight)
-                _backward(&self.layout, &hyper, &params[0], &grad[0], NULL, NULL,
-                          &activations[0], &deltas[0], &masks[0], n_rows, 0,
-                          start > 0)
+                data_loss += self._step(rows, start, n_rows, &params[0], flat_grad,
+                                        &hyper, loss_weight, start > 0, &weight,
+                                        &penalty)
+                if not isfinite(data_loss):
+                    break
                 start += n_rows
-            for l in range(self.layout.n_layers):
-                n_w = self.layout.n_units[l] * self.layout.n_units[l + 1]
-                value += add_penalty_gradient(
-                    &grad[0] + self.layout.w_offset[l], &params[0] + self.layout.w_offset[l],
-                    n_w, hyper.l1, hyper.l2)
-        return data_loss / total_weight + value
+            if isfinite(data_loss):
+                for l in range(self.layout.n_layers):
+                    n_w = self.layout.n_units[l] * self.layout.n_units[l + 1]
+                    value += add_penalty_gradient(
+                        flat_grad + self.layout.w_offset[l],
+                        &params[0] + self.layout.w_offset[l], n_w, hyper.l1, hyper.l2)
+        return _objective(data_loss, loss_weight, value)

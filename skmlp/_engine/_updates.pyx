@@ -16,6 +16,12 @@ from ._math cimport _abs, _sign, _sqrt
 from ._types cimport ADAM, GRADIENT, MOMENTUM, NESTEROV, SGD, Hyper, Update
 
 
+def n_state_buffers(int update):
+    """How many parameter-sized state buffers an :class:`Update` rule's kernels
+    read and write (the velocity; Adam's two moments)."""
+    return {SGD: 0, MOMENTUM: 1, NESTEROV: 1, ADAM: 2, GRADIENT: 0}[update]
+
+
 # ---------------------------------------------------------------------------
 # One layer's step of the update rule
 

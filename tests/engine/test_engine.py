@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from skmlp import _optimizers
 from skmlp._engine._engine import Engine
+from skmlp._engine._rows import RowSource
 from skmlp._engine._types import Update
 from skmlp._network import ACTIVATIONS, ParameterLayout, initialize
 
@@ -38,6 +40,27 @@ def make_problem(hidden, activation, dtype=np.float64, seed=0):
     return X, y, sample_weight, layout, params
 
 
+OPTIMIZERS = {
+    Update.SGD: _optimizers.SGD,
+    Update.MOMENTUM: _optimizers.Momentum,
+    Update.NESTEROV: _optimizers.Nesterov,
+    Update.ADAM: _optimizers.Adam,
+    Update.GRADIENT: _optimizers.GradientOnly,
+}
+HYPER_PARAMETERS = {"momentum": 0.9, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8}
+
+
+def make_optimizer(update, n_params, dtype, learning_rate=0.1, momentum=0.9):
+    cls = OPTIMIZERS[update]
+    settings = {**HYPER_PARAMETERS, "momentum": momentum}
+    return cls(
+        n_params,
+        dtype,
+        learning_rate=learning_rate,
+        **{name: settings[name] for name in cls.hyper_parameter_names},
+    )
+
+
 def make_engine(
     layout,
     activation,
@@ -50,23 +73,23 @@ def make_engine(
     l2=0.0,
     dropout=None,
 ):
+    optimizer = make_optimizer(update, layout.n_params, dtype, learning_rate, momentum)
     return Engine(
-        layout.n_units,
-        layout.weight_offsets,
-        layout.bias_offsets,
-        batch_size,
-        dtype,
-        ACTIVATIONS[activation],
-        update,
-        learning_rate,
-        momentum,
-        0.9,
-        0.999,
-        1e-8,
-        l1,
-        l2,
+        layout,
+        batch_size=batch_size,
+        dtype=dtype,
+        activation=ACTIVATIONS[activation],
+        optimizer=optimizer,
+        l1=l1,
+        l2=l2,
         dropout=dropout,
     )
+
+
+def all_rows(X, y, sample_weight):
+    """A row source over all of X, in order."""
+    n_classes = N_CLASSES
+    return RowSource(X, y, sample_weight, np.arange(len(X)), n_classes)
 
 
 def numeric_gradient(engine, X, y, sample_weight, params, h=1e-6):
@@ -76,9 +99,11 @@ def numeric_gradient(engine, X, y, sample_weight, params, h=1e-6):
     scratch = np.empty_like(params)
     numeric = np.empty_like(params)
 
+    rows = all_rows(X, y, sample_weight)
+
     def loss_at(point, out):
         engine.seed(12345)
-        return engine.loss_gradient(X, y, sample_weight, point, out)
+        return engine.loss_gradient(rows, point, out)
 
     for i in range(params.size):
         shifted = params.copy()
@@ -112,7 +137,7 @@ def test_gradient_with_dropout_matches_finite_differences(activation):
     # The masks really dropped something: another seed, another gradient.
     engine.seed(999)
     other = np.empty_like(grad)
-    engine.loss_gradient(X, y, sample_weight, params, other)
+    engine.loss_gradient(all_rows(X, y, sample_weight), params, other)
     assert np.abs(other - grad).max() > 1e-6
 
 
@@ -121,7 +146,9 @@ def test_loss_is_the_documented_objective():
     X, y, sample_weight, layout, params = make_problem((4,), "tanh")
     l1, l2 = 0.03, 0.02
     engine = make_engine(layout, "tanh", np.float64, 3, l1=l1, l2=l2)
-    loss = engine.loss_gradient(X, y, sample_weight, params, np.empty_like(params))
+    loss = engine.loss_gradient(
+        all_rows(X, y, sample_weight), params, np.empty_like(params)
+    )
 
     coefs, intercepts = layout.views(params)
     hidden = np.tanh(X @ coefs[0] + intercepts[0])
@@ -145,9 +172,8 @@ def test_float32_gradient_agrees_with_float64(activation):
     for dtype in (np.float64, np.float32):
         engine = make_engine(layout, activation, dtype, 4, l1=0.01, l2=0.05)
         grad = np.empty(layout.n_params, dtype=dtype)
-        engine.loss_gradient(
-            X.astype(dtype), y, sample_weight.astype(dtype), params.astype(dtype), grad
-        )
+        rows = all_rows(X.astype(dtype), y, sample_weight.astype(dtype))
+        engine.loss_gradient(rows, params.astype(dtype), grad)
         grads[dtype] = grad
     assert grads[np.float32].dtype == np.float32
     assert_allclose(grads[np.float32], grads[np.float64], rtol=1e-4, atol=1e-5)
@@ -186,14 +212,11 @@ def test_training_step_follows_the_gradient(update, activation):
         l2=l2,
     )
     grad = np.empty_like(params)
-    loss = engine.loss_gradient(X, y, sample_weight, params, grad)
+    rows = all_rows(X, y, sample_weight)
+    loss = engine.loss_gradient(rows, params, grad)
 
-    n_buffers = {Update.SGD: 0, Update.MOMENTUM: 1, Update.NESTEROV: 1, Update.ADAM: 2}
-    state = [np.zeros_like(params) for _ in range(n_buffers[update])]
-    state += [np.empty(0)] * (2 - len(state))
     trained = params.copy()
-    order = np.arange(N_SAMPLES, dtype=np.intp)
-    engine.run_epoch(X, y, sample_weight, order, trained, state[0], state[1])
+    engine.run_epoch(rows, trained)
 
     assert_allclose(engine.loss_sum / engine.weight_sum, loss, rtol=1e-12)
     assert_allclose(
