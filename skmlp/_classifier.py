@@ -1,21 +1,19 @@
 """The estimator: parameters, input validation, fit / partial_fit / predict.
 
-The numeric work happens in the compiled engine (:mod:`skmlp._engine`); this
-module validates inputs, lays out the parameters, runs the epochs and decides
-when to stop.
+This module validates the inputs, encodes the labels, sets up the network
+and hands them to the fitter (:mod:`skmlp._fit_loop`), which trains with the
+compiled engine (:mod:`skmlp._engine`); it then publishes the fitted
+attributes, all at once, and predicts.
 """
 
-import time
-import warnings
+import threading
+import weakref
 from contextlib import contextmanager
 from numbers import Integral, Real
-from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
@@ -24,25 +22,73 @@ from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._callbacks import CallbackSupportMixin
-from ._engine._engine import Engine
-from ._engine._rows import RowSource
-from ._engine._types import Status
-from ._lbfgs import minimize_lbfgs
+from ._fit_loop import Fitter, Progress, TrainingData, TrainingSettings, rows_ready
 from ._network import (
     ACTIVATIONS,
     INITIALIZATIONS,
     ParameterLayout,
     forward_proba,
     initialize,
+    overflow_limit,
 )
 from ._optimizers import make_optimizer
 from ._persistence import VersionedPickleMixin
-from ._schedules import SCHEDULES, scheduled_learning_rate
+from ._schedules import SCHEDULES
 from ._sparse import check_sparse_structure
-from ._threads import blas_threads_for_fit, flops_per_step
 
-# Aim for a Ctrl-C check about every 1e8 floating-point operations (~10 ms).
-_FLOPS_BETWEEN_SIGNAL_CHECKS = 1e8
+# Fitted attributes of the model that training does not change.
+_MODEL_ATTRIBUTES = (
+    "classes_",
+    "n_features_in_",
+    "feature_names_in_",
+    "n_layers_",
+    "n_outputs_",
+    "out_activation_",
+)
+
+# One lock per estimator object, kept outside its __dict__ so that pickling,
+# clone and get_params never see it.
+_FIT_LOCKS = weakref.WeakKeyDictionary()
+_FIT_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def _one_fit_at_a_time(estimator):
+    """Serialise the fits of one estimator object (from several threads)."""
+    with _FIT_LOCKS_GUARD:
+        lock = _FIT_LOCKS.get(estimator)
+        if lock is None:
+            lock = _FIT_LOCKS[estimator] = threading.RLock()
+    with lock:
+        yield
+
+
+def _is_fitted_attribute(name):
+    """Whether an attribute belongs to the fitted model (published together)."""
+    return (name.endswith("_") and not name.startswith("__")) or name in (
+        "_optimizer_state",
+        "_no_improvement_count",
+    )
+
+
+def _is_ready_float_matrix(model, X):
+    """True if X needs none of validate_data's conversions or warnings.
+
+    The fast path of prediction, which matters for single rows: a fitted
+    ``model`` (an estimator's instance dict) without feature names, and a
+    finite 2-D float ndarray of the right width. Anything else goes through
+    validate_data, which also gives the errors.
+    """
+    return (
+        type(X) is np.ndarray
+        and X.ndim == 2
+        and X.shape[0] > 0
+        and (X.dtype == np.float64 or X.dtype == np.float32)
+        and "coefs_" in model
+        and "feature_names_in_" not in model
+        and X.shape[1] == model["n_features_in_"]
+        and bool(np.isfinite(X).all())
+    )
 
 
 def _is_stochastic(estimator):
@@ -480,14 +526,74 @@ class MLPDigitClassifier(
         return self._fit(X, y, sample_weight, classes, True, None)
 
     def _fit(self, X, y, sample_weight, classes, incremental, validation_set):
-        first_call = not hasattr(self, "coefs_") or (
-            not self.warm_start and not incremental
-        )
+        """Fit a draft of the model and publish it whole when the fit ends.
+
+        Fits of one estimator run one at a time. The fit trains its own
+        buffers; a ``predict`` running meanwhile, in another thread, uses the
+        previous model entirely, and then the new one.
+        """
+        with _one_fit_at_a_time(self):
+            first_call = not hasattr(self, "coefs_") or (
+                not self.warm_start and not incremental
+            )
+            draft = self._draft(first_call)
+            fitter = None
+            try:
+                fitter = draft._make_fitter(
+                    self, X, y, sample_weight, classes, incremental, validation_set
+                )
+                fitter.run()
+            except BaseException as exc:
+                if fitter is not None and isinstance(exc, KeyboardInterrupt):
+                    # The model of the last completed minibatch is usable.
+                    self._publish(draft, fitter.fitted_attributes())
+                elif first_call:
+                    # A fit from scratch that fails must not leave the previous
+                    # weights behind, looking fitted: what it validated stays
+                    # (classes_, n_features_in_, as scikit-learn's), no weights.
+                    self._publish(draft, {})
+                raise
+            self._publish(draft, fitter.fitted_attributes())
+        return self
+
+    def _draft(self, first_call):
+        """A copy of this estimator for a fit to prepare the new model in;
+        without weights nor optimizer state for a fit from scratch."""
+        draft = object.__new__(type(self))
+        draft.__dict__.update(self.__dict__)
         if first_call:
-            # A fit from scratch that fails must not leave the previous weights
-            # behind, looking fitted.
             for name in ("coefs_", "intercepts_", "_optimizer_state"):
-                self.__dict__.pop(name, None)
+                draft.__dict__.pop(name, None)
+        return draft
+
+    def _publish(self, draft, fitted_attributes):
+        """Replace this estimator's fitted attributes with the draft's, updated
+        with ``fitted_attributes``, at once: the instance dict is swapped in
+        one step, so that a reader in another thread sees the old model or the
+        new one, never a mix."""
+        draft.__dict__.update(fitted_attributes)
+        state = {
+            name: value
+            for name, value in self.__dict__.items()
+            if not _is_fitted_attribute(name)
+        }
+        state.update(
+            (name, value)
+            for name, value in draft.__dict__.items()
+            if _is_fitted_attribute(name)
+        )
+        self.__dict__ = state
+
+    def _make_fitter(
+        self, estimator, X, y, sample_weight, classes, incremental, validation_set
+    ):
+        """Validate the inputs into this draft and build the fit's :class:`Fitter`.
+
+        Called on the draft: the fitted attributes set here (``classes_``,
+        ``n_features_in_``, ...) are the new model's; ``estimator`` is the
+        estimator being fitted, whose callbacks the fitter calls.
+        """
+        first_call = not hasattr(self, "coefs_")
         check_sparse_structure(X, "X")  # scipy's conversions trust it
         with _numbers_beyond_float64_are_value_errors():
             X, y = validate_data(
@@ -511,43 +617,57 @@ class MLPDigitClassifier(
             raise ValueError("dropout needs a minibatch solver: use 'sgd' or 'adam'.")
         layout = ParameterLayout([X.shape[1], *hidden, len(self.classes_)])
         if first_call:
-            self._reset_progress()
+            progress = Progress.fresh(
+                watches_validation=self.early_stopping and self.solver != "lbfgs"
+            )
+        else:
+            progress = Progress.resume(self)
         params, optimizer = self._initial_state(
             layout, first_call, random_state, X.dtype
         )
-        train_rows, validation = self._validation_data(
-            X, y_codes, sample_weight, validation_set, incremental, random_state
-        )
-        # Each call shuffles and draws dropout masks with its own streams,
-        # derived from random_state and the samples seen so far: no RNG
-        # object to store.
-        call_seed = random_state.randint(np.iinfo(np.int32).max)
-        shuffle_rng = np.random.default_rng([call_seed, self.t_])
-        dropout_seed = int(
-            np.random.default_rng([call_seed, self.t_, 1]).integers(2**63)
-        )
-        self.coefs_, self.intercepts_ = layout.views(params)
+        validation = self._validation_set(validation_set, X.dtype)
         self.n_layers_ = layout.n_layers + 1
         self.n_outputs_ = len(self.classes_)
         self.out_activation_ = "softmax"
-        if self.solver == "lbfgs":
-            # Full batch, in chunks of rows that bound the engine's buffers.
-            batch_size = min(len(train_rows), 2048)
-        else:
-            batch_size = self._effective_batch_size(len(train_rows))
-        data = _TrainingData(X, y, y_codes, sample_weight, train_rows, validation)
-        with blas_threads_for_fit(flops_per_step(layout.coef_shapes, batch_size)):
-            self._run_epochs(
-                data,
-                layout,
-                params,
-                optimizer,
-                shuffle_rng,
-                dropout_seed,
-                batch_size,
-                incremental,
-            )
-        return self
+        model_attributes = {
+            name: getattr(self, name)
+            for name in _MODEL_ATTRIBUTES
+            if name in self.__dict__
+        }
+        return Fitter(
+            estimator,
+            model_attributes,
+            self._training_settings(dropout),
+            TrainingData(X, y, y_codes, sample_weight, validation),
+            layout,
+            params,
+            optimizer,
+            progress,
+            random_state,
+            incremental,
+        )
+
+    def _training_settings(self, dropout):
+        return TrainingSettings(
+            solver=self.solver,
+            activation=self.activation,
+            learning_rate=self.learning_rate,
+            lr_schedule=self.lr_schedule,
+            power_t=self.power_t,
+            decay=self.decay,
+            l1=self.l1,
+            l2=self.l2,
+            batch_size=self.batch_size,
+            max_iter=self.max_iter,
+            max_fun=self.max_fun,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            early_stopping=self.early_stopping,
+            validation_fraction=self.validation_fraction,
+            shuffle=self.shuffle,
+            verbose=self.verbose,
+            dropout=dropout,
+        )
 
     def _training_weights(self, sample_weight, y_codes, dtype):
         """Sample weights times class weights, as LogisticRegression combines them."""
@@ -581,11 +701,11 @@ class MLPDigitClassifier(
                 dtype=dtype,
             )
             optimizer_state = None
-            if not np.all(np.abs(params) < _overflow_limit(dtype)):
+            if not np.all(np.abs(params) < overflow_limit(dtype)):
                 raise ValueError(
                     f"init_scale={self.init_scale} draws initial weights too large "
                     f"for {np.dtype(dtype).name} arithmetic (beyond "
-                    f"{_overflow_limit(dtype):.3g}, where a few layers of products "
+                    f"{overflow_limit(dtype):.3g}, where a few layers of products "
                     "overflow): choose a smaller init_scale."
                 )
         else:
@@ -604,264 +724,6 @@ class MLPDigitClassifier(
             state=optimizer_state,
         )
         return params, optimizer
-
-    def _make_engine(self, layout, batch_size, dtype, optimizer, dropout_seed=0):
-        return Engine(
-            layout,
-            batch_size=batch_size,
-            dtype=dtype,
-            activation=ACTIVATIONS[self.activation],
-            optimizer=optimizer,
-            l1=self.l1,
-            l2=self.l2,
-            dropout=_validate_dropout(self.dropout, layout.n_layers - 1),
-            seed=dropout_seed,
-            signal_interval=_signal_interval(layout, batch_size),
-        )
-
-    def _run_epochs(
-        self,
-        data,
-        layout,
-        params,
-        optimizer,
-        shuffle_rng,
-        dropout_seed,
-        batch_size,
-        incremental,
-    ):
-        """The epoch loop: train, monitor, call back, and decide when to stop."""
-        X, y, y_codes, sample_weight, train_rows, validation = data
-        dtype = X.dtype
-        rows = RowSource(X, y_codes, sample_weight, train_rows, len(self.classes_))
-        if self.solver == "lbfgs":
-            return self._run_lbfgs(
-                X,
-                y,
-                rows,
-                sample_weight,
-                validation,
-                layout,
-                params,
-                optimizer,
-                batch_size,
-            )
-        engine = self._make_engine(layout, batch_size, dtype, optimizer, dropout_seed)
-        start_of_epoch = np.empty_like(params)
-        # The objective of a model that knows nothing: a yardstick for blow-ups.
-        weights = params[layout.weight_mask()]
-        start_loss = (
-            np.log(len(self.classes_))
-            + self.l1 * np.abs(weights).sum()
-            + self.l2 * np.square(weights, dtype=np.float64).sum()
-        )
-        watch_validation = validation is not None and self.early_stopping
-        best_params = np.empty_like(params) if watch_validation else None
-        has_best = False
-        max_epochs = 1 if incremental else self.max_iter
-        learning_rate = self.learning_rate
-        self.n_iter_ = 0
-        self.learning_rate_curve_ = []
-        callback_metadata = {"sample_weight": sample_weight}
-        callback_ctx = self._init_callback_context(max_subtasks=max_epochs)
-        callback_ctx.call_on_fit_task_begin(
-            estimator=self, X=X, y=y, metadata=callback_metadata
-        )
-        interruption = None
-        try:
-            for _ in range(max_epochs):
-                epoch_ctx = callback_ctx.subcontext(task_name="epoch")
-                epoch_ctx.call_on_fit_task_begin(
-                    estimator=self, X=X, y=y, metadata=callback_metadata
-                )
-                epoch_start_time = time.perf_counter()
-                if self.lr_schedule != "adaptive":
-                    learning_rate = scheduled_learning_rate(
-                        self.lr_schedule,
-                        self.learning_rate,
-                        epoch=self.n_iter_,
-                        max_epochs=max_epochs,
-                        samples_seen=self.t_,
-                        power_t=self.power_t,
-                        decay=self.decay,
-                    )
-                engine.learning_rate = learning_rate
-                if self.shuffle:
-                    rows.shuffle(shuffle_rng)
-                np.copyto(start_of_epoch, params)
-                try:
-                    status = engine.run_epoch(rows, params)
-                finally:
-                    self.t_ += engine.n_samples_done
-                if status == Status.DIVERGED or self._diverged(
-                    params, engine.loss_sum / engine.weight_sum, start_loss
-                ):
-                    # The weights that produced a non-finite loss (or absurd
-                    # ones) are not kept: back to the epoch's start.
-                    np.copyto(params, start_of_epoch)
-                    warnings.warn(
-                        f"Training diverged in epoch {self.n_iter_ + 1}: the loss "
-                        "or the weights blew up, and training stopped with the "
-                        "weights from the start of that epoch. Lower learning_rate "
-                        f"(now {learning_rate}).",
-                        ConvergenceWarning,
-                    )
-                    break
-                self.n_iter_ += 1
-                self.learning_rate_curve_.append(learning_rate)
-                self.loss_ = engine.loss_sum / engine.weight_sum
-                self.loss_curve_.append(self.loss_)
-                if validation is not None:
-                    self._record_validation(validation)
-                if self._update_no_improvement_count(watch_validation):
-                    np.copyto(best_params, params)
-                    has_best = True
-                if self.verbose:
-                    self._print_epoch(time.perf_counter() - epoch_start_time)
-                if epoch_ctx.call_on_fit_task_end(
-                    estimator=self,
-                    X=X,
-                    y=y,
-                    metadata=callback_metadata,
-                    reconstruction_attributes=self._snapshot,
-                ):
-                    break
-                if self._no_improvement_count > self.n_iter_no_change:
-                    if self.lr_schedule == "adaptive" and learning_rate > 1e-6:
-                        # Plateau: divide the step size by 5 and keep going, as
-                        # MLPClassifier's learning_rate='adaptive'.
-                        learning_rate /= 5.0
-                        self._no_improvement_count = 0
-                    else:
-                        if self.verbose:
-                            print(self._stopping_message())
-                        break
-                if not incremental and self.n_iter_ == self.max_iter:
-                    warnings.warn(
-                        f"Stochastic optimizer: maximum iterations ({self.max_iter}) "
-                        "reached and the optimization hasn't converged yet.",
-                        ConvergenceWarning,
-                    )
-        except KeyboardInterrupt as exc:
-            interruption = _note_interruption(exc, "minibatch")
-        if has_best:
-            np.copyto(params, best_params)
-        self._optimizer_state = optimizer.state()
-        callback_ctx.call_on_fit_task_end(
-            estimator=self,
-            X=X,
-            y=y,
-            metadata=callback_metadata,
-            reconstruction_attributes=self._snapshot,
-        )
-        if interruption is not None:
-            # The model is usable; the caller (a grid search, the command
-            # line) must still learn that the user asked to stop.
-            raise interruption
-
-    def _run_lbfgs(
-        self,
-        X,
-        y,
-        rows,
-        sample_weight,
-        validation,
-        layout,
-        params,
-        optimizer,
-        batch_size,
-    ):
-        """Full-batch L-BFGS: each iteration is recorded as an epoch is."""
-        engine = self._make_engine(layout, batch_size, X.dtype, optimizer)
-        self.n_iter_ = 0
-        self.learning_rate_curve_ = []
-        callback_metadata = {"sample_weight": sample_weight}
-        callback_ctx = self._init_callback_context(max_subtasks=None)
-        callback_ctx.call_on_fit_task_begin(
-            estimator=self, X=X, y=y, metadata=callback_metadata
-        )
-
-        def on_iteration(loss):
-            self.n_iter_ += 1
-            self.t_ += rows.n_rows
-            self.loss_ = loss
-            self.loss_curve_.append(loss)
-            self.best_loss_ = min(self.best_loss_, loss)
-            if validation is not None:
-                self._record_validation(validation)
-            if self.verbose:
-                self._print_epoch(0.0)
-            iteration_ctx = callback_ctx.subcontext(task_name="lbfgs-iter")
-            iteration_ctx.call_on_fit_task_begin(estimator=self, X=X, y=y)
-            return iteration_ctx.call_on_fit_task_end(
-                estimator=self,
-                X=X,
-                y=y,
-                metadata=callback_metadata,
-                reconstruction_attributes=self._snapshot,
-            )
-
-        interruption = None
-        try:
-            result = minimize_lbfgs(
-                engine,
-                rows,
-                params,
-                max_iter=self.max_iter,
-                max_fun=self.max_fun,
-                tol=self.tol,
-                on_iteration=on_iteration,
-            )
-            if not np.isfinite(result.fun):
-                warnings.warn(
-                    "lbfgs: the objective is not finite at the starting weights: "
-                    f"the data or the penalties (l1={self.l1}, l2={self.l2}) "
-                    f"overflow {X.dtype.name} arithmetic. The model keeps its "
-                    "initial weights; scale X or lower the penalties.",
-                    ConvergenceWarning,
-                )
-            elif self.n_iter_ == 0:
-                on_iteration(float(result.fun))
-            if result.status == 1 and np.isfinite(result.fun):
-                warnings.warn(
-                    "lbfgs failed to converge within its iteration or evaluation "
-                    f"budget (max_iter={self.max_iter}, max_fun={self.max_fun}): "
-                    f"{result.message}",
-                    ConvergenceWarning,
-                )
-        except KeyboardInterrupt as exc:
-            interruption = _note_interruption(exc, "iteration")
-        callback_ctx.call_on_fit_task_end(
-            estimator=self,
-            X=X,
-            y=y,
-            metadata=callback_metadata,
-            reconstruction_attributes=self._snapshot,
-        )
-        if interruption is not None:
-            raise interruption
-
-    def _diverged(self, params, epoch_loss, start_loss):
-        """Whether an epoch that ran to its end still blew up.
-
-        Its loss was finite batch by batch, but the last update may have left
-        non-finite weights, weights so large that a few layers of products
-        overflow (beyond the fourth root of the dtype's largest number), or a
-        loss a million times that of an uninformed model (``start_loss``:
-        Adam with an absurd step size).
-        """
-        limit = _overflow_limit(params.dtype)
-        if not np.isfinite(epoch_loss) or not np.all(np.abs(params) < limit):
-            return True
-        return epoch_loss > 1e6 * start_loss
-
-    def _snapshot(self):
-        """Copies of the weights as they are now: what a callback's
-        ``fitted_estimator`` predicts with (the live ones keep training)."""
-        return {
-            "coefs_": [c.copy() for c in self.coefs_],
-            "intercepts_": [b.copy() for b in self.intercepts_],
-        }
 
     def _encode_labels(self, y, classes, first_call, incremental):
         """Set ``classes_`` as needed and return y as int32 class codes."""
@@ -912,143 +774,23 @@ class MLPDigitClassifier(
             )
         return codes.astype(np.intc)
 
-    def _reset_progress(self):
-        self.t_ = 0
-        self.loss_curve_ = []
-        self._no_improvement_count = 0
-        watches_validation = self.early_stopping and self.solver != "lbfgs"
-        self.best_loss_ = None if watches_validation else np.inf
-        self.best_validation_score_ = -np.inf if watches_validation else None
-
-    def _validation_data(
-        self, X, y_codes, sample_weight, validation_set, incremental, random_state
-    ):
-        """Training rows, and the validation data (or None) to monitor.
-
-        The validation data is the user's ``X_val`` when given, else, with
-        early stopping, a stratified ``validation_fraction`` of X held out.
-        """
-        rows = np.arange(X.shape[0], dtype=np.intp)
-        self.validation_scores_ = None
-        self.validation_loss_curve_ = None
-        if validation_set is not None:
-            X_val, y_val, sample_weight_val = validation_set
-            check_sparse_structure(X_val, "X_val")
-            with _numbers_beyond_float64_are_value_errors():
-                X_val, y_val = validate_data(
-                    self, X_val, y_val, dtype=X.dtype, accept_sparse="csr", reset=False
-                )
-            check_sparse_structure(X_val, "X_val")
-            y_val_codes = self._class_codes(y_val, "y_val")
-            sample_weight_val = _validate_sample_weight(
-                sample_weight_val, len(y_val_codes), X.dtype, name="sample_weight_val"
+    def _validation_set(self, validation_set, dtype):
+        """The user's validation data (``X_val``, ``y_val``, ``sample_weight_val``),
+        validated as the fit's validation data, or None."""
+        if validation_set is None:
+            return None
+        X_val, y_val, sample_weight_val = validation_set
+        check_sparse_structure(X_val, "X_val")
+        with _numbers_beyond_float64_are_value_errors():
+            X_val, y_val = validate_data(
+                self, X_val, y_val, dtype=dtype, accept_sparse="csr", reset=False
             )
-            validation = (_rows_ready(X_val), y_val_codes, sample_weight_val)
-        elif self.early_stopping and not incremental and self.solver != "lbfgs":
-            rows, validation = self._hold_out(X, y_codes, sample_weight, random_state)
-        else:
-            return rows, None
-        self.validation_scores_ = []
-        self.validation_loss_curve_ = []
-        return rows, validation
-
-    def _hold_out(self, X, y_codes, sample_weight, random_state):
-        """Split off a stratified validation_fraction of the training rows."""
-        rows = np.arange(X.shape[0], dtype=np.intp)
-        counts = np.bincount(y_codes)
-        n_validation = int(np.ceil(self.validation_fraction * X.shape[0]))
-        can_stratify = counts[
-            counts > 0
-        ].min() >= 2 and n_validation >= np.count_nonzero(counts)
-        train_rows, validation_rows = train_test_split(
-            rows,
-            test_size=self.validation_fraction,
-            random_state=random_state,
-            stratify=y_codes if can_stratify else None,
+        check_sparse_structure(X_val, "X_val")
+        y_val_codes = self._class_codes(y_val, "y_val")
+        sample_weight_val = _validate_sample_weight(
+            sample_weight_val, len(y_val_codes), dtype, name="sample_weight_val"
         )
-        if len(validation_rows) < 2:
-            raise ValueError(
-                "The validation set is too small: increase validation_fraction or "
-                "the number of samples."
-            )
-        for name, part in (("training", train_rows), ("validation", validation_rows)):
-            if not sample_weight[part].sum() > 0:
-                raise ValueError(
-                    f"The early-stopping {name} split holds only samples of zero "
-                    "weight: change random_state or validation_fraction, or pass "
-                    "X_val and y_val."
-                )
-        # Without shuffling, train in the order the samples came in.
-        train_rows = np.ascontiguousarray(np.sort(train_rows), dtype=np.intp)
-        validation = (
-            _rows_ready(X[validation_rows]),
-            y_codes[validation_rows],
-            sample_weight[validation_rows],
-        )
-        return train_rows, validation
-
-    def _effective_batch_size(self, n_samples):
-        if self.batch_size == "auto":
-            return min(200, n_samples)
-        if self.batch_size > n_samples:
-            warnings.warn(
-                f"batch_size={self.batch_size} is larger than the {n_samples} "
-                "training samples: using batches of all of them.",
-                UserWarning,
-            )
-        return min(self.batch_size, n_samples)
-
-    def _record_validation(self, validation):
-        """Append the validation accuracy and cross-entropy of the current weights."""
-        X_val, y_val, sample_weight_val = validation
-        log_proba = forward_proba(
-            X_val, self.coefs_, self.intercepts_, self.activation, take_log=True
-        )
-        correct = np.argmax(log_proba, axis=1) == y_val
-        true_log_proba = log_proba[np.arange(len(y_val)), y_val]
-        self.validation_scores_.append(
-            float(np.average(correct, weights=sample_weight_val))
-        )
-        self.validation_loss_curve_.append(
-            float(-np.average(true_log_proba, weights=sample_weight_val))
-        )
-
-    def _update_no_improvement_count(self, watch_validation):
-        """Update the patience counter on the validation score (early stopping)
-        or the training loss; return True if the epoch is the best so far on
-        the validation set."""
-        if watch_validation:
-            score = self.validation_scores_[-1]
-            if score < self.best_validation_score_ + self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            if score > self.best_validation_score_:
-                self.best_validation_score_ = score
-                return True
-            return False
-        if self.loss_ > self.best_loss_ - self.tol:
-            self._no_improvement_count += 1
-        else:
-            self._no_improvement_count = 0
-        self.best_loss_ = min(self.best_loss_, self.loss_)
-        return False
-
-    def _stopping_message(self):
-        watched = "Validation score" if self.early_stopping else "Training loss"
-        return (
-            f"{watched} did not improve more than tol={self.tol} for "
-            f"{self.n_iter_no_change} consecutive epochs. Stopping."
-        )
-
-    def _print_epoch(self, seconds):
-        line = f"Epoch {self.n_iter_:4d}  loss {self.loss_:.6f}"
-        if self.validation_scores_:
-            line += (
-                f"  validation accuracy {self.validation_scores_[-1]:.4f}"
-                f"  validation loss {self.validation_loss_curve_[-1]:.6f}"
-            )
-        print(f"{line}  {seconds:.3f}s", flush=True)
+        return rows_ready(X_val), y_val_codes, sample_weight_val
 
     # -------------------------------------------------------------- predict
 
@@ -1066,7 +808,7 @@ class MLPDigitClassifier(
             Rows sum to one; columns follow ``classes_``. float32 for a model
             with float32 weights, float64 otherwise.
         """
-        return self._forward(X, take_log=False)
+        return self._forward(X, take_log=False)[0]
 
     def predict_log_proba(self, X):
         """Logarithm of the probability of each class.
@@ -1083,7 +825,7 @@ class MLPDigitClassifier(
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        return self._forward(X, take_log=True)
+        return self._forward(X, take_log=True)[0]
 
     def predict(self, X):
         """Most probable class of each sample.
@@ -1098,43 +840,52 @@ class MLPDigitClassifier(
         y : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        proba = self._forward(X, take_log=False)
-        return self.classes_[np.argmax(proba, axis=1)]
+        proba, classes = self._forward(X, take_log=False)
+        return classes[np.argmax(proba, axis=1)]
 
     def _forward(self, X, take_log):
-        if not self._is_ready_float_matrix(X):
-            check_is_fitted(self)
+        """(Log-)probabilities of X and the classes of their columns, from one
+        model: a copy of the instance dict taken at once, so that a refit
+        publishing its model in another thread meanwhile changes nothing here."""
+        model = self.__dict__.copy()
+        if not _is_ready_float_matrix(model, X):
+            view = object.__new__(type(self))
+            view.__dict__.update(model)
+            check_is_fitted(view)
             check_sparse_structure(X, "X")
             with _numbers_beyond_float64_are_value_errors():
                 X = validate_data(
-                    self,
+                    view,
                     X,
                     dtype=(np.float64, np.float32),
                     accept_sparse=("csr", "csc"),
                     reset=False,
                 )
             check_sparse_structure(X, "X")
-        if self.activation not in ACTIVATIONS:
+        activation, classes = model["activation"], model["classes_"]
+        if activation not in ACTIVATIONS:
             raise ValueError(
-                f"activation={self.activation!r} is not one of {sorted(ACTIVATIONS)}: "
+                f"activation={activation!r} is not one of {sorted(ACTIVATIONS)}: "
                 "it was changed after fit to a value the network cannot use."
             )
         dtype = (
             np.float32
-            if all(np.asarray(c).dtype == np.float32 for c in self.coefs_)
+            if all(np.asarray(c).dtype == np.float32 for c in model["coefs_"])
             else np.float64
         )
-        coefs = [np.ascontiguousarray(c, dtype=dtype) for c in self.coefs_]
-        intercepts = [np.ascontiguousarray(b, dtype=dtype) for b in self.intercepts_]
+        coefs = [np.ascontiguousarray(c, dtype=dtype) for c in model["coefs_"]]
+        intercepts = [
+            np.ascontiguousarray(b, dtype=dtype) for b in model["intercepts_"]
+        ]
         if (
             len(coefs) == 0
             or len(coefs) != len(intercepts)
             or np.ndim(coefs[-1]) != 2
-            or coefs[-1].shape[1] != len(self.classes_)
+            or coefs[-1].shape[1] != len(classes)
         ):
             raise ValueError(
                 "coefs_ and intercepts_ must hold the same number of layers, the "
-                f"last with one output per class ({len(self.classes_)})."
+                f"last with one output per class ({len(classes)})."
             )
         # Values beyond a float32 model's range become inf here; the rows they
         # spoil are redone in float64 below.
@@ -1144,34 +895,15 @@ class MLPDigitClassifier(
                 X_model = X.astype(dtype, copy=False)
             else:
                 X_model = np.ascontiguousarray(X, dtype=dtype)
-        proba = forward_proba(X_model, coefs, intercepts, self.activation, take_log)
+        proba = forward_proba(X_model, coefs, intercepts, activation, take_log)
         if not np.isfinite(proba).all():
             _recompute_overflowing_rows(
-                proba, X, coefs, intercepts, self.activation, take_log
+                proba, X, coefs, intercepts, activation, take_log
             )
-        return proba
+        return proba, classes
 
     def __sklearn_is_fitted__(self):
         return "coefs_" in self.__dict__
-
-    def _is_ready_float_matrix(self, X):
-        """True if X needs none of validate_data's conversions or warnings.
-
-        The fast path of prediction, which matters for single rows: a fitted
-        model without feature names, and a finite 2-D float ndarray of the
-        right width. Anything else goes through validate_data, which also
-        gives the errors.
-        """
-        return (
-            type(X) is np.ndarray
-            and X.ndim == 2
-            and X.shape[0] > 0
-            and (X.dtype == np.float64 or X.dtype == np.float32)
-            and "coefs_" in self.__dict__
-            and "feature_names_in_" not in self.__dict__
-            and X.shape[1] == self.n_features_in_
-            and bool(np.isfinite(X).all())
-        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -1191,23 +923,6 @@ def _validate_hidden_layer_sizes(hidden_layer_sizes):
             f"hidden_layer_sizes must be positive integers, got {hidden_layer_sizes!r}."
         )
     return [int(s) for s in sizes]
-
-
-class _TrainingData(NamedTuple):
-    """What a fit trains on, validated."""
-
-    X: object  # ndarray or CSR matrix
-    y: np.ndarray  # labels, as given
-    y_codes: np.ndarray  # their positions in classes_, int32
-    sample_weight: np.ndarray  # times the class weights
-    rows: np.ndarray  # the rows of X to train on (not held out)
-    validation: tuple | None  # (X_val, y_val codes, sample_weight_val)
-
-
-def _rows_ready(X):
-    """X for forward_proba: CSR stays sparse (densified chunk by chunk), a
-    dense array becomes C-contiguous."""
-    return X.tocsr() if sparse.issparse(X) else np.ascontiguousarray(X)
 
 
 def _validate_dropout(dropout, n_hidden):
@@ -1259,12 +974,6 @@ def _validate_sample_weight(sample_weight, n_samples, dtype, name="sample_weight
         # (which the engine flushes to zero).
         sample_weight = sample_weight / largest
     return sample_weight
-
-
-def _overflow_limit(dtype):
-    """Largest weight magnitude a network of ``dtype`` can hold safely: beyond
-    the fourth root of the largest number, a few layers of products overflow."""
-    return float(np.finfo(dtype).max) ** 0.25
 
 
 @contextmanager
@@ -1330,20 +1039,3 @@ def _recompute_overflowing_rows(proba, X, coefs, intercepts, activation, take_lo
             f"(first: {rows[:5].tolist()}) overflow even in float64 arithmetic. "
             "Scale X as the training data was scaled."
         )
-
-
-def _note_interruption(exc, unit):
-    """``exc`` (a KeyboardInterrupt) with a note on the model it leaves behind."""
-    if hasattr(exc, "add_note"):  # Python >= 3.11
-        exc.add_note(
-            "MLPDigitClassifier: training stopped by Ctrl-C; the model keeps the "
-            f"weights of the last completed {unit} and can predict or go on with "
-            "partial_fit."
-        )
-    return exc
-
-
-def _signal_interval(layout, batch_size):
-    """Minibatches between two Ctrl-C checks."""
-    flops = flops_per_step(layout.coef_shapes, batch_size)
-    return max(1, int(_FLOPS_BETWEEN_SIGNAL_CHECKS / max(flops, 1.0)))

@@ -171,6 +171,12 @@ def _exclusive_cumsum(sizes):
     return np.concatenate([[0], np.cumsum(sizes)[: len(sizes) - 1]]).astype(np.intp)
 
 
+def overflow_limit(dtype):
+    """Largest weight magnitude a network of ``dtype`` can hold safely: beyond
+    the fourth root of the largest number, a few layers of products overflow."""
+    return float(np.finfo(dtype).max) ** 0.25
+
+
 #: Weight initialisations by name; the default scale of those that take one.
 INITIALIZATIONS = {
     "glorot_uniform": None,

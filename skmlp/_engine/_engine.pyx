@@ -24,7 +24,7 @@ from ._activations cimport (
     dropout_forward,
 )
 from ._blas cimport gemm
-from ._losses cimport output_loss_delta
+from ._losses cimport output_loss_delta, uninformed_loss
 from ._rows cimport RowSource, load_rows, total_weight
 from ._types cimport (
     ADAM,
@@ -42,7 +42,13 @@ from ._types cimport (
     OutputLayer,
     Update,
 )
-from ._updates cimport add_penalty_gradient, begin_step, update_biases, update_weights
+from ._updates cimport (
+    add_penalty_gradient,
+    begin_step,
+    penalty,
+    update_biases,
+    update_weights,
+)
 
 from . import _types
 from ._blas import check_gemm_dimensions
@@ -72,12 +78,14 @@ cdef extern from *:
     void restore_float_mode "skmlp_restore_float_mode" (unsigned int mode) noexcept nogil
 
 
-cdef inline double _objective(double data_loss, double weight, double penalty) noexcept nogil:
+cdef inline double _objective(
+    double data_loss, double weight, double weight_penalty
+) noexcept nogil:
     """The objective J of a set of rows: the weighted mean of their losses
     (``data_loss`` is their weighted sum, ``weight`` the sum of their weights)
     plus the penalty of the weights. Its one definition: the epochs' reported
     loss and the full-batch loss of L-BFGS are both this."""
-    return data_loss / weight + penalty
+    return data_loss / weight + weight_penalty
 
 
 cdef inline floating *_at(floating *buffer, Py_ssize_t offset) noexcept nogil:
@@ -356,6 +364,28 @@ cdef class Engine:
                 f"params has {params.shape[0]} values; the layout needs "
                 f"{self.n_params}.")
 
+    def weight_penalty(self, floating[::1] params):
+        """The penalty l1 * sum|W| + l2 * sum W**2 of the weights in ``params``."""
+        cdef Py_ssize_t l
+        cdef double value = 0
+        if params.shape[0] != self.n_params:
+            raise ValueError(
+                f"params has {params.shape[0]} values; the layout needs "
+                f"{self.n_params}.")
+        with nogil:
+            for l in range(self.layout.n_layers):
+                value += penalty(&params[0] + self.layout.w_offset[l],
+                                 self.layout.n_units[l] * self.layout.n_units[l + 1],
+                                 self.hyper.l1, self.hyper.l2)
+        return value
+
+    def uninformed_objective(self, floating[::1] params):
+        """The objective of a model that knows nothing (uniform outputs) with
+        the penalty of these weights: the yardstick of a blow-up."""
+        return (uninformed_loss(self.layout.output,
+                                self._n_units[self.layout.n_layers])
+                + self.weight_penalty(params))
+
     def seed(self, unsigned long long seed):
         """Restart the dropout masks' random stream from ``seed``."""
         self._rng_state = seed
@@ -399,18 +429,18 @@ cdef class Engine:
 
     cdef int _run_batches(self, RowSource rows, floating *params) except -1 nogil:
         cdef Py_ssize_t n = rows.n_rows, start = 0, n_rows, n_batches = 0
-        cdef double weight, data_loss, penalty
+        cdef double weight, data_loss, batch_penalty
         while start < n:
             n_rows = min(self.batch_size, n - start)
             data_loss = self._step(rows, start, n_rows, params,
                                    <floating *> self._grad_data, &self.hyper, 0, False,
-                                   &weight, &penalty)
+                                   &weight, &batch_penalty)
             # A minibatch of zero total weight carries no data: it was skipped,
             # as if its samples had been removed.
             if weight > 0:
                 if not isfinite(data_loss):
                     return DIVERGED
-                self.loss_sum += weight * _objective(data_loss, weight, penalty)
+                self.loss_sum += weight * _objective(data_loss, weight, batch_penalty)
                 self.weight_sum += weight
             self.n_samples_done += n_rows
             n_batches += 1
@@ -432,7 +462,7 @@ cdef class Engine:
         double loss_weight,         # IN     sum of the weights J averages over; 0: this minibatch's
         bint accumulate,            # IN     GRADIENT only: add to the gradient
         double *weight,             # OUT    the minibatch's total sample weight
-        double *penalty,            # OUT    the weights' penalty before the update
+        double *weight_penalty,     # OUT    the weights' penalty before the update
     ) noexcept nogil:
         """One training step, shared by the epochs and the full-batch gradient:
         gather the minibatch, forward, output loss and deltas, backward and
@@ -445,7 +475,7 @@ cdef class Engine:
         cdef double data_loss, step_size
         weight[0] = load_rows(rows, start, n_rows, activations, self._batch_y_data,
                               batch_weight)
-        penalty[0] = 0
+        weight_penalty[0] = 0
         if loss_weight == 0:
             if not weight[0] > 0:
                 return 0
@@ -459,7 +489,7 @@ cdef class Engine:
         if not isfinite(data_loss):
             return data_loss
         step_size = begin_step(hyper, self._n_steps)
-        penalty[0] = _backward(
+        weight_penalty[0] = _backward(
             &self.layout, hyper, params, grad,
             <floating *> self._state_1_data, <floating *> self._state_2_data,
             activations, <floating *> self._deltas_data,
@@ -481,7 +511,7 @@ cdef class Engine:
         """
         cdef Hyper hyper = self.hyper
         cdef Py_ssize_t n = rows.n_rows, start = 0, n_rows, l, n_w
-        cdef double loss_weight, data_loss = 0, value = 0, weight, penalty
+        cdef double loss_weight, data_loss = 0, value = 0, weight, batch_penalty
         cdef floating *flat_grad
         self._check_call(rows, params)
         if grad.shape[0] != params.shape[0]:
@@ -496,7 +526,7 @@ cdef class Engine:
                 n_rows = min(self.batch_size, n - start)
                 data_loss += self._step(rows, start, n_rows, &params[0], flat_grad,
                                         &hyper, loss_weight, start > 0, &weight,
-                                        &penalty)
+                                        &batch_penalty)
                 if not isfinite(data_loss):
                     break
                 start += n_rows

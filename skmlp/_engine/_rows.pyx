@@ -128,30 +128,30 @@ cdef double load_rows(
     floating *sample_weight,    # OUT  (n_rows,)
 ) noexcept nogil:
     """The rows source.order[start:start + n_rows] of X, y and sample_weight;
-    return the sum of their weights (in double, in order)."""
+    return the sum of their weights (in double, in order). Needs n_rows >= 1."""
     cdef const Py_ssize_t *rows = &source._order[start]
+    cdef const int *codes = &source._y[0]
+    cdef const floating *weights
     cdef Py_ssize_t i
     cdef double total = 0
     if floating is float:
+        weights = &source._weight32[0]
         if source.is_sparse:
             gather_csr_rows(source._csr_data32, source._csr_indices, source._csr_indptr,
                             rows, n_rows, source.n_features, x)
         else:
             gather_rows(source._dense32, rows, n_rows, x)
-        for i in range(n_rows):
-            y[i] = source._y[rows[i]]
-            sample_weight[i] = source._weight32[rows[i]]
-            total += sample_weight[i]
     else:
+        weights = &source._weight64[0]
         if source.is_sparse:
             gather_csr_rows(source._csr_data64, source._csr_indices, source._csr_indptr,
                             rows, n_rows, source.n_features, x)
         else:
             gather_rows(source._dense64, rows, n_rows, x)
-        for i in range(n_rows):
-            y[i] = source._y[rows[i]]
-            sample_weight[i] = source._weight64[rows[i]]
-            total += sample_weight[i]
+    for i in range(n_rows):
+        y[i] = codes[rows[i]]
+        sample_weight[i] = weights[rows[i]]
+        total += sample_weight[i]
     return total
 
 
