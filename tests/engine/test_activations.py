@@ -16,6 +16,9 @@ from scipy.special import expit
 from skmlp._engine._activations import (
     _activation_backward_for_tests,
     _bias_activation_for_tests,
+    _dropout_activation_backward_for_tests,
+    _dropout_forward_for_tests,
+    _next_uniform_for_tests,
 )
 from skmlp._engine._types import Activation
 
@@ -101,3 +104,104 @@ def test_activation_backward_finite_difference(activation):
     _activation_backward_for_tests(delta, a, activation)
 
     assert_allclose(delta, expected, rtol=1e-7, atol=1e-9)
+
+
+# ---------------------------------------------------------------------------
+# dropout_forward and its backward
+
+_MASK64 = 2**64 - 1
+
+
+def splitmix64_uniforms(seed, n):
+    """The dropout stream in Python: splitmix64 draws mapped to [0, 1), and
+    the state after them."""
+    state, draws = seed, []
+    for _ in range(n):
+        state = (state + 0x9E3779B97F4A7C15) & _MASK64
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+        z ^= z >> 31
+        draws.append((z >> 11) * (1.0 / 9007199254740992.0))
+    return np.array(draws), state
+
+
+def dropout_reference(a, rate, seed):
+    """mask = 0 where the draw is below rate, else 1 / (1 - rate); a * mask."""
+    draws, state = splitmix64_uniforms(seed, a.size)
+    scale = a.dtype.type(1 / (1 - rate))
+    mask = np.where(draws < rate, a.dtype.type(0), scale).astype(a.dtype)
+    return a * mask, mask, state
+
+
+def test_next_uniform_is_splitmix64():
+    seed = 0x1234_5678_9ABC_DEF0
+    assert_allclose(
+        _next_uniform_for_tests(seed, 50), splitmix64_uniforms(seed, 50)[0], rtol=0
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("rate", [0.0, 0.2, 0.5, 0.9])
+def test_dropout_forward(dtype, rate):
+    rng = np.random.default_rng(13)
+    a = rng.normal(size=257).astype(dtype)
+    mask = np.full_like(a, np.nan)
+    seed = 2**63 + 12345
+    expected_a, expected_mask, expected_state = dropout_reference(a, rate, seed)
+
+    state = _dropout_forward_for_tests(a, mask, rate, seed)
+
+    # Bit for bit: the same draws, the same scale, one product per unit.
+    assert_allclose(mask, expected_mask, rtol=0, atol=0)
+    assert_allclose(a, expected_a, rtol=0, atol=0)
+    assert state == expected_state
+
+
+def test_dropout_forward_drops_the_rate_of_units_and_keeps_the_mean():
+    a = np.ones(200_000)
+    mask = np.empty_like(a)
+    _dropout_forward_for_tests(a, mask, 0.3, 7)
+    assert abs(np.mean(mask == 0) - 0.3) < 0.005
+    assert abs(a.mean() - 1) < 0.01  # inverted dropout: the expectation stays
+
+
+def dropout_backward_reference(delta, a, mask, activation):
+    """delta * mask * f'(z), with f(z) = a / mask; 0 where the unit was dropped."""
+    delta, a, mask = (x.astype(np.float64) for x in (delta, a, mask))
+    kept = mask != 0
+    unscaled = np.divide(a, mask, out=np.zeros_like(a), where=kept)
+    return np.where(kept, delta * mask * f_prime_of_a(unscaled, activation), 0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("activation", ACTIVATIONS, ids=lambda a: a.name)
+def test_dropout_activation_backward(dtype, activation):
+    rng = np.random.default_rng(14)
+    z = logits_away_from_zero(rng, 64)
+    a = f(z, activation).astype(dtype)
+    mask = np.empty_like(a)
+    _dropout_forward_for_tests(a, mask, 0.4, 99)  # a := a * mask
+    delta = rng.normal(size=64).astype(dtype)
+    expected = dropout_backward_reference(delta, a, mask, activation)
+    a_before, mask_before = a.copy(), mask.copy()
+
+    _dropout_activation_backward_for_tests(delta, a, mask, activation)
+
+    close(delta, expected, dtype)
+    assert np.all(delta[mask == 0] == 0)
+    assert_allclose(a, a_before, rtol=0, atol=0)
+    assert_allclose(mask, mask_before, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS, ids=lambda a: a.name)
+def test_dropout_backward_without_drops_is_the_activation_backward(activation):
+    rng = np.random.default_rng(15)
+    a = f(logits_away_from_zero(rng, 40), activation)
+    delta = rng.normal(size=40)
+    expected = delta.copy()
+    _activation_backward_for_tests(expected[None, :], a[None, :], activation)
+
+    _dropout_activation_backward_for_tests(delta, a, np.ones_like(a), activation)
+
+    assert_allclose(delta, expected, rtol=1e-15, atol=0)

@@ -7,7 +7,7 @@ then checked against that verified gradient, one step per update rule.
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
 from skmlp import _optimizers
 from skmlp._engine._engine import Engine
@@ -225,3 +225,96 @@ def test_training_step_follows_the_gradient(update, activation):
         rtol=1e-10,
         atol=1e-12,
     )
+
+
+# ---------------------------------------------------------------------------
+# What the engine checks, once per fit or once per call
+
+
+def test_engine_takes_its_settings_by_keyword():
+    _, _, _, layout, _ = make_problem((4,), "relu")
+    optimizer = make_optimizer(Update.SGD, layout.n_params, np.float64)
+    with pytest.raises(TypeError):
+        Engine(layout, 4, np.float64, ACTIVATIONS["relu"], optimizer)
+
+
+@pytest.mark.parametrize(
+    "break_state, message",
+    [
+        (lambda opt: opt.buffers.update(m=opt.buffers["m"][:-1]), "state buffers"),
+        (
+            lambda opt: opt.buffers.update(v=opt.buffers["v"].astype(np.float32)),
+            "state",
+        ),
+        (lambda opt: opt.buffers.update(m=opt.buffers["m"][::-1]), "contiguous"),
+        (lambda opt: setattr(opt, "buffer_names", ("m",)), "needs 2 state buffers"),
+        (lambda opt: setattr(opt, "step_counter", np.zeros(1)), "step_counter"),
+    ],
+)
+def test_engine_refuses_optimizer_state_its_kernels_cannot_index(break_state, message):
+    _, _, _, layout, _ = make_problem((4,), "relu")
+    optimizer = make_optimizer(Update.ADAM, layout.n_params, np.float64)
+    break_state(optimizer)
+    with pytest.raises(ValueError, match=message):
+        Engine(
+            layout,
+            batch_size=4,
+            dtype=np.float64,
+            activation=ACTIVATIONS["relu"],
+            optimizer=optimizer,
+        )
+
+
+def test_engine_refuses_rows_and_params_of_another_network():
+    X, y, sample_weight, layout, params = make_problem((4,), "tanh")
+    engine = make_engine(layout, "tanh", np.float64, 4, update=Update.SGD)
+    rows = all_rows(X, y, sample_weight)
+    with pytest.raises(ValueError, match="params has"):
+        engine.run_epoch(rows, params[:-1])
+    with pytest.raises(ValueError, match="trains in float64"):
+        engine.run_epoch(rows, params.astype(np.float32))
+    narrow = RowSource(X[:, :3].copy(), y, sample_weight, np.arange(N_SAMPLES), 3)
+    with pytest.raises(ValueError, match="3 features; the network expects 5"):
+        engine.run_epoch(narrow, params)
+    more_classes = RowSource(X, y, sample_weight, np.arange(N_SAMPLES), 4)
+    with pytest.raises(ValueError, match="index 4 classes"):
+        engine.loss_gradient(more_classes, params, np.empty_like(params))
+    f32 = all_rows(X.astype(np.float32), y, sample_weight.astype(np.float32))
+    with pytest.raises(ValueError, match="trains in float64"):
+        engine.run_epoch(f32, params)
+
+
+def test_uninformed_objective_is_the_start_of_the_yardstick():
+    """log(n_classes) (a uniform softmax's cross-entropy) plus the weights'
+    penalty: the objective the engine measures blow-ups against."""
+    _, _, _, layout, params = make_problem((4, 6), "relu")
+    engine = make_engine(layout, "relu", np.float64, 4, l1=0.03, l2=0.02)
+    weights = params[layout.weight_mask()]
+    penalty = 0.03 * np.abs(weights).sum() + 0.02 * np.square(weights).sum()
+    assert_allclose(engine.weight_penalty(params), penalty, rtol=1e-13)
+    assert_allclose(
+        engine.uninformed_objective(params), np.log(N_CLASSES) + penalty, rtol=1e-13
+    )
+
+
+def test_a_minibatch_of_zero_weight_is_skipped():
+    """A minibatch whose samples all weigh 0 carries no data: it neither moves
+    the weights nor counts in the epoch's loss, but its samples were seen."""
+    X, y, sample_weight, layout, params = make_problem((4,), "relu")
+    sample_weight[:4] = 0
+    engine = make_engine(layout, "relu", np.float64, 4, update=Update.SGD)
+    first_only = RowSource(X, y, sample_weight, np.arange(4), N_CLASSES)
+    trained = params.copy()
+    engine.run_epoch(first_only, trained)
+    assert_array_equal(trained, params)
+    assert engine.weight_sum == 0 and engine.n_samples_done == 4
+
+
+def test_loss_gradient_of_an_overflowing_point_is_not_finite():
+    X, y, sample_weight, layout, params = make_problem((4,), "identity")
+    engine = make_engine(layout, "identity", np.float64, 4)
+    huge = params * 1e200
+    loss = engine.loss_gradient(
+        all_rows(X, y, sample_weight), huge, np.empty_like(huge)
+    )
+    assert not np.isfinite(loss)

@@ -10,8 +10,10 @@ from scipy.special import log_softmax, softmax
 from skmlp._engine._losses import (
     _softmax_cross_entropy_delta_for_tests,
     _softmax_for_tests,
+    _uninformed_loss_for_tests,
 )
-from skmlp._engine._predict import softmax_inplace
+from skmlp._engine._predict import output_inplace, softmax_inplace
+from skmlp._engine._types import OutputLayer
 
 # ---------------------------------------------------------------------------
 # softmax_cross_entropy_delta
@@ -215,3 +217,30 @@ def test_log_softmax_large_row_maximum(dtype, offset, func):
 
     close(z, expected, dtype)
     assert_allclose(np.exp(z.astype(np.float64)).sum(axis=1), 1, rtol=RTOL[dtype])
+
+
+# ---------------------------------------------------------------------------
+# the output-layer dispatch
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 10])
+def test_uninformed_loss_is_the_cross_entropy_of_uniform_outputs(n_classes):
+    z = np.zeros((4, n_classes))
+    y = np.arange(4, dtype=np.intc) % n_classes
+    uniform = _softmax_cross_entropy_delta_for_tests(z, y, np.ones(4), 1.0) / 4
+    assert_allclose(
+        _uninformed_loss_for_tests(OutputLayer.SOFTMAX, n_classes), uniform, rtol=1e-15
+    )
+
+
+def test_unknown_output_layer_gives_nan_not_garbage():
+    assert np.isnan(_uninformed_loss_for_tests(len(OutputLayer), 3))
+
+
+@pytest.mark.parametrize("take_log", [False, True])
+def test_output_inplace_with_softmax_is_softmax_inplace(take_log):
+    z = np.random.default_rng(20).normal(size=(5, 4))
+    expected = z.copy()
+    softmax_inplace(expected, take_log)
+    output_inplace(z, OutputLayer.SOFTMAX, take_log)
+    assert_allclose(z, expected, rtol=0, atol=0)

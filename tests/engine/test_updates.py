@@ -6,12 +6,16 @@ import pytest
 from kernel_helpers import DTYPES, PENALTIES, RTOL, close
 from numpy.testing import assert_allclose
 
+from skmlp._engine._types import Update
 from skmlp._engine._updates import (
     _adam_step_for_tests,
+    _add_penalty_gradient_for_tests,
     _column_sums_for_tests,
+    _momentum_finish_for_tests,
     _penalty_for_tests,
     _sgd_step_for_tests,
     _weight_decay_for_tests,
+    n_state_buffers,
 )
 
 # ---------------------------------------------------------------------------
@@ -86,6 +90,49 @@ def test_weight_decay(dtype, l2, n):
         value, _penalty_reference(w_before, 0, l2), rtol=RTOL[dtype], atol=0
     )
     close(w, (1 - 2 * lr * l2) * w_before, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("l1, l2", PENALTIES)
+@pytest.mark.parametrize("n", SPAN_SIZES)
+def test_add_penalty_gradient(dtype, l1, l2, n):
+    rng = np.random.default_rng(16)
+    w = _weights(rng, dtype, n)
+    grad = rng.normal(size=n).astype(dtype)
+    expected = grad.astype(np.float64) + _penalty_gradient_reference(w, l1, l2)
+    w_before = w.copy()
+
+    value = _add_penalty_gradient_for_tests(grad, w, l1, l2)
+
+    assert_allclose(value, _penalty_reference(w, l1, l2), rtol=RTOL[dtype])
+    close(grad, expected, dtype)
+    assert_allclose(w, w_before, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("l1, l2", PENALTIES)
+def test_momentum_finish(dtype, l1, l2):
+    # The velocity comes in as momentum * v - lr * data gradient (the GEMM's
+    # work); the step adds the penalty's gradient to it and moves w.
+    rng = np.random.default_rng(17)
+    w = _weights(rng, dtype)
+    velocity = rng.normal(size=w.shape).astype(dtype)
+    lr = 0.05
+    expected_v = velocity.astype(np.float64) - lr * _penalty_gradient_reference(
+        w, l1, l2
+    )
+    expected_w = w.astype(np.float64) + expected_v
+    expected_penalty = _penalty_reference(w, l1, l2)
+
+    value = _momentum_finish_for_tests(w, velocity, lr, l1, l2)
+
+    assert_allclose(value, expected_penalty, rtol=RTOL[dtype])
+    close(velocity, expected_v, dtype)
+    close(w, expected_w, dtype)
+
+
+def test_every_update_rule_counts_its_state_buffers():
+    assert [n_state_buffers(update) for update in Update] == [0, 1, 1, 2, 0]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
