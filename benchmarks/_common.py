@@ -1,11 +1,10 @@
 """Helpers shared by the benchmark scripts: timing, threads, memory, tables.
 
 The scripts run as ``python benchmarks/bench_x.py``: Python puts
-``benchmarks/`` first on the path, so ``import _common`` works. Importing this
-module also puts the repository root first on the path, so that the scripts
-benchmark this checkout (built in place with ``python setup.py build_ext
---inplace``) rather than whichever skmlp the environment has installed: import
-it before skmlp.
+``benchmarks/`` first on the path, so ``import _common`` works. They benchmark
+the skmlp the environment imports: the development build, an editable install
+of this checkout (``pip install -e .``), is the one the tests run too;
+:func:`environment_summary` prints where it comes from.
 """
 
 import ctypes
@@ -14,7 +13,6 @@ import os
 import platform
 import resource
 import statistics
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,8 +20,6 @@ from pathlib import Path
 import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(1, str(REPO_ROOT))
 
 # Where the Debian/Ubuntu package dataset-fashion-mnist installs the IDX files.
 FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
@@ -457,7 +453,7 @@ def environment_summary(n_threads, torch=None):
         for info in blas_infos
     )
     versions = [
-        f"skmlp {skmlp.__version__}",
+        f"skmlp {skmlp.__version__} (from {Path(skmlp.__file__).parent})",
         f"numpy {np.__version__}",
         f"scipy {scipy.__version__}",
         f"scikit-learn {sklearn.__version__}",

@@ -19,7 +19,7 @@ import argparse
 import sys
 import time
 
-import _common  # noqa: F401  (puts this checkout first on the path)
+import _common
 import numpy as np
 
 from skmlp import MLPDigitClassifier

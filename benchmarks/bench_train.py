@@ -60,8 +60,8 @@ dataset-fashion-mnist``) or ``--fashion-mnist DIR``; without it, scenarios 1-4
 are skipped with a note. ``--quick`` trains on 5000 Fashion-MNIST images for
 3 timed epochs (5 on digits) and finishes in under a minute.
 
-Usage, from the repository root after ``python setup.py build_ext
---inplace``::
+Usage, from the repository root, with skmlp installed from this checkout
+(``pip install -e .``)::
 
     python benchmarks/bench_train.py                 # full run, all scenarios
     python benchmarks/bench_train.py --quick         # smoke run, < 1 minute
@@ -113,8 +113,6 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-
-# _common, imported before skmlp, puts this checkout first on sys.path.
 from _common import (
     FASHION_MNIST_DIR,
     FASHION_MNIST_HINT,
@@ -557,8 +555,8 @@ def parse_args(argv=None):
             "Seconds per training epoch of skmlp, scikit-learn's MLPClassifier, "
             "PyTorch and the bare GEMMs of backpropagation (NumPy BLAS)."
         ),
-        epilog="Run from the repository root after "
-        "`python setup.py build_ext --inplace`.",
+        epilog="Run from the repository root, with skmlp installed from this "
+        "checkout: `pip install -e .`.",
     )
     parser.add_argument(
         "--scenario",

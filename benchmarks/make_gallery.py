@@ -25,7 +25,7 @@ import time
 import warnings
 from pathlib import Path
 
-import _common  # noqa: F401  (puts this checkout first on sys.path)
+import _common
 import matplotlib
 
 matplotlib.use("Agg")

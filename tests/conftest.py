@@ -1,11 +1,23 @@
+import importlib.util
 import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from build_check import check_build
 from sklearn.datasets import load_digits
 
-import skmlp
+
+def pytest_sessionstart(session):
+    """Stop at once when the skmlp under test is a source checkout whose
+    compiled modules are older than their .pyx/.pxd sources (before anything
+    imports them)."""
+    spec = importlib.util.find_spec("skmlp")
+    if spec is None or spec.origin is None:
+        return
+    message = check_build(Path(spec.origin).parent)
+    if message is not None:
+        pytest.exit(message, returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -20,6 +32,8 @@ def _child_interpreters_import_the_tested_skmlp(tmp_path_factory):
     would import uncompiled sources, or another build, instead of the skmlp
     under test.
     """
+    import skmlp
+
     tested = str(Path(skmlp.__file__).resolve().parent.parent)
     previous_path = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [tested, previous_path]))
