@@ -176,6 +176,9 @@ cdef double _backward(
     return value
 
 
+_FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
+
+
 cdef void *_address(array):
     """The address of an ndarray's first element (the Engine keeps the array)."""
     return <void *> <size_t> array.__array_interface__["data"][0]
@@ -344,13 +347,13 @@ cdef class Engine:
         self.hyper.l1 = l1
         self.hyper.l2 = l2
 
-    def _check_call(self, RowSource rows, params):
+    def _check_call(self, RowSource rows, Py_ssize_t n_params, params_dtype):
         """The O(1) checks of a call: the rows were checked when their source
         was built; they must be this network's and this dtype's."""
-        if rows.dtype != self.dtype or np.asarray(params).dtype != self.dtype:
+        if rows.dtype != self.dtype or params_dtype != self.dtype:
             raise ValueError(
                 f"The engine trains in {self.dtype}; got rows of {rows.dtype} and "
-                f"params of {np.asarray(params).dtype}.")
+                f"params of {params_dtype}.")
         if rows.n_features != self._n_units[0]:
             raise ValueError(
                 f"X has {rows.n_features} features; the network expects "
@@ -359,10 +362,9 @@ cdef class Engine:
             raise ValueError(
                 f"The rows' class codes index {rows.n_classes} classes; the network "
                 f"has {self._n_units[self.layout.n_layers]} outputs.")
-        if params.shape[0] != self.n_params:
+        if n_params != self.n_params:
             raise ValueError(
-                f"params has {params.shape[0]} values; the layout needs "
-                f"{self.n_params}.")
+                f"params has {n_params} values; the layout needs {self.n_params}.")
 
     def weight_penalty(self, floating[::1] params):
         """The penalty l1 * sum|W| + l2 * sum W**2 of the weights in ``params``."""
@@ -413,7 +415,8 @@ cdef class Engine:
         """
         cdef int status
         cdef unsigned int float_mode
-        self._check_call(rows, params)
+        self._check_call(rows, params.shape[0],
+                         _FLOAT32 if floating is float else _FLOAT64)
         self.loss_sum = 0
         self.weight_sum = 0
         self.n_samples_done = 0
@@ -459,7 +462,7 @@ cdef class Engine:
         floating *params,           # IN/OUT updated in place (not with GRADIENT)
         floating *grad,             # OUT    scratch, or the gradient with GRADIENT
         const Hyper *hyper,         # IN
-        double loss_weight,         # IN     sum of the weights J averages over; 0: this minibatch's
+        double loss_weight,         # IN     sum of the weights J averages over (0: the batch's)
         bint accumulate,            # IN     GRADIENT only: add to the gradient
         double *weight,             # OUT    the minibatch's total sample weight
         double *weight_penalty,     # OUT    the weights' penalty before the update
@@ -513,7 +516,8 @@ cdef class Engine:
         cdef Py_ssize_t n = rows.n_rows, start = 0, n_rows, l, n_w
         cdef double loss_weight, data_loss = 0, value = 0, weight, batch_penalty
         cdef floating *flat_grad
-        self._check_call(rows, params)
+        self._check_call(rows, params.shape[0],
+                         _FLOAT32 if floating is float else _FLOAT64)
         if grad.shape[0] != params.shape[0]:
             raise ValueError("grad must have the shape of params.")
         if n == 0:

@@ -43,7 +43,7 @@ cdef double update_weights(
     const Hyper *hyper,         # IN
     floating *w,                # IN/OUT (n_in, n_out) weights (not with GRADIENT)
     floating *grad,             # OUT    (n_in, n_out) scratch; the gradient with GRADIENT
-    floating *state_1,          # IN/OUT velocity (SGD family) or first moment (Adam), or NULL
+    floating *state_1,          # IN/OUT velocity (SGD family), first moment (Adam) or NULL
     floating *state_2,          # IN/OUT second moment (Adam), or NULL
     const floating *a,          # IN     (n_rows, n_in) the layer's inputs
     const floating *delta,      # IN     (n_rows, n_out) the layer's output deltas
