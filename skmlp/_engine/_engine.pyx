@@ -27,14 +27,10 @@ from ._blas cimport gemm
 from ._losses cimport output_loss_delta, uninformed_loss
 from ._rows cimport RowSource, load_rows, total_weight
 from ._types cimport (
-    ADAM,
     COMPLETED,
     DIVERGED,
     GRADIENT,
     IDENTITY,
-    MOMENTUM,
-    NESTEROV,
-    SGD,
     SOFTMAX,
     Activation,
     Hyper,
@@ -270,6 +266,9 @@ cdef class Engine:
         self._set_update_rule(optimizer, l1, l2)
 
     def _set_layout(self, layout, int activation, int output, dropout):
+        # Codes the kernels' switches know (ValueError otherwise).
+        _types.Activation(activation)
+        _types.OutputLayer(output)
         n_layers = layout.n_layers
         self.n_params = layout.n_params
         self._n_units = np.array(layout.n_units, dtype=np.intp)
