@@ -216,17 +216,17 @@ def _hostile_csr(kind):
 
 
 @pytest.mark.parametrize(
-    "kind",
+    "kind, message",
     [
-        "column_past_the_end",
-        "negative_column",
-        "indptr_decreasing",
-        "indptr_past_the_values",
-        "indptr_short",
+        ("column_past_the_end", r"X has a column index 100000000 outside \[0, 4\)"),
+        ("negative_column", r"X has a column index -3 outside \[0, 4\)"),
+        ("indptr_decreasing", "X.indptr decreases"),
+        ("indptr_past_the_values", "X.indptr ends at 9"),
+        ("indptr_short", "X.indptr has 3 entries"),
     ],
 )
-def test_row_source_refuses_a_broken_csr_structure(kind):
+def test_row_source_refuses_a_broken_csr_structure(kind, message):
     X = _hostile_csr(kind)
     y = np.zeros(3, dtype=np.intc)
-    with pytest.raises(ValueError, match="not a valid CSR matrix"):
+    with pytest.raises(ValueError, match=message):
         RowSource(X, y, np.ones(3), np.arange(3), 2)
