@@ -13,8 +13,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy import sparse
 
-from ._engine._predict import dense_forward, softmax_inplace
-from ._engine._types import Activation
+from ._engine._predict import dense_forward, output_inplace
+from ._engine._types import Activation, OutputLayer
 
 #: Hidden-layer activations by name, as the compiled kernels number them.
 ACTIVATIONS = {
@@ -239,7 +239,9 @@ def initialize(
     return params
 
 
-def forward_proba(X, coefs, intercepts, activation, take_log=False):
+def forward_proba(
+    X, coefs, intercepts, activation, take_log=False, output=OutputLayer.SOFTMAX
+):
     """Class probabilities of a network, through the compiled forward pass.
 
     Parameters
@@ -255,6 +257,8 @@ def forward_proba(X, coefs, intercepts, activation, take_log=False):
     take_log : bool, default=False
         Return log-probabilities, computed without rounding small
         probabilities to zero first.
+    output : int, default=OutputLayer.SOFTMAX
+        The output layer's :class:`~skmlp._engine._types.OutputLayer` code.
 
     Returns
     -------
@@ -281,5 +285,5 @@ def forward_proba(X, coefs, intercepts, activation, take_log=False):
                 a, coef, intercept, out, Activation.IDENTITY if is_output else hidden
             )
             a = out
-        softmax_inplace(a, take_log)
+        output_inplace(a, output, take_log)
     return proba
