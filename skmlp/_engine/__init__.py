@@ -4,6 +4,7 @@ One job per module, each using only those listed before it:
 
 - ``_types``: the structs and enums the modules share (``Layout``, ``Hyper``,
   ``Activation``, ``OutputLayer``, ``Update``, ``Status``);
+- ``_math`` (a ``.pxd`` only): exp, log, tanh, ... inlined on float and double;
 - ``_blas``: the row-major GEMM wrapper over SciPy's BLAS;
 - ``_activations``: bias + activation, its derivative, dropout;
 - ``_losses``: output layers (softmax + cross-entropy) and their deltas;
@@ -13,7 +14,8 @@ One job per module, each using only those listed before it:
   full-batch gradient;
 - ``_predict``: the forward pass of prediction.
 
-The kernels never allocate and never validate; the Python layer
-(:mod:`skmlp._network`, :mod:`skmlp._fit_loop`) checks every size and index
-once per fit, before compiled code sees it.
+The kernels never allocate and never validate: every size and index they
+use is checked in Python once per fit, before compiled code sees it (by
+:mod:`skmlp._network`, the constructors of ``RowSource`` and ``Engine``, and
+a few O(1) checks per call).
 """
