@@ -31,6 +31,30 @@ class InconsistentVersionWarning(UserWarning):
     original_version : str or None
         skmlp version that saved it; None when the pickle records none (it was
         made before skmlp recorded its version).
+
+    Examples
+    --------
+    Make it an error, so that a model saved by another version of skmlp is
+    never used by mistake (a model saved by this version loads as usual):
+
+    >>> import pickle
+    >>> import warnings
+    >>> from skmlp import InconsistentVersionWarning, MLPDigitClassifier
+    >>> saved = pickle.dumps(MLPDigitClassifier())
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", InconsistentVersionWarning)
+    ...     model = pickle.loads(saved)
+
+    What it says when the versions differ:
+
+    >>> print(InconsistentVersionWarning(
+    ...     estimator_name="MLPDigitClassifier",
+    ...     current_version="0.2.0",
+    ...     original_version="0.1.0",
+    ... ))  # doctest: +NORMALIZE_WHITESPACE
+    Trying to unpickle estimator MLPDigitClassifier from skmlp version 0.1.0
+    when using version 0.2.0. This might lead to breaking code or invalid
+    results. Use at your own risk.
     """
 
     def __init__(self, *, estimator_name, current_version, original_version):

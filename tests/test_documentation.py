@@ -1,0 +1,281 @@
+"""Every code example of the documentation runs.
+
+- The examples in the package's docstrings run as doctests, module by module.
+- Every ```` ```python ```` block of ``README.md`` and of the site's Markdown
+  pages (``docs/**/*.md``) runs, in the order of its document and in one
+  namespace per document, in a fresh interpreter per document, as a reader
+  would paste them one after the other (``tests/doc_blocks.py``). They
+  run in an empty temporary folder holding the image files the examples name
+  (``drawn_digit.png``, ...), with ``HOME`` pointing to a temporary home whose
+  ``~/data/mnist`` is a small MNIST-format folder (IDX files made from
+  ``load_digits``, upsampled to 28 x 28).
+- A block that cannot run here is skipped only when the line right before its
+  opening fence is ``<!-- skip-test: REASON -->`` (invisible once rendered),
+  REASON saying what it needs, e.g. ``needs a Ray cluster``; a block that
+  only works first in a session (``import skl2onnx`` before ``skmlp``) starts
+  a new interpreter after ``<!-- fresh-interpreter: REASON -->``.
+
+The gallery (``examples/plot_*.py``) runs in the documentation build
+(``bash .ci/docs``), whose warnings are errors.
+"""
+
+import doctest
+import gzip
+import importlib
+import os
+import pkgutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from doc_blocks import code_blocks, python_sessions, run_python_blocks
+from scipy import ndimage
+from sklearn.datasets import load_digits
+
+import skmlp
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNNER = Path(__file__).resolve().parent / "doc_blocks.py"
+
+
+# -------------------------------------------------- the examples' world
+
+
+def idx_bytes(array):
+    """``array`` (uint8) in MNIST's IDX format: magic, big-endian sizes, bytes."""
+    header = bytes([0, 0, 0x08, array.ndim])
+    header += b"".join(n.to_bytes(4, "big") for n in array.shape)
+    return header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
+
+
+def write_small_mnist(folder):
+    """A small MNIST-format folder: load_digits upsampled to 28 x 28, 0-255,
+    1,500 training and 297 test images in LeCun's four gzipped IDX files."""
+    X, y = load_digits(return_X_y=True)
+    images = X.reshape(-1, 8, 8) / 16.0
+    # 8x8 -> 20x20 (bilinear), inside a 28x28 field, as MNIST lays digits out.
+    upsampled = ndimage.zoom(images, (1, 2.5, 2.5), order=1)
+    field = np.zeros((len(images), 28, 28))
+    field[:, 4:24, 4:24] = np.clip(upsampled, 0.0, 1.0)
+    pixels = np.round(field * 255).astype(np.uint8)
+    labels = y.astype(np.uint8)
+    folder.mkdir(parents=True)
+    names = {
+        "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+        "t10k": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+    }
+    splits = {"train": slice(0, 1500), "t10k": slice(1500, None)}
+    for split, (image_name, label_name) in names.items():
+        part = splits[split]
+        (folder / f"{image_name}.gz").write_bytes(gzip.compress(idx_bytes(pixels[part])))
+        (folder / f"{label_name}.gz").write_bytes(gzip.compress(idx_bytes(labels[part])))
+    return pixels, labels
+
+
+def write_painted_digit(path, digit, ink=(0, 0, 0), paper=(255, 255, 255)):
+    """``digit`` (28 x 28, light on dark, 0-255) as a paint program's picture:
+    dark ink on a 320 x 240 canvas, smaller than it and off centre."""
+    from PIL import Image
+
+    strokes = Image.fromarray(digit).resize((140, 140), Image.Resampling.BICUBIC)
+    amount = np.asarray(strokes, dtype=float)[..., None] / 255.0
+    canvas = np.empty((240, 320, 3))
+    canvas[:] = paper
+    canvas[40:180, 60:200] = amount * np.array(ink) + (1 - amount) * np.array(paper)
+    Image.fromarray(np.round(canvas).astype(np.uint8)).save(path)
+
+
+@pytest.fixture
+def documentation_world(tmp_path, monkeypatch):
+    """The folder and home the documentation's examples expect.
+
+    Working directory: an empty folder holding ``drawn_digit.png`` (a 7) and
+    ``photo_of_a_three.jpg``. ``HOME``: a folder whose ``data/mnist`` is a
+    small MNIST-format folder. matplotlib draws off screen (``MPLBACKEND``).
+    """
+    home = tmp_path / "home"
+    pixels, labels = write_small_mnist(home / "data" / "mnist")
+    work = tmp_path / "work"
+    work.mkdir()
+    seven = pixels[np.flatnonzero(labels == 7)[0]]
+    three = pixels[np.flatnonzero(labels == 3)[0]]
+    write_painted_digit(work / "drawn_digit.png", seven)
+    write_painted_digit(work / "photo_of_a_three.jpg", three, (30, 30, 90), (220, 210, 190))
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.chdir(work)
+    return work
+
+
+# ------------------------------------------------------------- documents
+
+
+def markdown_documents():
+    documents = [ROOT / "README.md"]
+    docs = ROOT / "docs"
+    if docs.is_dir():
+        documents += sorted(
+            path for path in docs.rglob("*.md") if "_build" not in path.relative_to(docs).parts
+        )
+    return [path.relative_to(ROOT) for path in documents]
+
+
+@pytest.mark.parametrize("document", markdown_documents(), ids=str)
+def test_markdown_code_blocks_run(document, documentation_world):
+    """The document's Python blocks run, each session in a fresh interpreter
+    (so that import order is the one the document shows), in its world."""
+    sessions = python_sessions((ROOT / document).read_text(encoding="utf-8"))
+    for number, session in enumerate(sessions):
+        result = subprocess.run(
+            [sys.executable, str(RUNNER), str(ROOT / document), str(number)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert result.returncode == 0, result.stderr[-5000:]
+        n_skipped = sum(block.skip_reason is not None for block in session)
+        ran = f"ran {len(session) - n_skipped}, skipped {n_skipped}"
+        assert result.stdout.splitlines()[-1] == ran, result.stdout[-2000:]
+
+
+def test_readme_has_python_examples_and_skips_only_marked_ones():
+    blocks = code_blocks((ROOT / "README.md").read_text(encoding="utf-8"))
+    python = [block for block in blocks if block.is_python]
+    assert len(python) >= 3
+    for block in python:
+        if block.skip_reason is not None:
+            assert block.skip_reason.strip(), f"README.md:{block.line}: skip without reason"
+
+
+# ------------------------------------------------ the runner's own checks
+
+
+def test_code_blocks_finds_languages_lines_and_skip_markers():
+    text = (
+        "# Title\n"
+        "```python\n"
+        "x = 1\n"
+        "```\n"
+        "\n"
+        "<!-- skip-test: needs a Ray cluster -->\n"
+        "```python\n"
+        "import ray\n"
+        "```\n"
+        "```bash\n"
+        "skmlp\n"
+        "```\n"
+        "- item:\n"
+        "\n"
+        "  ```python\n"
+        "  y = 2\n"
+        "  ```\n"
+    )
+    blocks = code_blocks(text)
+    assert [block.language for block in blocks] == ["python", "python", "bash", "python"]
+    assert [block.line for block in blocks] == [2, 7, 10, 15]
+    assert [block.skip_reason for block in blocks] == [
+        None,
+        "needs a Ray cluster",
+        None,
+        None,
+    ]
+    assert blocks[3].source == "y = 2\n"
+
+
+def test_a_failing_block_fails_with_its_file_and_line(tmp_path):
+    document = tmp_path / "page.md"
+    document.write_text("```python\nx = 1\n```\n\nText.\n\n```python\nx = undefined\n```\n")
+    with pytest.raises(AssertionError, match=r"page\.md:7.*NameError"):
+        run_python_blocks(document)
+
+
+def test_blocks_share_one_namespace_and_skip_only_marked_blocks(tmp_path):
+    document = tmp_path / "page.md"
+    document.write_text(
+        "```python\nx = 1\n```\n"
+        "<!-- skip-test: needs a cluster -->\n"
+        "```python\nraise RuntimeError\n```\n"
+        "```python\nassert x == 1\n```\n"
+    )
+    assert run_python_blocks(document) == (2, ["needs a cluster"])
+
+
+def test_the_small_mnist_folder_loads(tmp_path):
+    from skmlp.datasets import load_mnist
+
+    write_small_mnist(tmp_path / "mnist")
+    X, y = load_mnist(tmp_path / "mnist", return_X_y=True)
+    X_test, y_test = load_mnist(tmp_path / "mnist", subset="test", return_X_y=True)
+    assert X.shape == (1500, 784) and X_test.shape == (297, 784)
+    assert X.dtype == np.float32 and 0.0 <= X.min() and X.max() == 1.0
+    assert set(np.unique(y)) == set(range(10))
+
+
+# ---------------------------------------------------------- docstrings
+
+
+def package_modules():
+    names = [skmlp.__name__]
+    for module in pkgutil.walk_packages(skmlp.__path__, prefix="skmlp."):
+        if module.name.rsplit(".", 1)[-1] != "__main__":  # importing it runs the CLI
+            names.append(module.name)
+    return sorted(names)
+
+
+def modules_with_examples():
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    found = []
+    for name in package_modules():
+        module = importlib.import_module(name)
+        if any(test.examples for test in finder.find(module, name)):
+            found.append(name)
+    return found
+
+
+@pytest.mark.parametrize("module_name", modules_with_examples())
+def test_docstring_examples(module_name, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    module = importlib.import_module(module_name)
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    runner = doctest.DocTestRunner(
+        optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    )
+    report = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=Warning)
+        for test in finder.find(module, module_name):
+            # Only the module's own docstrings: names it imports are tested
+            # in the modules that define them.
+            if test.examples and _defined_in(test, module):
+                runner.run(test, out=report.append)
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    assert runner.failures == 0, "".join(report)
+    assert runner.tries > 0
+
+
+def _defined_in(test, module):
+    filename = getattr(module, "__file__", None)
+    return filename is None or test.filename is None or (
+        os.path.realpath(test.filename) == os.path.realpath(filename)
+    )
+
+
+def test_every_public_name_has_a_docstring_example():
+    from skmlp import augmentation, datasets, plotting, preprocessing
+
+    missing = []
+    for module in (skmlp, datasets, preprocessing, augmentation, plotting):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if name.startswith("__") or getattr(obj, "__module__", "").startswith("sklearn"):
+                continue
+            if ">>>" not in (obj.__doc__ or ""):
+                missing.append(f"{module.__name__}.{name}")
+    assert not missing, f"public names without an Examples section: {missing}"
