@@ -30,7 +30,6 @@ version = release = skmlp.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
-    "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "numpydoc",
     "myst_parser",
@@ -86,13 +85,25 @@ def _plain_sklearn_references(app, what, name, obj, options, lines):
         )
 
 
+# In reStructuredText a word ending in "_" is a link: the shapes in parameter
+# types, "ndarray of shape (n_features_in_,)", name attributes instead.
+_SHAPE_ATTRIBUTE = re.compile(r"(?<=[(\s,])([A-Za-z]\w*[A-Za-z0-9])_(?=[,)])")
+
+
+def _escaped_attribute_shapes(app, what, name, obj, options, lines):
+    for index, line in enumerate(lines):
+        if "of shape (" in line:
+            lines[index] = _SHAPE_ATTRIBUTE.sub(r"\1\\_", line)
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _plain_sklearn_references)
+    app.connect("autodoc-process-docstring", _escaped_attribute_shapes)
 
 
 # -- Markdown (MyST) -----------------------------------------------------------
 
-myst_enable_extensions = ["colon_fence", "deflist", "dollarmath"]
+myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 
 # -- Gallery -------------------------------------------------------------------

@@ -42,7 +42,9 @@ class CodeBlock:
     line is right before it.
     """
 
-    def __init__(self, language, source, line, skip_reason=None, fresh_interpreter=False):
+    def __init__(
+        self, language, source, line, skip_reason=None, fresh_interpreter=False
+    ):
         self.language = language
         self.source = source
         self.line = line

@@ -70,8 +70,12 @@ def write_small_mnist(folder):
     splits = {"train": slice(0, 1500), "t10k": slice(1500, None)}
     for split, (image_name, label_name) in names.items():
         part = splits[split]
-        (folder / f"{image_name}.gz").write_bytes(gzip.compress(idx_bytes(pixels[part])))
-        (folder / f"{label_name}.gz").write_bytes(gzip.compress(idx_bytes(labels[part])))
+        (folder / f"{image_name}.gz").write_bytes(
+            gzip.compress(idx_bytes(pixels[part]))
+        )
+        (folder / f"{label_name}.gz").write_bytes(
+            gzip.compress(idx_bytes(labels[part]))
+        )
     return pixels, labels
 
 
@@ -103,7 +107,9 @@ def documentation_world(tmp_path, monkeypatch):
     seven = pixels[np.flatnonzero(labels == 7)[0]]
     three = pixels[np.flatnonzero(labels == 3)[0]]
     write_painted_digit(work / "drawn_digit.png", seven)
-    write_painted_digit(work / "photo_of_a_three.jpg", three, (30, 30, 90), (220, 210, 190))
+    write_painted_digit(
+        work / "photo_of_a_three.jpg", three, (30, 30, 90), (220, 210, 190)
+    )
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.chdir(work)
@@ -118,7 +124,9 @@ def markdown_documents():
     docs = ROOT / "docs"
     if docs.is_dir():
         documents += sorted(
-            path for path in docs.rglob("*.md") if "_build" not in path.relative_to(docs).parts
+            path
+            for path in docs.rglob("*.md")
+            if "_build" not in path.relative_to(docs).parts
         )
     return [path.relative_to(ROOT) for path in documents]
 
@@ -147,7 +155,9 @@ def test_readme_has_python_examples_and_skips_only_marked_ones():
     assert len(python) >= 3
     for block in python:
         if block.skip_reason is not None:
-            assert block.skip_reason.strip(), f"README.md:{block.line}: skip without reason"
+            assert block.skip_reason.strip(), (
+                f"README.md:{block.line}: skip without reason"
+            )
 
 
 # ------------------------------------------------ the runner's own checks
@@ -174,7 +184,12 @@ def test_code_blocks_finds_languages_lines_and_skip_markers():
         "  ```\n"
     )
     blocks = code_blocks(text)
-    assert [block.language for block in blocks] == ["python", "python", "bash", "python"]
+    assert [block.language for block in blocks] == [
+        "python",
+        "python",
+        "bash",
+        "python",
+    ]
     assert [block.line for block in blocks] == [2, 7, 10, 15]
     assert [block.skip_reason for block in blocks] == [
         None,
@@ -187,7 +202,9 @@ def test_code_blocks_finds_languages_lines_and_skip_markers():
 
 def test_a_failing_block_fails_with_its_file_and_line(tmp_path):
     document = tmp_path / "page.md"
-    document.write_text("```python\nx = 1\n```\n\nText.\n\n```python\nx = undefined\n```\n")
+    document.write_text(
+        "```python\nx = 1\n```\n\nText.\n\n```python\nx = undefined\n```\n"
+    )
     with pytest.raises(AssertionError, match=r"page\.md:7.*NameError"):
         run_python_blocks(document)
 
@@ -262,8 +279,10 @@ def test_docstring_examples(module_name, tmp_path, monkeypatch):
 
 def _defined_in(test, module):
     filename = getattr(module, "__file__", None)
-    return filename is None or test.filename is None or (
-        os.path.realpath(test.filename) == os.path.realpath(filename)
+    return (
+        filename is None
+        or test.filename is None
+        or (os.path.realpath(test.filename) == os.path.realpath(filename))
     )
 
 
@@ -274,7 +293,9 @@ def test_every_public_name_has_a_docstring_example():
     for module in (skmlp, datasets, preprocessing, augmentation, plotting):
         for name in module.__all__:
             obj = getattr(module, name)
-            if name.startswith("__") or getattr(obj, "__module__", "").startswith("sklearn"):
+            if name.startswith("__") or getattr(obj, "__module__", "").startswith(
+                "sklearn"
+            ):
                 continue
             if ">>>" not in (obj.__doc__ or ""):
                 missing.append(f"{module.__name__}.{name}")
