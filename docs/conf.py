@@ -11,12 +11,15 @@ figure and printed output on the site comes from the installed skmlp.
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import skmlp
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
+# The gallery's order (sphinx-gallery imports it by name).
+sys.path.insert(0, str(DOCS / "_ext"))
 
 # -- Project -------------------------------------------------------------------
 
@@ -116,10 +119,9 @@ sphinx_gallery_conf = {
     # reproduces it: they take minutes to an hour on these machines.
     "filename_pattern": r"/plot_",
     "ignore_pattern": r"__init__\.py|/_",
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "gallery_order.ExampleOrder",
     "backreferences_dir": "gen_modules/backreferences",
     "doc_module": ("skmlp",),
-    "reference_url": {"skmlp": None},
     "download_all_examples": False,
     "remove_config_comments": True,
     "image_scrapers": ("matplotlib",),
@@ -127,6 +129,8 @@ sphinx_gallery_conf = {
     "abort_on_example_error": False,
     "only_warn_on_example_error": False,
     "show_memory": False,
+    # Show what the examples print, not the repr of a display they return.
+    "capture_repr": (),
     "min_reported_time": 1,
     "matplotlib_animations": False,
     "plot_gallery": "True",

@@ -3,7 +3,7 @@
 Augmentation: what the distortions look like
 ============================================
 
-Simard, Steinkraus & Platt (2003) halved a plain MLP's error on MNIST by
+Simard, Steinkraus & Platt (2003) more than halved a plain MLP's error on MNIST by
 training it on randomly distorted digits: each image, at every epoch, is
 rotated, zoomed, sheared and shifted by a random affine transform and
 displaced by a random *elastic* field (white noise smoothed by a Gaussian of

@@ -94,11 +94,16 @@ fig.tight_layout()
 # %%
 # Without the normalizer
 # ----------------------
-# What ``skmlp predict`` did before the normalizer, and what one gets by
-# shrinking the whole picture to 28 x 28 and inverting it: the digit is a
-# small smudge in the corner of the field, and the answer is a guess.
+# Shrinking the whole picture to 28 x 28 and inverting it, as ``skmlp
+# predict`` did before the normalizer, gives a digit that is small, squashed
+# and off centre: nothing like the digits the model learned.
 shrunk = np.asarray(canvas.convert("L").resize((28, 28), Image.Resampling.BOX))
 naive = (1.0 - shrunk / 255.0).reshape(1, -1)
+fig, ax = plt.subplots(figsize=(2.5, 2.5))
+ax.imshow(naive.reshape(28, 28), cmap="gray")
+ax.set_title("shrunk (28 x 28)")
+ax.set_xticks([])
+ax.set_yticks([])
 print(
     f"shrunk picture: predicted {clf.predict(naive)[0]} "
     f"(probability of a 7: {clf.predict_proba(naive)[0][7]:.3f})"

@@ -55,11 +55,10 @@ HiddenWeightsDisplay.from_estimator(clf, n_units=48)
 # ---------------------
 # With early stopping, the validation accuracy of each epoch is drawn beside
 # the training loss; the model keeps the weights of the best epoch.
-import matplotlib.pyplot as plt
-
 from skmlp.plotting import MisclassifiedDigitsDisplay, TrainingCurveDisplay
 
-fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-TrainingCurveDisplay.from_estimator(clf, ax=left)
-MisclassifiedDigitsDisplay.from_estimator(clf, X_test, y_test, max_images=24, ax=right)
-fig.tight_layout()
+TrainingCurveDisplay.from_estimator(clf)
+
+# %%
+# The first test digits it gets wrong, with their true and predicted labels.
+MisclassifiedDigitsDisplay.from_estimator(clf, X_test, y_test, max_images=30)

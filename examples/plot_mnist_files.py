@@ -23,6 +23,7 @@ Debian package ``dataset-fashion-mnist`` has put Fashion-MNIST in
 # ``(n, 28, 28)`` bytes, its labels ``(n,)`` bytes.
 import gzip
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -86,7 +87,13 @@ DigitsGridDisplay.from_data(train.data, train.target, n_images=30)
 # ---------------------------
 # The Theano tutorial's network: 500 tanh units, plain SGD with step 0.01, L2
 # 1e-4, minibatches of 20. float32 data trains float32 weights.
+from sklearn.exceptions import ConvergenceWarning
+
 from skmlp import MLPDigitClassifier
+
+# The fits on this page are short, to keep the page quick to build: they stop
+# at max_iter before they have converged, which is no news here.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 X_train, y_train = load_mnist(folder, return_X_y=True)
 X_test, y_test = load_mnist(folder, subset="test", return_X_y=True)

@@ -16,6 +16,7 @@ the recipe reaches 89.5 % test accuracy within 180 s of fitting::
     python benchmarks/bench_fashion_recipe.py
 """
 
+# sphinx_gallery_thumbnail_path = "gallery/fashion_training_curve.png"
 import time
 
 import numpy as np
