@@ -31,6 +31,7 @@ from ._types cimport (
     DIVERGED,
     GRADIENT,
     IDENTITY,
+    SIGMOID,
     SOFTMAX,
     Activation,
     Hyper,
@@ -230,6 +231,7 @@ cdef class Engine:
     cdef readonly object dtype
     # The scratch and state arrays, and their addresses for the nogil loop.
     cdef object _activations, _deltas, _masks, _grad, _batch_y, _batch_weight
+    cdef object _batch_indicators
     cdef object _state_buffers, _step_counter
     cdef void *_activations_data
     cdef void *_deltas_data
@@ -237,6 +239,7 @@ cdef class Engine:
     cdef void *_grad_data
     cdef void *_batch_weight_data
     cdef int *_batch_y_data
+    cdef unsigned char *_batch_indicators_data
     cdef void *_state_1_data
     cdef void *_state_2_data
     cdef long long *_n_steps
@@ -301,12 +304,17 @@ cdef class Engine:
         self._masks = np.zeros_like(self._deltas)
         self._grad = np.zeros(self.n_params, dtype=self.dtype)
         self._batch_y = np.zeros(self.batch_size, dtype=np.intc)
+        # The targets of a minibatch of the multilabel output layer.
+        n_indicators = (self.batch_size * self._n_units[self.layout.n_layers]
+                        if self.layout.output == SIGMOID else 1)
+        self._batch_indicators = np.zeros(n_indicators, dtype=np.uint8)
         self._batch_weight = np.zeros(self.batch_size, dtype=self.dtype)
         self._activations_data = _address(self._activations)
         self._deltas_data = _address(self._deltas)
         self._masks_data = _address(self._masks)
         self._grad_data = _address(self._grad)
         self._batch_y_data = <int *> _address(self._batch_y)
+        self._batch_indicators_data = <unsigned char *> _address(self._batch_indicators)
         self._batch_weight_data = _address(self._batch_weight)
 
     def _set_update_rule(self, optimizer, double l1, double l2):
@@ -361,6 +369,12 @@ cdef class Engine:
             raise ValueError(
                 f"The rows' class codes index {rows.n_classes} classes; the network "
                 f"has {self._n_units[self.layout.n_layers]} outputs.")
+        if rows.multilabel != (self.layout.output == SIGMOID):
+            kinds = {True: "an indicator matrix", False: "class codes"}
+            raise ValueError(
+                f"The {_types.OutputLayer(self.layout.output).name} output layer "
+                f"trains on {kinds[self.layout.output == SIGMOID]}; the rows hold "
+                f"{kinds[rows.multilabel]}.")
         if n_params != self.n_params:
             raise ValueError(
                 f"params has {n_params} values; the layout needs {self.n_params}.")
@@ -476,7 +490,7 @@ cdef class Engine:
         cdef Py_ssize_t n_layers = self.layout.n_layers
         cdef double data_loss, step_size
         weight[0] = load_rows(rows, start, n_rows, activations, self._batch_y_data,
-                              batch_weight)
+                              self._batch_indicators_data, batch_weight)
         weight_penalty[0] = 0
         if loss_weight == 0:
             if not weight[0] > 0:
@@ -486,8 +500,8 @@ cdef class Engine:
                  <floating *> self._masks_data, &self._rng_state)
         data_loss = output_loss_delta(
             self.layout.output, activations + self.layout.a_offset[n_layers],
-            self._batch_y_data, batch_weight, n_rows, self._n_units[n_layers],
-            1 / loss_weight)
+            self._batch_y_data, self._batch_indicators_data, batch_weight, n_rows,
+            self._n_units[n_layers], 1 / loss_weight)
         if not isfinite(data_loss):
             return data_loss
         step_size = begin_step(hyper, self._n_steps)

@@ -9,8 +9,9 @@ from ._types cimport OutputLayer
 
 
 cdef double output_loss_delta(
-    OutputLayer output, floating *z, const int *y, const floating *sample_weight,
-    Py_ssize_t n_rows, Py_ssize_t n_outputs, double delta_scale,
+    OutputLayer output, floating *z, const int *y, const unsigned char *indicators,
+    const floating *sample_weight, Py_ssize_t n_rows, Py_ssize_t n_outputs,
+    double delta_scale,
 ) noexcept nogil
 
 cdef void output_probabilities(
@@ -28,3 +29,12 @@ cdef double softmax_cross_entropy_delta(
 cdef void softmax(floating *z, Py_ssize_t n_rows, Py_ssize_t n_classes) noexcept nogil
 
 cdef void log_softmax(floating *z, Py_ssize_t n_rows, Py_ssize_t n_classes) noexcept nogil
+
+cdef double sigmoid_binary_cross_entropy_delta(
+    floating *z, const unsigned char *indicators, const floating *sample_weight,
+    Py_ssize_t n_rows, Py_ssize_t n_labels, double delta_scale,
+) noexcept nogil
+
+cdef void sigmoid(floating *z, Py_ssize_t n_values) noexcept nogil
+
+cdef void log_sigmoid(floating *z, Py_ssize_t n_values) noexcept nogil

@@ -2,37 +2,48 @@
 probabilities of prediction.
 
 ``output_loss_delta``, ``output_probabilities`` and ``uninformed_loss`` pick
-the output layer's kernels with one C switch; today there is one output layer,
-softmax with cross-entropy over exclusive classes. Each kernel makes one pass
-per row and subtracts the row maximum before exponentiating, so any finite
-logits give finite results.
+the output layer's kernels with one C switch. Two output layers:
+
+- ``SOFTMAX``: softmax with cross-entropy over exclusive classes (targets are
+  class codes). Each kernel subtracts the row maximum before exponentiating.
+- ``SIGMOID``: one sigmoid per label with the binary cross-entropy summed over
+  the labels (targets are a 0/1 indicator matrix, multilabel). Each kernel
+  exponentiates ``-|z|`` only, the ``log1p(exp(-|z|))`` form.
+
+Either way, one pass per row, and any finite logits give finite results.
 """
 from cython cimport floating
 from libc.math cimport NAN, log
 
-from ._math cimport _exp, _log
-from ._types cimport SOFTMAX, OutputLayer
+from ._math cimport _abs, _exp, _log, _log1p
+from ._types cimport SIGMOID, SOFTMAX, OutputLayer
 
 
 # ---------------------------------------------------------------------------
 # Dispatch on the output layer
 
 cdef double output_loss_delta(
-    OutputLayer output,             # IN
-    floating *z,                    # IN/OUT (n_rows, n_outputs): logits in, dJ/dz out
-    const int *y,                   # IN     (n_rows,) class codes
-    const floating *sample_weight,  # IN     (n_rows,)
-    Py_ssize_t n_rows,              # IN
-    Py_ssize_t n_outputs,           # IN
-    double delta_scale,             # IN     1 / (sum of the weights the loss averages over)
+    OutputLayer output,                 # IN
+    floating *z,                        # IN/OUT (n_rows, n_outputs): logits in, dJ/dz out
+    const int *y,                       # IN     (n_rows,) class codes (SOFTMAX)
+    const unsigned char *indicators,    # IN     (n_rows, n_outputs) 0/1 targets (SIGMOID)
+    const floating *sample_weight,      # IN     (n_rows,)
+    Py_ssize_t n_rows,                  # IN
+    Py_ssize_t n_outputs,               # IN
+    double delta_scale,                 # IN     1 / (sum of the weights the loss averages over)
 ) noexcept nogil:
     """Return the weighted sum of the rows' losses; z := their gradient * scale.
 
-    NaN for an unknown output layer, which the engine reports as divergence.
+    Each output layer reads its own kind of target; the other pointer is unused
+    (and may be NULL). NaN for an unknown output layer, which the engine
+    reports as divergence.
     """
     if output == SOFTMAX:
         return softmax_cross_entropy_delta(z, y, sample_weight, n_rows, n_outputs,
                                            delta_scale)
+    if output == SIGMOID:
+        return sigmoid_binary_cross_entropy_delta(z, indicators, sample_weight,
+                                                  n_rows, n_outputs, delta_scale)
     return NAN
 
 
@@ -49,12 +60,20 @@ cdef void output_probabilities(
             log_softmax(z, n_rows, n_outputs)
         else:
             softmax(z, n_rows, n_outputs)
+    elif output == SIGMOID:
+        if take_log:
+            log_sigmoid(z, n_rows * n_outputs)
+        else:
+            sigmoid(z, n_rows * n_outputs)
 
 
 cdef double uninformed_loss(OutputLayer output, Py_ssize_t n_outputs) noexcept nogil:
-    """The loss per sample of a model that knows nothing (uniform outputs)."""
+    """The loss per sample of a model that knows nothing (uniform outputs:
+    1 / n_outputs for each class, or 1/2 for each label)."""
     if output == SOFTMAX:
         return log(<double> n_outputs)
+    if output == SIGMOID:
+        return n_outputs * log(2.0)
     return NAN
 
 
@@ -148,6 +167,71 @@ cdef void log_softmax(
 
 
 # ---------------------------------------------------------------------------
+# A sigmoid per label and the binary cross-entropy summed over the labels
+
+cdef double sigmoid_binary_cross_entropy_delta(
+    floating *z,                        # IN/OUT (n_rows, n_labels): logits in, dJ/dz out
+    const unsigned char *indicators,    # IN     (n_rows, n_labels) 0/1 targets
+    const floating *sample_weight,      # IN     (n_rows,)
+    Py_ssize_t n_rows,                  # IN
+    Py_ssize_t n_labels,                # IN
+    double delta_scale,                 # IN     1 / (sum of the weights the loss averages over)
+) noexcept nogil:
+    """Return sum_i s_i * sum_j BCE(t_ij, sigmoid(z_ij)); z := (sigmoid(z) - t) * s * scale.
+
+    BCE(t, sigmoid(z)) = max(z, 0) - t * z + log1p(exp(-|z|)): exp of -|z| only,
+    so any finite logit (1e30 in float32 too) gives a finite loss and delta.
+    """
+    cdef Py_ssize_t i, j
+    cdef floating *row
+    cdef const unsigned char *targets
+    cdef floating logit, decay, weight, linear_part
+    cdef double row_loss, loss = 0
+    for i in range(n_rows):
+        row = z + i * n_labels
+        targets = indicators + i * n_labels
+        weight = sample_weight[i] * delta_scale
+        row_loss = 0
+        for j in range(n_labels):
+            logit = row[j]
+            decay = _exp(-_abs(logit))
+            # max(z, 0) - t * z without cancellation: max(-z, 0) when t = 1.
+            if targets[j]:
+                linear_part = -logit if logit < 0 else 0
+            else:
+                linear_part = logit if logit > 0 else 0
+            row_loss += <double> linear_part + <double> _log1p(decay)
+            # sigmoid(z) = 1 / (1 + e) for z >= 0, e / (1 + e) below, e = exp(-|z|).
+            row[j] = ((1 if logit >= 0 else decay) / (1 + decay) - targets[j]) * weight
+        loss += sample_weight[i] * row_loss
+    return loss
+
+
+cdef void sigmoid(
+    floating *z,                # IN/OUT (n_values,): logits in, probabilities out
+    Py_ssize_t n_values,        # IN
+) noexcept nogil:
+    """z := 1 / (1 + exp(-z)), from exp(-|z|)"""
+    cdef Py_ssize_t i
+    cdef floating decay
+    for i in range(n_values):
+        decay = _exp(-_abs(z[i]))
+        z[i] = (1 if z[i] >= 0 else decay) / (1 + decay)
+
+
+cdef void log_sigmoid(
+    floating *z,                # IN/OUT (n_values,): logits in, log-probabilities out
+    Py_ssize_t n_values,        # IN
+) noexcept nogil:
+    """z := min(z, 0) - log1p(exp(-|z|)), the logarithm of sigmoid(z)"""
+    cdef Py_ssize_t i
+    cdef floating decay
+    for i in range(n_values):
+        decay = _log1p(_exp(-_abs(z[i])))
+        z[i] = (z[i] if z[i] < 0 else 0) - decay
+
+
+# ---------------------------------------------------------------------------
 # Python entry points for the tests (one per kernel, compared with NumPy)
 
 def _softmax_cross_entropy_delta_for_tests(
@@ -164,6 +248,26 @@ def _softmax_for_tests(floating[:, ::1] z, bint take_log):
         log_softmax(&z[0, 0], z.shape[0], z.shape[1])
     else:
         softmax(&z[0, 0], z.shape[0], z.shape[1])
+
+
+def _sigmoid_binary_cross_entropy_delta_for_tests(
+    floating[:, ::1] z, const unsigned char[:, ::1] indicators,
+    const floating[::1] sample_weight, double delta_scale,
+):
+    if (indicators.shape[0] != z.shape[0] or indicators.shape[1] != z.shape[1]
+            or sample_weight.shape[0] != z.shape[0]):
+        raise ValueError("z, indicators and sample_weight do not match")
+    return sigmoid_binary_cross_entropy_delta(
+        &z[0, 0], &indicators[0, 0], &sample_weight[0], z.shape[0], z.shape[1],
+        delta_scale,
+    )
+
+
+def _sigmoid_for_tests(floating[:, ::1] z, bint take_log):
+    if take_log:
+        log_sigmoid(&z[0, 0], z.shape[0] * z.shape[1])
+    else:
+        sigmoid(&z[0, 0], z.shape[0] * z.shape[1])
 
 
 def _uninformed_loss_for_tests(int output, Py_ssize_t n_outputs):

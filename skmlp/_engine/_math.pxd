@@ -1,7 +1,19 @@
 # Elementary functions on fused float/double, inlined into the kernels: the
 # float versions stay in float (a double call would turn a vector loop scalar).
 from cython cimport floating
-from libc.math cimport exp, expf, fabs, fabsf, log, logf, sqrt, sqrtf, tanh
+from libc.math cimport (
+    exp,
+    expf,
+    fabs,
+    fabsf,
+    log,
+    log1p,
+    log1pf,
+    logf,
+    sqrt,
+    sqrtf,
+    tanh,
+)
 
 
 cdef inline floating _exp(floating x) noexcept nogil:
@@ -16,6 +28,13 @@ cdef inline floating _log(floating x) noexcept nogil:
         return logf(x)
     else:
         return log(x)
+
+
+cdef inline floating _log1p(floating x) noexcept nogil:
+    if floating is float:
+        return log1pf(x)
+    else:
+        return log1p(x)
 
 
 cdef inline float _rational_tanhf(float x) noexcept nogil:

@@ -1,8 +1,9 @@
 """Training rows, dense or CSR, gathered into the minibatch buffer.
 
 A :class:`RowSource` holds what a fit trains on: X (a dense array of any
-strides, or a CSR matrix), the class codes, the sample weights and the rows
-to train on, in the order of the coming epoch. Everything is checked once,
+strides, or a CSR matrix), the targets (class codes, or the 0/1 indicator
+matrix of multilabel targets), the sample weights and the rows to train on, in
+the order of the coming epoch. Everything is checked once,
 when the source is built; the kernels then index with those values
 unchecked. The minibatch is the only dense copy of the data.
 """
@@ -23,15 +24,18 @@ cdef class RowSource:
     X : ndarray or CSR matrix of shape (n_samples, n_features)
         float32 or float64; a dense array may have any strides (a read-only
         memory map, a Fortran array), a CSR matrix is read row by row.
-    y : ndarray of shape (n_samples,), dtype=intc
-        Class codes, in ``[0, n_classes)``.
+    y : ndarray of shape (n_samples,), dtype=intc, or (n_samples, n_classes), dtype=uint8
+        Class codes, in ``[0, n_classes)``; or, for multilabel targets, the
+        C-contiguous indicator matrix of the labels (0 or 1), one column per
+        output unit.
     sample_weight : ndarray of shape (n_samples,)
         Of X's dtype.
     rows : ndarray of shape (n_rows,), dtype=intp
         The rows of X to train on, in order; copied (:meth:`shuffle` reorders
         the copy).
     n_classes : int
-        The number of output units the codes index.
+        The number of output units: the codes index them, the indicator
+        matrix has one column each.
 
     Raises
     ------
@@ -78,6 +82,22 @@ cdef class RowSource:
     def _set_targets(self, y, sample_weight):
         y = np.asarray(y)
         sample_weight = np.asarray(sample_weight)
+        self.multilabel = y.ndim == 2
+        if self.multilabel:
+            self._set_indicators(y)
+        else:
+            self._set_codes(y)
+        if sample_weight.dtype != self.dtype or sample_weight.shape != (self.n_samples,):
+            raise ValueError(
+                f"sample_weight must hold {self.n_samples} weights of dtype "
+                f"{self.dtype}; got {sample_weight.dtype} of shape "
+                f"{sample_weight.shape}.")
+        if self.dtype == np.float32:
+            self._weight32 = np.ascontiguousarray(sample_weight)
+        else:
+            self._weight64 = np.ascontiguousarray(sample_weight)
+
+    def _set_codes(self, y):
         if y.dtype != np.intc or y.shape != (self.n_samples,):
             raise ValueError(
                 f"y must hold {self.n_samples} class codes of dtype intc; got "
@@ -85,16 +105,16 @@ cdef class RowSource:
         if y.size and (y.min() < 0 or y.max() >= self.n_classes):
             raise ValueError(
                 f"y holds class codes outside [0, {self.n_classes}).")
-        if sample_weight.dtype != self.dtype or sample_weight.shape != (self.n_samples,):
-            raise ValueError(
-                f"sample_weight must hold {self.n_samples} weights of dtype "
-                f"{self.dtype}; got {sample_weight.dtype} of shape "
-                f"{sample_weight.shape}.")
         self._y = np.ascontiguousarray(y)
-        if self.dtype == np.float32:
-            self._weight32 = np.ascontiguousarray(sample_weight)
-        else:
-            self._weight64 = np.ascontiguousarray(sample_weight)
+
+    def _set_indicators(self, y):
+        if y.dtype != np.uint8 or y.shape != (self.n_samples, self.n_classes):
+            raise ValueError(
+                f"A multilabel y must be a ({self.n_samples}, {self.n_classes}) "
+                f"indicator matrix of dtype uint8; got {y.dtype} of shape {y.shape}.")
+        if y.size and y.max() > 1:
+            raise ValueError("A multilabel y must hold only 0 and 1.")
+        self._indicators = np.ascontiguousarray(y)
 
     def _set_rows(self, rows):
         rows = np.array(rows, dtype=np.intp, copy=True, order="C")
@@ -124,13 +144,14 @@ cdef double load_rows(
     Py_ssize_t start,           # IN   the minibatch's first position in the order
     Py_ssize_t n_rows,          # IN
     floating *x,                # OUT  (n_rows, n_features) row-major
-    int *y,                     # OUT  (n_rows,) class codes
+    int *y,                     # OUT  (n_rows,) class codes; unused if multilabel
+    unsigned char *indicators,  # OUT  (n_rows, n_classes) targets if multilabel, else unused
     floating *sample_weight,    # OUT  (n_rows,)
 ) noexcept nogil:
-    """The rows source.order[start:start + n_rows] of X, y and sample_weight;
-    return the sum of their weights (in double, in order). Needs n_rows >= 1."""
+    """The rows source.order[start:start + n_rows] of X, the targets and
+    sample_weight; return the sum of their weights (in double, in order).
+    Needs n_rows >= 1."""
     cdef const Py_ssize_t *rows = &source._order[start]
-    cdef const int *codes = &source._y[0]
     cdef const floating *weights
     cdef Py_ssize_t i
     cdef double total = 0
@@ -148,8 +169,12 @@ cdef double load_rows(
                             rows, n_rows, source.n_features, x)
         else:
             gather_rows(source._dense64, rows, n_rows, x)
+    if source.multilabel:
+        gather_indicator_rows(source._indicators, rows, n_rows, indicators)
+    else:
+        for i in range(n_rows):
+            y[i] = source._y[rows[i]]
     for i in range(n_rows):
-        y[i] = codes[rows[i]]
         sample_weight[i] = weights[rows[i]]
         total += sample_weight[i]
     return total
@@ -194,6 +219,18 @@ cdef void gather_rows(
             out_row[j] = x[rows[i], j]
 
 
+cdef void gather_indicator_rows(
+    const unsigned char[:, ::1] indicators,     # IN   (n_samples, n_labels)
+    const Py_ssize_t *rows,                     # IN   (n_rows,) row indices
+    Py_ssize_t n_rows,                          # IN
+    unsigned char *out,                         # OUT  (n_rows, n_labels) row-major
+) noexcept nogil:
+    """out[i, :] = indicators[rows[i], :]"""
+    cdef Py_ssize_t i, n_labels = indicators.shape[1]
+    for i in range(n_rows):
+        memcpy(out + i * n_labels, &indicators[rows[i], 0], n_labels)
+
+
 cdef void gather_csr_rows(
     const floating[::1] data,           # IN   CSR values
     const Py_ssize_t[::1] indices,      # IN   CSR column indices
@@ -234,15 +271,21 @@ def _gather_csr_rows_for_tests(
 
 def _load_rows_for_tests(
     RowSource source, Py_ssize_t start, floating[:, ::1] x, int[::1] y,
-    floating[::1] sample_weight,
+    floating[::1] sample_weight, unsigned char[:, ::1] indicators=None,
 ):
-    """load_rows into x, y and sample_weight (whose length is the minibatch's);
-    return the sum of the weights."""
+    """load_rows into x, y (or, multilabel, indicators) and sample_weight
+    (whose length is the minibatch's); return the sum of the weights."""
     if (start < 0 or start + y.shape[0] > source.n_rows or x.shape[0] != y.shape[0]
             or sample_weight.shape[0] != y.shape[0] or x.shape[1] != source.n_features
             or source.dtype != np.asarray(x).dtype):
         raise ValueError("buffers do not match the source and the minibatch")
-    return load_rows(source, start, y.shape[0], &x[0, 0], &y[0], &sample_weight[0])
+    if source.multilabel and (
+            indicators is None or indicators.shape[0] != y.shape[0]
+            or indicators.shape[1] != source.n_classes):
+        raise ValueError("a multilabel source needs an indicators buffer")
+    return load_rows(source, start, y.shape[0], &x[0, 0], &y[0],
+                     &indicators[0, 0] if source.multilabel else NULL,
+                     &sample_weight[0])
 
 
 def _total_weight_for_tests(RowSource source):

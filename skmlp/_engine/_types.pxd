@@ -16,6 +16,8 @@ cpdef enum Activation:
 cpdef enum OutputLayer:
     # The output units and the loss the engine minimises through them.
     SOFTMAX = 0      # softmax + cross-entropy over exclusive classes
+    SIGMOID = 1      # a sigmoid per label + binary cross-entropy summed over the
+                     # labels (multilabel targets)
 
 
 cpdef enum Update:
