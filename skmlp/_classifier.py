@@ -15,17 +15,27 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.multiclass import (
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import (
+    check_array,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from ._callbacks import CallbackSupportMixin
 from ._fit_loop import Fitter, Progress, TrainingData, TrainingSettings, rows_ready
 from ._network import (
     ACTIVATIONS,
     INITIALIZATIONS,
+    OUTPUT_LAYERS,
     ParameterLayout,
     forward_proba,
     initialize,
@@ -115,6 +125,12 @@ class MLPDigitClassifier(
     ``alpha``, ``l2`` is not divided by the batch size; MLPClassifier's
     ``alpha`` corresponds to ``l2 = alpha / (2 * batch_size)``.
 
+    Multilabel targets (an indicator matrix ``y`` of shape ``(n_samples,
+    n_labels)``, 0 or 1) train one logistic output unit per label, and ``CE``
+    is the binary cross-entropy summed over the labels, as MLPClassifier does:
+    ``predict`` then gives the labels whose probability exceeds 0.5 and
+    ``score`` is the subset accuracy.
+
     The whole minibatch loop runs in compiled code without the GIL; matrix
     products go to BLAS. float32 input trains and predicts in float32.
 
@@ -177,14 +193,18 @@ class MLPDigitClassifier(
         Minimum improvement of the training loss (or of the validation score
         with ``early_stopping``) that resets the patience counter.
 
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or np.inf, default=10
         Patience: stop after this many epochs without an improvement of at
-        least ``tol``.
+        least ``tol``. ``np.inf`` never stops on patience (nor divides the
+        step size of ``lr_schedule='adaptive'``).
 
     early_stopping : bool, default=False
-        Hold out a stratified ``validation_fraction`` of the training data,
-        stop when its accuracy stops improving, and keep the weights of the
-        best epoch.
+        Hold out ``validation_fraction`` of the training data, stratified by
+        class (not for multilabel targets), stop when its accuracy (subset
+        accuracy for multilabel targets) stops improving, and keep the weights
+        of the best epoch. As in MLPClassifier, a class with a single sample,
+        or fewer held-out (or remaining) samples than classes, is a
+        ``ValueError``: pass ``X_val`` and ``y_val`` to ``fit`` instead.
 
     validation_fraction : float, default=0.1
         Share of the training data held out with ``early_stopping``.
@@ -200,7 +220,10 @@ class MLPDigitClassifier(
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes in the objective, multiplied into
         ``sample_weight`` as LogisticRegression does: ``{label: weight}``, or
-        ``'balanced'`` for ``n_samples / (n_classes * np.bincount(y))``.
+        ``'balanced'`` for ``n_samples / (n_classes * np.bincount(y))``. For
+        multilabel targets, only ``'balanced'``, as
+        :func:`~sklearn.utils.class_weight.compute_sample_weight` defines it
+        (each label a balanced binary problem, the weights multiplied).
 
     init : {'glorot_uniform', 'he_normal', 'normal', 'uniform'}, \
             default='glorot_uniform'
@@ -247,7 +270,8 @@ class MLPDigitClassifier(
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        Class labels.
+        Class labels; for multilabel targets, the column indices of ``y``
+        (``np.arange(n_labels)``), as MLPClassifier's.
 
     coefs_ : list of ndarray
         ``coefs_[l]`` of shape ``(n_units[l], n_units[l + 1])`` holds the
@@ -280,19 +304,30 @@ class MLPDigitClassifier(
     loss_curve_ : list of float
         ``loss_`` after each epoch.
 
+        Every per-epoch curve (``loss_curve_``, ``validation_scores_``,
+        ``validation_loss_curve_``, ``learning_rate_curve_``) follows
+        MLPClassifier's rule for ``loss_curve_`` and ``validation_scores_``:
+        one entry per epoch (per L-BFGS iteration) since the model last
+        started from scratch; ``warm_start`` and ``partial_fit`` append to
+        them, so that entry ``k`` of each curve belongs to the same epoch. An
+        epoch without the value (no validation data; no step size with
+        L-BFGS) holds NaN.
+
     best_loss_ : float or None
         Lowest ``loss_`` seen; None with ``early_stopping``.
 
     validation_scores_ : list of float or None
-        Accuracy on the validation data after each epoch; None without
-        validation data (``early_stopping`` or ``X_val``).
+        Accuracy (subset accuracy for multilabel targets) on the validation
+        data after each epoch; None until an epoch has validation data
+        (``early_stopping`` or ``X_val``).
 
     validation_loss_curve_ : list of float or None
         Mean cross-entropy on the validation data after each epoch (no
-        penalty terms); None without validation data.
+        penalty terms; for multilabel targets, the binary cross-entropy
+        summed over the labels); None like ``validation_scores_``.
 
     learning_rate_curve_ : list of float
-        The step size used in each epoch of the last fit.
+        The step size used in each epoch (NaN for L-BFGS iterations).
 
     best_validation_score_ : float or None
         Best of ``validation_scores_``; None without ``early_stopping``.
@@ -301,10 +336,12 @@ class MLPDigitClassifier(
         Number of layers, input and output included.
 
     n_outputs_ : int
-        Number of output units: one per class (softmax, also for two classes).
+        Number of output units: one per class (softmax, also for two classes
+        and for one), or one per label for multilabel targets.
 
-    out_activation_ : str
-        ``'softmax'``.
+    out_activation_ : {'softmax', 'logistic'}
+        ``'logistic'`` (a sigmoid per label) for multilabel targets,
+        ``'softmax'`` otherwise.
 
     See Also
     --------
@@ -345,7 +382,10 @@ class MLPDigitClassifier(
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "warm_start": ["boolean"],
@@ -446,8 +486,9 @@ class MLPDigitClassifier(
         X : array-like of shape (n_samples, n_features)
             Training data. float32 trains in float32, anything else in float64.
 
-        y : array-like of shape (n_samples,)
-            Class labels: ints, strings or bools, at least two classes.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels (ints, strings or bools), or a multilabel indicator
+            matrix (0 or 1 for each label).
 
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the samples in the objective.
@@ -458,8 +499,9 @@ class MLPDigitClassifier(
             (``validation_scores_``, ``validation_loss_curve_``) and, with
             ``early_stopping=True``, watched for stopping.
 
-        y_val : array-like of shape (n_val_samples,), default=None
-            Labels of ``X_val``, among those of ``y``.
+        y_val : array-like of shape (n_val_samples,) or (n_val_samples, n_labels), \
+                default=None
+            Labels of ``X_val``, among those of ``y`` (of the same kind).
 
         sample_weight_val : array-like of shape (n_val_samples,), default=None
             Weights of the validation samples in the score and the loss.
@@ -498,12 +540,14 @@ class MLPDigitClassifier(
         X : array-like of shape (n_samples, n_features)
             Training data.
 
-        y : array-like of shape (n_samples,)
-            Class labels, all among ``classes``.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, all among ``classes``, or a multilabel indicator
+            matrix.
 
         classes : array-like of shape (n_classes,), default=None
-            Every class that any call will see. Required on the first call,
-            ignored (but checked) afterwards.
+            Every class that any call will see; for multilabel targets, the
+            column indices of ``y`` (``range(n_labels)``). Required on the
+            first call, ignored (but checked) afterwards.
 
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the samples in the objective.
@@ -602,13 +646,17 @@ class MLPDigitClassifier(
                 y,
                 dtype=(np.float64, np.float32),
                 accept_sparse=("csr", "csc"),
+                multi_output=True,
                 reset=first_call,
             )
         check_sparse_structure(X, "X")  # as converted, from LIL say
         if sparse.issparse(X):
             # Minibatches gather rows: CSR gives them without densifying X.
             X = X.tocsr()
-        y_codes = self._encode_labels(y, classes, first_call, incremental)
+        y = _targets_array(y)
+        y_codes = self._encode_targets(y, classes, first_call, incremental)
+        self.n_outputs_ = len(self.classes_)
+        self.out_activation_ = "logistic" if y_codes.ndim == 2 else "softmax"
         sample_weight = self._training_weights(sample_weight, y_codes, X.dtype)
         random_state = check_random_state(self.random_state)
         hidden = _validate_hidden_layer_sizes(self.hidden_layer_sizes)
@@ -616,19 +664,16 @@ class MLPDigitClassifier(
         if self.solver == "lbfgs" and np.any(dropout > 0):
             raise ValueError("dropout needs a minibatch solver: use 'sgd' or 'adam'.")
         layout = ParameterLayout([X.shape[1], *hidden, len(self.classes_)])
+        watches_validation = self.early_stopping and self.solver != "lbfgs"
         if first_call:
-            progress = Progress.fresh(
-                watches_validation=self.early_stopping and self.solver != "lbfgs"
-            )
+            progress = Progress.fresh(watches_validation)
         else:
-            progress = Progress.resume(self)
+            progress = Progress.resume(self, watches_validation)
         params, optimizer = self._initial_state(
             layout, first_call, random_state, X.dtype
         )
         validation = self._validation_set(validation_set, X.dtype)
         self.n_layers_ = layout.n_layers + 1
-        self.n_outputs_ = len(self.classes_)
-        self.out_activation_ = "softmax"
         model_attributes = {
             name: getattr(self, name)
             for name in _MODEL_ATTRIBUTES
@@ -638,7 +683,14 @@ class MLPDigitClassifier(
             estimator,
             model_attributes,
             self._training_settings(dropout),
-            TrainingData(X, y, y_codes, sample_weight, validation),
+            TrainingData(
+                X,
+                y,
+                y_codes,
+                sample_weight,
+                validation,
+                OUTPUT_LAYERS[self.out_activation_],
+            ),
             layout,
             params,
             optimizer,
@@ -670,17 +722,21 @@ class MLPDigitClassifier(
         )
 
     def _training_weights(self, sample_weight, y_codes, dtype):
-        """Sample weights times class weights, as LogisticRegression combines them."""
+        """Sample weights times class weights, as LogisticRegression combines
+        them (for multilabel targets, as ``compute_sample_weight`` does)."""
         with _numbers_beyond_float64_are_value_errors():
             sample_weight = _validate_sample_weight(sample_weight, len(y_codes), dtype)
         if self.class_weight is None:
             return sample_weight
-        if isinstance(self.class_weight, dict):
-            _validate_class_weight(self.class_weight, self.classes_)
-        class_weight = compute_class_weight(
-            self.class_weight, classes=self.classes_, y=self.classes_[y_codes]
-        )
-        weights = sample_weight * class_weight[y_codes].astype(dtype)
+        if y_codes.ndim == 2:
+            class_weight = _multilabel_class_weight(self.class_weight, y_codes)
+        else:
+            if isinstance(self.class_weight, dict):
+                _validate_class_weight(self.class_weight, self.classes_)
+            class_weight = compute_class_weight(
+                self.class_weight, classes=self.classes_, y=self.classes_[y_codes]
+            )[y_codes]
+        weights = sample_weight * class_weight.astype(dtype)
         if not weights.sum() > 0:
             raise ValueError(
                 "sample_weight times class_weight must contain at least one "
@@ -725,9 +781,42 @@ class MLPDigitClassifier(
         )
         return params, optimizer
 
+    def _encode_targets(self, y, classes, first_call, incremental):
+        """Set ``classes_`` as needed and return the targets as the engine
+        takes them: class codes (int32) for labels, the indicator matrix
+        (uint8) for multilabel targets."""
+        check_classification_targets(y)
+        multilabel = y.ndim == 2
+        if multilabel and type_of_target(y) != "multilabel-indicator":
+            raise ValueError(
+                "y is 2-D but not a multilabel indicator matrix (0 or 1 in each "
+                f"of its columns): {type_of_target(y)} targets, several labels "
+                "per sample, are not supported. Pass y of shape (n_samples,) "
+                "for one label per sample, or an indicator matrix of shape "
+                "(n_samples, n_labels) for multilabel classification."
+            )
+        if not first_call:
+            self._check_same_kind_of_targets(multilabel)
+        if multilabel:
+            return self._encode_indicators(y, classes, first_call, incremental)
+        return self._encode_labels(y, classes, first_call, incremental)
+
+    def _check_same_kind_of_targets(self, multilabel):
+        """A fitted model goes on with the kind of targets it was trained on."""
+        was_multilabel = getattr(self, "out_activation_", "softmax") == "logistic"
+        if multilabel != was_multilabel:
+            kinds = {
+                True: "a multilabel indicator matrix",
+                False: "one label per sample",
+            }
+            raise ValueError(
+                f"y holds {kinds[multilabel]}, but the model was trained on "
+                f"{kinds[was_multilabel]}: fit a new model (warm_start=False) "
+                "for the other kind of target."
+            )
+
     def _encode_labels(self, y, classes, first_call, incremental):
         """Set ``classes_`` as needed and return y as int32 class codes."""
-        check_classification_targets(y)
         if incremental:
             if classes is not None:
                 if np.size(classes) == 0:
@@ -754,14 +843,37 @@ class MLPDigitClassifier(
             raise ValueError(
                 "warm_start can only be used where `y` has the same classes "
                 f"as in the previous call to fit. Previously got "
-                f"{self.classes_!r}, `y` has {unique_labels(y)!r}."
-            )
-        if len(self.classes_) < 2:
-            raise ValueError(
-                "MLPDigitClassifier needs samples of at least 2 classes in the "
-                f"data, but the data contains only one class: {self.classes_[0]!r}."
+                f"{self.classes_}, `y` has {unique_labels(y)}."
             )
         return self._class_codes(y, "y")
+
+    def _encode_indicators(self, y, classes, first_call, incremental):
+        """Set ``classes_`` (the column indices of a multilabel y, as
+        MLPClassifier's) as needed and return y as a uint8 indicator matrix."""
+        n_labels = y.shape[1]
+        labels = np.arange(n_labels)
+        if incremental and classes is not None:
+            if np.size(classes) == 0 or not np.array_equal(
+                unique_labels(classes), labels
+            ):
+                raise ValueError(
+                    f"For a multilabel y of {n_labels} columns, classes are the "
+                    f"column indices: classes={labels.tolist()}. Got {classes!r}."
+                )
+        elif incremental and not hasattr(self, "classes_"):
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: for a "
+                f"multilabel y, the column indices {labels.tolist()}."
+            )
+        if first_call:
+            self.classes_ = labels
+        elif len(self.classes_) != n_labels:
+            raise ValueError(
+                f"y has {n_labels} labels (columns), but the model was trained on "
+                f"{len(self.classes_)}: fit a new model (warm_start=False) for "
+                "other labels."
+            )
+        return _indicator_matrix(y)
 
     def _class_codes(self, y, name):
         """Positions of the labels y in ``classes_``, as int32."""
@@ -783,19 +895,44 @@ class MLPDigitClassifier(
         check_sparse_structure(X_val, "X_val")
         with _numbers_beyond_float64_are_value_errors():
             X_val, y_val = validate_data(
-                self, X_val, y_val, dtype=dtype, accept_sparse="csr", reset=False
+                self,
+                X_val,
+                y_val,
+                dtype=dtype,
+                accept_sparse="csr",
+                multi_output=True,
+                reset=False,
             )
         check_sparse_structure(X_val, "X_val")
-        y_val_codes = self._class_codes(y_val, "y_val")
+        y_val_codes = self._validation_targets(_targets_array(y_val))
         sample_weight_val = _validate_sample_weight(
             sample_weight_val, len(y_val_codes), dtype, name="sample_weight_val"
         )
         return rows_ready(X_val), y_val_codes, sample_weight_val
 
+    def _validation_targets(self, y_val):
+        """``y_val`` as the training targets are: class codes, or an indicator
+        matrix of the model's labels."""
+        if self.out_activation_ != "logistic":
+            if y_val.ndim != 1:
+                raise ValueError(
+                    "y_val must hold one label per sample, as y does; got an "
+                    f"array of shape {y_val.shape}."
+                )
+            return self._class_codes(y_val, "y_val")
+        if y_val.ndim != 2 or y_val.shape[1] != len(self.classes_):
+            raise ValueError(
+                f"y_val must be an indicator matrix of the {len(self.classes_)} "
+                f"labels of y; got an array of shape {y_val.shape}."
+            )
+        if type_of_target(y_val) != "multilabel-indicator" and y_val.shape[1] > 1:
+            raise ValueError("y_val must hold only 0 and 1, as y does.")
+        return _indicator_matrix(y_val)
+
     # -------------------------------------------------------------- predict
 
     def predict_proba(self, X):
-        """Probability of each class.
+        """Probability of each class (of each label, for multilabel targets).
 
         Parameters
         ----------
@@ -805,8 +942,10 @@ class MLPDigitClassifier(
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Rows sum to one; columns follow ``classes_``. float32 for a model
-            with float32 weights, float64 otherwise.
+            Columns follow ``classes_``. Rows sum to one (softmax); for a
+            model of multilabel targets, each entry is the probability that
+            its label is on (a sigmoid per label). float32 for a model with
+            float32 weights, float64 otherwise.
         """
         return self._forward(X, take_log=False)[0]
 
@@ -828,7 +967,8 @@ class MLPDigitClassifier(
         return self._forward(X, take_log=True)[0]
 
     def predict(self, X):
-        """Most probable class of each sample.
+        """Most probable class of each sample (the labels that are on, for
+        multilabel targets).
 
         Parameters
         ----------
@@ -837,16 +977,21 @@ class MLPDigitClassifier(
 
         Returns
         -------
-        y : ndarray of shape (n_samples,)
-            Labels from ``classes_``.
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Labels from ``classes_``; for a model of multilabel targets, the
+            indicator matrix (int) of the labels whose probability exceeds
+            0.5, as MLPClassifier predicts.
         """
-        proba, classes = self._forward(X, take_log=False)
+        proba, classes, out_activation = self._forward(X, take_log=False)
+        if out_activation == "logistic":
+            return np.array(proba > 0.5, dtype=int)
         return classes[np.argmax(proba, axis=1)]
 
     def _forward(self, X, take_log):
-        """(Log-)probabilities of X and the classes of their columns, from one
-        model: a copy of the instance dict taken at once, so that a refit
-        publishing its model in another thread meanwhile changes nothing here."""
+        """(Log-)probabilities of X, the classes of their columns and the
+        output activation, from one model: a copy of the instance dict taken
+        at once, so that a refit publishing its model in another thread
+        meanwhile changes nothing here."""
         model = self.__dict__.copy()
         if not _is_ready_float_matrix(model, X):
             view = object.__new__(type(self))
@@ -868,6 +1013,13 @@ class MLPDigitClassifier(
                 f"activation={activation!r} is not one of {sorted(ACTIVATIONS)}: "
                 "it was changed after fit to a value the network cannot use."
             )
+        out_activation = model.get("out_activation_", "softmax")
+        if out_activation not in OUTPUT_LAYERS:
+            raise ValueError(
+                f"out_activation_={out_activation!r} is not one of "
+                f"{sorted(OUTPUT_LAYERS)}: it was changed after fit."
+            )
+        output = OUTPUT_LAYERS[out_activation]
         dtype = (
             np.float32
             if all(np.asarray(c).dtype == np.float32 for c in model["coefs_"])
@@ -895,12 +1047,12 @@ class MLPDigitClassifier(
                 X_model = X.astype(dtype, copy=False)
             else:
                 X_model = np.ascontiguousarray(X, dtype=dtype)
-        proba = forward_proba(X_model, coefs, intercepts, activation, take_log)
+        proba = forward_proba(X_model, coefs, intercepts, activation, take_log, output)
         if not np.isfinite(proba).all():
             _recompute_overflowing_rows(
-                proba, X, coefs, intercepts, activation, take_log
+                proba, X, coefs, intercepts, activation, take_log, output
             )
-        return proba, classes
+        return proba, classes, out_activation
 
     def __sklearn_is_fitted__(self):
         return "coefs_" in self.__dict__
@@ -909,7 +1061,39 @@ class MLPDigitClassifier(
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         tags.input_tags.sparse = True
+        tags.classifier_tags.multi_label = True
         return tags
+
+
+def _targets_array(y):
+    """y from validate_data as a dense array: a multilabel indicator matrix, or
+    one label per sample (a single column becomes 1-D, with scikit-learn's
+    DataConversionWarning)."""
+    if sparse.issparse(y):
+        y = y.toarray()
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = column_or_1d(y, warn=True)
+    return y
+
+
+def _indicator_matrix(y):
+    """A 0/1 indicator matrix as the engine takes it: C-contiguous uint8."""
+    return np.ascontiguousarray(np.asarray(y) == 1, dtype=np.uint8)
+
+
+def _multilabel_class_weight(class_weight, indicators):
+    """The per-sample weights of ``class_weight`` for multilabel targets:
+    'balanced' as :func:`~sklearn.utils.class_weight.compute_sample_weight`
+    defines it (each label a binary problem, the weights multiplied); a dict of
+    class weights has no meaning there."""
+    if isinstance(class_weight, dict):
+        raise ValueError(
+            "class_weight as a dict {class: weight} is not defined for multilabel "
+            "y, whose columns are each a binary problem: use "
+            "class_weight='balanced' (compute_sample_weight's weights) or "
+            "weight the samples with sample_weight."
+        )
+    return compute_sample_weight(class_weight, indicators)
 
 
 def _validate_hidden_layer_sizes(hidden_layer_sizes):
@@ -1009,7 +1193,9 @@ def _validate_class_weight(class_weight, classes):
             )
 
 
-def _recompute_overflowing_rows(proba, X, coefs, intercepts, activation, take_log):
+def _recompute_overflowing_rows(
+    proba, X, coefs, intercepts, activation, take_log, output
+):
     """Redo in float64 the rows of ``proba`` that overflowed, in place.
 
     A float32 model given float64 values beyond float32's range (or float32
@@ -1027,6 +1213,7 @@ def _recompute_overflowing_rows(proba, X, coefs, intercepts, activation, take_lo
             [np.ascontiguousarray(b, dtype=np.float64) for b in intercepts],
             activation,
             take_log,
+            output,
         )
         if take_log:
             # A log-probability below float32's range is as good as its floor.

@@ -20,12 +20,13 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
+from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from ._engine._engine import Engine
 from ._engine._rows import RowSource
-from ._engine._types import Status
+from ._engine._types import OutputLayer, Status
 from ._lbfgs import minimize_lbfgs
 from ._network import ACTIVATIONS, forward_proba, overflow_limit
 from ._schedules import scheduled_learning_rate
@@ -66,32 +67,54 @@ class TrainingData(NamedTuple):
 
     X: object  # ndarray or CSR matrix, float32 or float64
     y: np.ndarray  # labels, as given (for the callbacks)
-    y_codes: np.ndarray  # their positions in classes_, intc
+    # Positions of the labels in classes_ (intc); for multilabel targets, the
+    # C-contiguous 0/1 indicator matrix (uint8), one column per label.
+    y_codes: np.ndarray
     sample_weight: np.ndarray  # of X's dtype, times the class weights
     validation: tuple | None  # (X_val, y_val codes, sample_weight_val), or None
+    output: int = OutputLayer.SOFTMAX  # the output layer these targets train
 
 
 class Progress:
     """The fitted attributes that count a model's training, as a fit updates
-    them: ``t_``, ``loss_``, ``loss_curve_``, ``best_loss_``,
-    ``best_validation_score_`` and the patience counter, carried over from
-    earlier fits by ``warm_start`` and ``partial_fit``; ``n_iter_``,
-    ``learning_rate_curve_``, ``validation_scores_`` and
-    ``validation_loss_curve_``, which describe the last fit only."""
+    them.
+
+    A fit from scratch starts them afresh; ``warm_start`` and ``partial_fit``
+    carry them on: ``t_``, ``loss_``, ``best_loss_``,
+    ``best_validation_score_``, the patience counter, and the per-epoch
+    curves, which follow one rule, MLPClassifier's for ``loss_curve_`` and
+    ``validation_scores_``: each gains one entry per epoch (L-BFGS iteration)
+    and keeps the entries of the earlier fits, so that entry ``k`` of every
+    curve is about the same epoch. ``learning_rate_curve_`` holds NaN for the
+    epochs without a step size (L-BFGS's); ``validation_scores_`` and
+    ``validation_loss_curve_`` are None until an epoch has validation data,
+    and hold NaN for the epochs that had none. ``n_iter_`` counts the epochs
+    of the last fit.
+    """
 
     def __init__(
-        self, *, t, loss, loss_curve, best_loss, best_validation_score, patience
+        self,
+        *,
+        t,
+        loss,
+        best_loss,
+        best_validation_score,
+        patience,
+        loss_curve,
+        learning_rate_curve,
+        validation_scores,
+        validation_loss_curve,
     ):
         self.t_ = t
         self.loss_ = loss  # None until an epoch completes with a finite loss
-        self.loss_curve_ = loss_curve
         self.best_loss_ = best_loss
         self.best_validation_score_ = best_validation_score
         self.no_improvement_count = patience
         self.n_iter_ = 0
-        self.learning_rate_curve_ = []
-        self.validation_scores_ = None
-        self.validation_loss_curve_ = None
+        self.loss_curve_ = loss_curve
+        self.learning_rate_curve_ = learning_rate_curve
+        self.validation_scores_ = validation_scores
+        self.validation_loss_curve_ = validation_loss_curve
 
     @classmethod
     def fresh(cls, watches_validation):
@@ -99,23 +122,77 @@ class Progress:
         return cls(
             t=0,
             loss=None,
-            loss_curve=[],
             best_loss=None if watches_validation else np.inf,
             best_validation_score=-np.inf if watches_validation else None,
             patience=0,
+            loss_curve=[],
+            learning_rate_curve=[],
+            validation_scores=None,
+            validation_loss_curve=None,
         )
 
     @classmethod
-    def resume(cls, model):
-        """The progress of a fitted ``model``, continued (its lists copied)."""
+    def resume(cls, model, watches_validation):
+        """The progress of a fitted ``model``, continued (its lists copied).
+
+        A curve shorter than ``loss_curve_`` (one recorded before the curves
+        followed one rule, or assigned) is padded at its start with NaN, so
+        that the epochs of all curves line up.
+        """
+        loss_curve = list(model.loss_curve_)
+        best_loss = model.best_loss_
+        best_validation_score = model.best_validation_score_
+        # A fit that watches what the previous one did not (early_stopping
+        # switched on or off between warm starts) starts that record afresh.
+        if watches_validation and best_validation_score is None:
+            best_validation_score = -np.inf
+        if not watches_validation and best_loss is None:
+            best_loss = np.inf
         return cls(
             t=model.t_,
             loss=getattr(model, "loss_", None),
-            loss_curve=list(model.loss_curve_),
-            best_loss=model.best_loss_,
-            best_validation_score=model.best_validation_score_,
+            best_loss=best_loss,
+            best_validation_score=best_validation_score,
             patience=model._no_improvement_count,
+            loss_curve=loss_curve,
+            learning_rate_curve=_aligned(
+                getattr(model, "learning_rate_curve_", None), len(loss_curve)
+            ),
+            validation_scores=_aligned(
+                getattr(model, "validation_scores_", None),
+                len(loss_curve),
+                keep_none=True,
+            ),
+            validation_loss_curve=_aligned(
+                getattr(model, "validation_loss_curve_", None),
+                len(loss_curve),
+                keep_none=True,
+            ),
         )
+
+    def start_validation_curves(self):
+        """Make the validation curves lists (NaN for the earlier epochs, which
+        had no validation data) before a fit that has validation data."""
+        n_epochs = len(self.loss_curve_)
+        if self.validation_scores_ is None:
+            self.validation_scores_ = [np.nan] * n_epochs
+        if self.validation_loss_curve_ is None:
+            self.validation_loss_curve_ = [np.nan] * n_epochs
+
+    def record_epoch(self, loss, learning_rate, validation=None):
+        """Count one completed epoch: its objective, its step size (NaN for
+        none) and its validation ``(score, loss)``, or None for none."""
+        self.n_iter_ += 1
+        self.loss_ = loss
+        self.loss_curve_.append(loss)
+        self.learning_rate_curve_.append(learning_rate)
+        if validation is None:
+            validation = (np.nan, np.nan)
+        elif self.validation_scores_ is None:
+            self.start_validation_curves()
+        if self.validation_scores_ is not None:
+            self.validation_scores_.append(validation[0])
+            self.validation_loss_curve_.append(validation[1])
 
     def attributes(self):
         """The fitted attributes, by name (``loss_`` only once set)."""
@@ -140,6 +217,17 @@ class Progress:
             name: list(value) if isinstance(value, list) else value
             for name, value in self.attributes().items()
         }
+
+
+def _aligned(curve, n_epochs, keep_none=False):
+    """A copy of ``curve`` as a list of at least ``n_epochs`` entries, padded at
+    its start with NaN. None stays None with ``keep_none``, else is empty."""
+    if curve is None:
+        if keep_none:
+            return None
+        curve = []
+    curve = list(curve)
+    return [np.nan] * (n_epochs - len(curve)) + curve
 
 
 class Fitter:
@@ -193,8 +281,7 @@ class Fitter:
         self.incremental = incremental
         train_rows, self.validation = self._split(data, random_state)
         if self.validation is not None:
-            progress.validation_scores_ = []
-            progress.validation_loss_curve_ = []
+            progress.start_validation_curves()
         # Each call shuffles and draws dropout masks with its own streams,
         # derived from random_state and the samples seen so far: no RNG
         # object to store.
@@ -232,6 +319,7 @@ class Fitter:
                 data.sample_weight,
                 settings.validation_fraction,
                 random_state,
+                classes=self.model_attributes.get("classes_"),
             )
         return rows, None
 
@@ -288,6 +376,7 @@ class Fitter:
             dropout=settings.dropout,
             seed=seed,
             signal_interval=_signal_interval(self.layout, self.batch_size),
+            output=self.data.output,
         )
 
     def _callback_context(self, max_subtasks):
@@ -362,12 +451,11 @@ class Fitter:
                         ConvergenceWarning,
                     )
                     break
-                progress.n_iter_ += 1
-                progress.learning_rate_curve_.append(learning_rate)
-                progress.loss_ = engine.loss_sum / engine.weight_sum
-                progress.loss_curve_.append(progress.loss_)
-                if self.validation is not None:
-                    self._record_validation()
+                progress.record_epoch(
+                    engine.loss_sum / engine.weight_sum,
+                    learning_rate,
+                    self._validation_result(),
+                )
                 if self._update_no_improvement_count(watch_validation):
                     np.copyto(best_params, params)
                     has_best = True
@@ -409,13 +497,10 @@ class Fitter:
         context = self._callback_context(None)
 
         def on_iteration(loss):
-            progress.n_iter_ += 1
             progress.t_ += self.rows.n_rows
-            progress.loss_ = loss
-            progress.loss_curve_.append(loss)
+            # L-BFGS has no step size of its own: NaN in learning_rate_curve_.
+            progress.record_epoch(loss, np.nan, self._validation_result())
             progress.best_loss_ = min(progress.best_loss_, loss)
-            if self.validation is not None:
-                self._record_validation()
             if settings.verbose:
                 self._print_epoch(0.0)
             iteration_context = context.subcontext(task_name="lbfgs-iter")
@@ -475,20 +560,35 @@ class Fitter:
             return True
         return epoch_loss > 1e6 * start_loss
 
-    def _record_validation(self):
-        """Append the validation accuracy and cross-entropy of the current weights."""
+    def _validation_result(self):
+        """The validation score and loss of the current weights, or None
+        without validation data.
+
+        The score is the accuracy (for multilabel targets, the subset
+        accuracy: every label of a sample right, as MLPClassifier scores
+        them); the loss is the mean cross-entropy (for multilabel targets,
+        the binary cross-entropy summed over the labels), without penalties.
+        """
+        if self.validation is None:
+            return None
         X_val, y_val, sample_weight_val = self.validation
         coefs, intercepts = self.layout.views(self.params)
-        log_proba = forward_proba(
-            X_val, coefs, intercepts, self.settings.activation, take_log=True
-        )
-        correct = np.argmax(log_proba, axis=1) == y_val
-        true_log_proba = log_proba[np.arange(len(y_val)), y_val]
-        self.progress.validation_scores_.append(
-            float(np.average(correct, weights=sample_weight_val))
-        )
-        self.progress.validation_loss_curve_.append(
-            float(-np.average(true_log_proba, weights=sample_weight_val))
+        if self.data.output == OutputLayer.SIGMOID:
+            logits = forward_proba(
+                X_val, coefs, intercepts, self.settings.activation, output=None
+            )
+            # predict's rule: a label is on when its probability exceeds 0.5.
+            correct = np.all((expit(logits) > 0.5) == y_val, axis=1)
+            losses = np.sum(np.logaddexp(0, logits) - y_val * logits, axis=1)
+        else:
+            log_proba = forward_proba(
+                X_val, coefs, intercepts, self.settings.activation, take_log=True
+            )
+            correct = np.argmax(log_proba, axis=1) == y_val
+            losses = -log_proba[np.arange(len(y_val)), y_val]
+        return (
+            float(np.average(correct, weights=sample_weight_val)),
+            float(np.average(losses, weights=sample_weight_val)),
         )
 
     def _update_no_improvement_count(self, watch_validation):
@@ -524,7 +624,7 @@ class Fitter:
     def _print_epoch(self, seconds):
         progress = self.progress
         line = f"Epoch {progress.n_iter_:4d}  loss {progress.loss_:.6f}"
-        if progress.validation_scores_:
+        if self.validation is not None:
             line += (
                 f"  validation accuracy {progress.validation_scores_[-1]:.4f}"
                 f"  validation loss {progress.validation_loss_curve_[-1]:.6f}"
@@ -532,8 +632,22 @@ class Fitter:
         print(f"{line}  {seconds:.3f}s", flush=True)
 
 
-def hold_out(X, y_codes, sample_weight, validation_fraction, random_state):
-    """Split off a stratified ``validation_fraction`` of the rows of X.
+def hold_out(
+    X, y_codes, sample_weight, validation_fraction, random_state, classes=None
+):
+    """Split off a ``validation_fraction`` of the rows of X, stratified by class
+    (as MLPClassifier's, not for multilabel targets).
+
+    Parameters
+    ----------
+    X : ndarray or CSR matrix
+    y_codes : ndarray
+        Class codes, or the indicator matrix of multilabel targets.
+    sample_weight : ndarray
+    validation_fraction : float
+    random_state : numpy.random.RandomState
+    classes : ndarray, default=None
+        The labels of the codes, to name them in errors.
 
     Returns
     -------
@@ -541,18 +655,24 @@ def hold_out(X, y_codes, sample_weight, validation_fraction, random_state):
         The rows left to train on, in their original order.
     validation : tuple
         ``(X_val, y_val codes, sample_weight_val)`` of the held-out rows.
+
+    Raises
+    ------
+    ValueError
+        If a class has fewer than 2 samples, or the split leaves fewer
+        samples on a side than there are classes: a stratified split cannot
+        be made (MLPClassifier raises too).
     """
     rows = np.arange(X.shape[0], dtype=np.intp)
-    counts = np.bincount(y_codes)
-    n_validation = int(np.ceil(validation_fraction * X.shape[0]))
-    can_stratify = counts[counts > 0].min() >= 2 and n_validation >= np.count_nonzero(
-        counts
-    )
+    stratify = None
+    if y_codes.ndim == 1:
+        _check_stratifiable(y_codes, validation_fraction, classes)
+        stratify = y_codes
     train_rows, validation_rows = train_test_split(
         rows,
         test_size=validation_fraction,
         random_state=random_state,
-        stratify=y_codes if can_stratify else None,
+        stratify=stratify,
     )
     if len(validation_rows) < 2:
         raise ValueError(
@@ -574,6 +694,39 @@ def hold_out(X, y_codes, sample_weight, validation_fraction, random_state):
         sample_weight[validation_rows],
     )
     return train_rows, validation
+
+
+def _check_stratifiable(y_codes, validation_fraction, classes):
+    """Raise the errors of a stratified split that cannot be made, naming the
+    labels and what to do instead."""
+    counts = np.bincount(y_codes)
+    present = np.flatnonzero(counts)
+    lonely = present[counts[present] < 2]
+    remedy = (
+        "Pass a validation set of your own (X_val and y_val), or set "
+        "early_stopping=False."
+    )
+    if lonely.size:
+        labels = lonely if classes is None else np.asarray(classes)[lonely]
+        raise ValueError(
+            "The least populated classes in y have only 1 member, which is too "
+            "few: early_stopping holds out a validation set stratified by "
+            "class, which needs at least 2 samples of each class. Classes with "
+            f"too few members are: {labels.tolist()}. {remedy}"
+        )
+    n_samples = len(y_codes)
+    n_validation = int(np.ceil(validation_fraction * n_samples))
+    for name, size in (
+        ("validation", n_validation),
+        ("training", n_samples - n_validation),
+    ):
+        if size < present.size:
+            raise ValueError(
+                f"The {name} split of early_stopping (validation_fraction="
+                f"{validation_fraction}) would hold {size} samples, fewer than "
+                f"the {present.size} classes of y: a split stratified by class "
+                f"needs one of each. Change validation_fraction. {remedy}"
+            )
 
 
 def rows_ready(X):

@@ -25,6 +25,13 @@ ACTIVATIONS = {
     "leaky_relu": Activation.LEAKY_RELU,
 }
 
+#: Output layers by ``out_activation_``, as the compiled kernels number them:
+#: a softmax over exclusive classes, or a sigmoid per label (multilabel).
+OUTPUT_LAYERS = {
+    "softmax": OutputLayer.SOFTMAX,
+    "logistic": OutputLayer.SIGMOID,
+}
+
 # Rows per forward chunk at prediction: bounds the activations' memory.
 _PREDICT_CHUNK_ROWS = 4096
 
@@ -242,7 +249,8 @@ def initialize(
 def forward_proba(
     X, coefs, intercepts, activation, take_log=False, output=OutputLayer.SOFTMAX
 ):
-    """Class probabilities of a network, through the compiled forward pass.
+    """Class (or label) probabilities of a network, through the compiled
+    forward pass.
 
     Parameters
     ----------
@@ -257,12 +265,13 @@ def forward_proba(
     take_log : bool, default=False
         Return log-probabilities, computed without rounding small
         probabilities to zero first.
-    output : int, default=OutputLayer.SOFTMAX
-        The output layer's :class:`~skmlp._engine._types.OutputLayer` code.
+    output : int or None, default=OutputLayer.SOFTMAX
+        The output layer's :class:`~skmlp._engine._types.OutputLayer` code;
+        None returns the logits (the output layer's inputs).
 
     Returns
     -------
-    proba : ndarray of shape (n_samples, n_classes)
+    proba : ndarray of shape (n_samples, n_outputs)
     """
     n_samples = X.shape[0]
     n_layers = len(coefs)
@@ -285,5 +294,6 @@ def forward_proba(
                 a, coef, intercept, out, Activation.IDENTITY if is_output else hidden
             )
             a = out
-        output_inplace(a, output, take_log)
+        if output is not None:
+            output_inplace(a, output, take_log)
     return proba

@@ -471,8 +471,6 @@ def test_bad_input_gets_clear_errors(digits):
     clf = quiet_fit(MLPDigitClassifier(max_iter=1), X, y)
     with pytest.raises(ValueError, match="64 features"):
         clf.predict(X[:, :10])
-    with pytest.raises(ValueError, match="one class"):
-        MLPDigitClassifier().fit(X[:20], np.zeros(20))
     with pytest.raises(ValueError, match="0 sample"):
         MLPDigitClassifier().fit(X[:0], y[:0])
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
