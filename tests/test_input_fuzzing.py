@@ -37,6 +37,7 @@ from sklearn.exceptions import (
     NotFittedError,
 )
 from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.multiclass import type_of_target
 
 from skmlp import MLPDigitClassifier
 
@@ -133,7 +134,6 @@ KEYWORDS = {
     "mixed_y": ["mix", "str", "label type"],
     "nan_y": ["nan"],
     "y_length": ["inconsistent", "samples"],
-    "one_class": ["class"],
     "sw_negative": ["negative"],
     "sw_zero": ["zero"],
     "sw_nan": ["nan"],
@@ -259,10 +259,15 @@ def _check_fitted(clf, X, check_dtype=True):
     assert proba.shape == (n_samples, len(clf.classes_))
     assert np.all(np.isfinite(proba)), f"predict_proba is not finite: {proba}"
     assert np.all((proba >= 0) & (proba <= 1))
-    tolerance = 1e-4 if proba.dtype == np.float32 else 1e-10
-    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=tolerance)
     assert np.all(np.isfinite(log_proba)), "predict_log_proba is not finite"
-    assert np.all(np.isin(labels, clf.classes_))
+    if clf.out_activation_ == "logistic":
+        # Multilabel: a probability per label, and an indicator matrix.
+        assert labels.shape == proba.shape
+        assert np.array_equal(labels, proba > 0.5)
+    else:
+        tolerance = 1e-4 if proba.dtype == np.float32 else 1e-10
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=tolerance)
+        assert np.all(np.isin(labels, clf.classes_))
     if check_dtype:
         # float32 input trains (and predicts) in float32, anything else float64.
         assert clf.coefs_[0].dtype == _training_dtype(X) == proba.dtype
@@ -281,7 +286,10 @@ def _fingerprint(a):
 
 
 def _classes_of(y):
-    """The classes argument of a first partial_fit call: y's distinct labels."""
+    """The classes argument of a first partial_fit call: y's distinct labels
+    (the column indices of a multilabel indicator matrix)."""
+    if np.ndim(y) == 2 and _is_multilabel(y):
+        return np.arange(np.shape(y)[1])
     try:
         return np.unique(np.asarray(y).ravel())
     except TypeError:  # labels of types that do not compare, e.g. str and int
@@ -476,7 +484,9 @@ def build_labels(codes, kind):
         problems["continuous_y"] = n > 0
     elif kind == "multi_output":
         y = np.stack([codes, codes[::-1]], axis=1)
-        problems["multi_output_y"] = n > 0
+        # Codes of 0 and 1 only make a multilabel indicator matrix, which
+        # MLPDigitClassifier fits as MLPClassifier does.
+        problems["multi_output_y"] = n > 0 and not _is_multilabel(y)
     elif kind == "mixed_types":
         y = np.array([c if c % 2 else f"c{c}" for c in codes] or [], dtype=object)
         types = {type(v) for v in y}
@@ -489,11 +499,11 @@ def build_labels(codes, kind):
     else:  # wrong_length
         y = np.append(codes, 0)
         problems["y_length"] = True
-    distinct = {repr(v) for v in np.asarray(y).ravel()}
-    if kind in ("column_2d",) or np.asarray(y).ndim == 1:
-        if len(distinct) < 2:
-            problems["one_class"] = True
     return y, problems
+
+
+def _is_multilabel(y):
+    return type_of_target(y) == "multilabel-indicator"
 
 
 SAMPLE_WEIGHT_KINDS = (
@@ -945,11 +955,8 @@ def test_fuzzed_partial_fit_sequences(steps, solver, hidden):
             if known is None:
                 problems["unseen_label"] = True  # classes missing
             effective = known
-        if effective is not None:
-            if set(y) - set(effective):
-                problems["unseen_label"] = True
-            if len(effective) < 2:
-                problems["one_class"] = True
+        if effective is not None and set(y) - set(effective):
+            problems["unseen_label"] = True
         fitted = hasattr(clf, "coefs_")
         if fitted and step["n_features"] != clf.n_features_in_:
             problems["n_features_changed"] = True
@@ -1230,13 +1237,13 @@ def test_regression_predict_with_no_layers_assigned():
 
 
 def test_regression_predict_after_rejected_first_fit():
-    """A first fit rejected after validate_data (here: one class) leaves
-    n_features_in_ and classes_ set, so check_is_fitted passes and predict
-    fails with AttributeError: 'coefs_' instead of NotFittedError (found by
-    test_fuzzed_rejected_fit_leaves_model_unfitted)."""
-    clf = MLPDigitClassifier((3,))
+    """A first fit rejected after validate_data (here: a class weight of an
+    unknown class) leaves n_features_in_ and classes_ set, so check_is_fitted
+    passes and predict fails with AttributeError: 'coefs_' instead of
+    NotFittedError (found by test_fuzzed_rejected_fit_leaves_model_unfitted)."""
+    clf = MLPDigitClassifier((3,), class_weight={5: 1.0})
     with pytest.raises(ValueError, match="class"):
-        clf.fit(np.zeros((4, 2)), np.zeros(4))
+        clf.fit(np.zeros((4, 2)), [0, 1, 0, 1])
     with pytest.raises(NotFittedError):
         clf.predict(np.zeros((2, 2)))
 
