@@ -10,7 +10,10 @@ The graph per layer is ``MatMul`` then ``Add`` then the activation (``Relu``,
 none after the output layer), then ``Softmax`` over the classes. The
 probabilities are the second output; the first, the label, is ``ArgMax`` of
 the probabilities looked up in ``classes_`` with ``Gather`` (int64 for
-integer and boolean classes, strings for string classes).
+integer and boolean classes, strings for string classes). A model of
+multilabel targets (``out_activation_ == 'logistic'``) ends in ``Sigmoid``
+instead, and its label output is the int64 indicator matrix of the
+probabilities above 0.5 (``Greater`` and ``Cast``), as ``predict`` gives.
 
 The graph computes in the dtype of its input: ``DoubleTensorType`` gives a
 float64 graph, ``FloatTensorType`` a float32 one (the weights are cast to it).
@@ -163,8 +166,9 @@ def _label_values(classes):
 
 
 def calculate_output_shapes(operator):
-    """skl2onnx shape calculator: ``label`` of shape ``[N]`` (int64 or string)
-    and ``probabilities`` of shape ``[N, n_classes]`` in the graph's dtype."""
+    """skl2onnx shape calculator: ``label`` of shape ``[N]`` (int64 or string;
+    ``[N, n_labels]`` int64 for multilabel targets) and ``probabilities`` of
+    shape ``[N, n_classes]`` in the graph's dtype."""
     from skl2onnx.common.data_types import (
         BooleanTensorType,
         DoubleTensorType,
@@ -191,8 +195,12 @@ def calculate_output_shapes(operator):
     model = operator.raw_operator
     n_rows = operator.inputs[0].get_first_dimension()
     is_string, _ = _label_values(get_label_classes(operator.scope_inst, model))
+    if _is_multilabel(model):
+        label_shape = [n_rows, len(model.classes_)]
+    else:
+        label_shape = [n_rows]
     label_type = StringTensorType if is_string else Int64TensorType
-    operator.outputs[0].type = label_type(shape=[n_rows])
+    operator.outputs[0].type = label_type(shape=label_shape)
     proba_type = (
         DoubleTensorType
         if _graph_dtype(operator.inputs[0].type, model) == np.float64
@@ -261,6 +269,22 @@ def convert_mlp_digit_classifier(scope, operator, container):
         else:
             x = node(_ACTIVATION_OPS[activation], x, f"hidden_{l}")
 
+    if _is_multilabel(model):
+        # A sigmoid per label; a label is on when its probability exceeds
+        # 0.5, as predict decides.
+        proba = node(
+            "Sigmoid", x, "probabilities", output=operator.outputs[1].full_name
+        )
+        half = initializer("half", np.asarray(0.5))
+        on = node("Greater", [proba, half], "labels_on")
+        node(
+            "Cast",
+            on,
+            "label",
+            output=operator.outputs[0].full_name,
+            to=TensorProto.INT64,
+        )
+        return
     # Axis 1 is the last axis of the 2-D logits in every opset (before opset
     # 13, Softmax's axis flattens the axes after it, the same thing here).
     proba = node(
@@ -289,6 +313,11 @@ def convert_mlp_digit_classifier(scope, operator, container):
         output=operator.outputs[0].full_name,
         axis=0,
     )
+
+
+def _is_multilabel(model):
+    """Whether the model was trained on multilabel targets (a sigmoid per label)."""
+    return getattr(model, "out_activation_", "softmax") == "logistic"
 
 
 def _float_tensor_types():

@@ -131,7 +131,9 @@ def load_model(path, trust_pickle=False):
     CommandError
         Exit status 2 for a file name with an unknown suffix and for a .joblib
         file without ``trust_pickle``; 1 for a file that is missing,
-        unreadable, holds types skmlp does not trust, or holds no classifier.
+        unreadable, holds types skmlp does not trust, holds no classifier, or
+        holds a classifier of multilabel targets (evaluate and predict give
+        one label per image).
     """
     if not path.is_file():
         what = "is not a file" if path.exists() else "not found"
@@ -150,6 +152,14 @@ def load_model(path, trust_pickle=False):
     if not (hasattr(model, "predict") and hasattr(model, "n_features_in_")):
         raise CommandError(
             f"{path}: holds a {type(model).__name__}, not a fitted classifier"
+        )
+    network = model[-1] if hasattr(model, "steps") else model
+    if getattr(network, "out_activation_", None) == "logistic":
+        # evaluate and predict read images of one digit each.
+        raise CommandError(
+            f"{path}: holds a multilabel classifier ({len(network.classes_)} "
+            "labels); skmlp evaluate and skmlp predict take classifiers of one "
+            "label per image"
         )
     return model
 

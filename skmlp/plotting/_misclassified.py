@@ -221,6 +221,12 @@ class MisclassifiedDigitsDisplay(_CaptionedImageGridDisplay):
         """
         images = _as_images(X, image_shape)
         y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+        if y_true.ndim != 1 or y_pred.ndim != 1:
+            raise ValueError(
+                "y_true and y_pred must hold one label per image; got arrays of "
+                f"shape {y_true.shape} and {y_pred.shape} (multilabel targets "
+                "have no single label to caption an image with)."
+            )
         if not (len(images) == len(y_true) == len(y_pred)):
             raise ValueError(
                 f"X, y_true and y_pred must have the same length; got "

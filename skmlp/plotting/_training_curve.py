@@ -143,7 +143,10 @@ class TrainingCurveDisplay:
         score_style.update(score_kw or {})
         (self.score_line_,) = self.score_ax_.plot(epochs, scores, **score_style)
         self.score_ax_.set_ylabel("validation accuracy")
-        best = int(np.argmax(scores))
+        if np.all(np.isnan(scores)):
+            return [self.score_line_]
+        # NaN: an epoch of a warm-started fit that had no validation data.
+        best = int(np.nanargmax(scores))
         (best_marker,) = self.score_ax_.plot(
             epochs[best],
             scores[best],
