@@ -269,9 +269,14 @@ cdef class Engine:
         self._set_update_rule(optimizer, l1, l2)
 
     def _set_layout(self, layout, int activation, int output, dropout):
-        # Codes the kernels' switches know (ValueError otherwise).
-        _types.Activation(activation)
-        _types.OutputLayer(output)
+        # Codes the kernels' switches know (ValueError otherwise). Compared with
+        # the members: calling a cpdef enum accepts any int.
+        for kind, code in ((_types.Activation, activation),
+                           (_types.OutputLayer, output)):
+            if code not in [int(member) for member in kind]:
+                raise ValueError(
+                    f"{kind.__name__} code {code} is unknown: the codes are "
+                    f"{ {m.name: int(m) for m in kind} }.")
         n_layers = layout.n_layers
         self.n_params = layout.n_params
         self._n_units = np.array(layout.n_units, dtype=np.intp)

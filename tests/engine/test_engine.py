@@ -12,7 +12,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from skmlp import _optimizers
 from skmlp._engine._engine import Engine
 from skmlp._engine._rows import RowSource
-from skmlp._engine._types import Update
+from skmlp._engine._types import OutputLayer, Update
 from skmlp._network import ACTIVATIONS, ParameterLayout, initialize
 
 N_FEATURES, N_CLASSES, N_SAMPLES = 5, 3, 11
@@ -72,6 +72,7 @@ def make_engine(
     l1=0.0,
     l2=0.0,
     dropout=None,
+    output=OutputLayer.SOFTMAX,
 ):
     optimizer = make_optimizer(update, layout.n_params, dtype, learning_rate, momentum)
     return Engine(
@@ -83,13 +84,22 @@ def make_engine(
         l1=l1,
         l2=l2,
         dropout=dropout,
+        output=output,
     )
 
 
 def all_rows(X, y, sample_weight):
-    """A row source over all of X, in order."""
+    """A row source over all of X, in order (y: class codes, or a multilabel
+    indicator matrix)."""
     n_classes = N_CLASSES
     return RowSource(X, y, sample_weight, np.arange(len(X)), n_classes)
+
+
+def multilabel_targets(seed=0):
+    """A 0/1 indicator matrix of N_CLASSES labels: rows with none, some, all."""
+    targets = np.random.RandomState(seed).randint(2, size=(N_SAMPLES, N_CLASSES))
+    targets[0], targets[1] = 0, 1
+    return targets.astype(np.uint8)
 
 
 def numeric_gradient(engine, X, y, sample_weight, params, h=1e-6):
@@ -224,6 +234,137 @@ def test_training_step_follows_the_gradient(update, activation):
         expected_first_step(update, params, grad, lr, momentum),
         rtol=1e-10,
         atol=1e-12,
+    )
+
+
+# ---------------------------------------------------------------------------
+# The multilabel output layer: a sigmoid per label, binary cross-entropy
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("hidden", [(), (4,), (4, 6)], ids=["0h", "1h", "2h"])
+@pytest.mark.parametrize("batch_size", [N_SAMPLES, 4], ids=["full", "chunked"])
+def test_multilabel_gradient_matches_finite_differences(activation, hidden, batch_size):
+    X, _, sample_weight, layout, params = make_problem(hidden, activation)
+    targets = multilabel_targets()
+    engine = make_engine(
+        layout,
+        activation,
+        np.float64,
+        batch_size,
+        l1=0.01,
+        l2=0.05,
+        output=OutputLayer.SIGMOID,
+    )
+    _, grad, numeric = numeric_gradient(engine, X, targets, sample_weight, params)
+    assert np.linalg.norm(grad) > 1e-3
+    assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_multilabel_loss_is_the_documented_objective():
+    """J = sum_i s_i sum_j BCE_ij / sum_i s_i + l1 sum|W| + l2 sum W^2."""
+    X, _, sample_weight, layout, params = make_problem((4,), "tanh")
+    targets = multilabel_targets()
+    l1, l2 = 0.03, 0.02
+    engine = make_engine(
+        layout, "tanh", np.float64, 3, l1=l1, l2=l2, output=OutputLayer.SIGMOID
+    )
+    loss = engine.loss_gradient(
+        all_rows(X, targets, sample_weight), params, np.empty_like(params)
+    )
+
+    coefs, intercepts = layout.views(params)
+    logits = np.tanh(X @ coefs[0] + intercepts[0]) @ coefs[1] + intercepts[1]
+    proba = 1 / (1 + np.exp(-logits))
+    bce = -(targets * np.log(proba) + (1 - targets) * np.log(1 - proba)).sum(1)
+    weights = params[layout.weight_mask()]
+    expected = (
+        np.sum(sample_weight * bce) / sample_weight.sum()
+        + l1 * np.abs(weights).sum()
+        + l2 * np.square(weights).sum()
+    )
+    assert_allclose(loss, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_multilabel_float32_gradient_agrees_with_float64(activation):
+    """float32 to float32 precision: the float64 gradient (checked against
+    finite differences above) of the same float32 inputs and weights."""
+    X, _, sample_weight, layout, params = make_problem((4, 6), activation)
+    X, sample_weight = X.astype(np.float32), sample_weight.astype(np.float32)
+    params = params.astype(np.float32)
+    targets = multilabel_targets()
+    grads = {}
+    for dtype in (np.float64, np.float32):
+        engine = make_engine(
+            layout, activation, dtype, 4, l1=0.01, l2=0.05, output=OutputLayer.SIGMOID
+        )
+        grad = np.empty(layout.n_params, dtype=dtype)
+        rows = all_rows(X.astype(dtype), targets, sample_weight.astype(dtype))
+        engine.loss_gradient(rows, params.astype(dtype), grad)
+        grads[dtype] = grad
+    assert grads[np.float32].dtype == np.float32
+    scale = np.abs(grads[np.float64]).max()
+    assert_allclose(grads[np.float32], grads[np.float64], rtol=1e-5, atol=1e-6 * scale)
+
+
+@pytest.mark.parametrize("update", [Update.SGD, Update.NESTEROV, Update.ADAM])
+def test_multilabel_training_step_follows_the_gradient(update):
+    X, _, sample_weight, layout, params = make_problem((4, 6), "relu")
+    targets = multilabel_targets()
+    lr, momentum = 0.05, 0.9
+    engine = make_engine(
+        layout,
+        "relu",
+        np.float64,
+        N_SAMPLES,
+        update=update,
+        learning_rate=lr,
+        momentum=momentum,
+        l2=0.05,
+        output=OutputLayer.SIGMOID,
+    )
+    grad = np.empty_like(params)
+    rows = all_rows(X, targets, sample_weight)
+    loss = engine.loss_gradient(rows, params, grad)
+
+    trained = params.copy()
+    engine.run_epoch(rows, trained)
+
+    assert_allclose(engine.loss_sum / engine.weight_sum, loss, rtol=1e-12)
+    assert_allclose(
+        trained,
+        expected_first_step(update, params, grad, lr, momentum),
+        rtol=1e-10,
+        atol=1e-12,
+    )
+
+
+def test_engine_refuses_targets_of_the_other_output_layer():
+    X, y, sample_weight, layout, params = make_problem((4,), "relu")
+    softmax_engine = make_engine(layout, "relu", np.float64, 4)
+    sigmoid_engine = make_engine(
+        layout, "relu", np.float64, 4, output=OutputLayer.SIGMOID
+    )
+    codes = all_rows(X, y, sample_weight)
+    indicators = all_rows(X, multilabel_targets(), sample_weight)
+    grad = np.empty_like(params)
+    with pytest.raises(ValueError, match="SOFTMAX output layer trains on class codes"):
+        softmax_engine.loss_gradient(indicators, params, grad)
+    with pytest.raises(ValueError, match="SIGMOID output layer trains on an indicator"):
+        sigmoid_engine.run_epoch(codes, params)
+    with pytest.raises(ValueError, match="OutputLayer code 2 is unknown"):
+        make_engine(layout, "relu", np.float64, 4, output=len(OutputLayer))
+
+
+def test_uninformed_objective_of_the_sigmoid_layer():
+    _, _, _, layout, params = make_problem((4,), "relu")
+    engine = make_engine(
+        layout, "relu", np.float64, 4, l2=0.02, output=OutputLayer.SIGMOID
+    )
+    penalty = 0.02 * np.square(params[layout.weight_mask()]).sum()
+    assert_allclose(
+        engine.uninformed_objective(params), N_CLASSES * np.log(2) + penalty, rtol=1e-13
     )
 
 

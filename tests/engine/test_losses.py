@@ -1,13 +1,15 @@
 """The kernels of :mod:`skmlp._engine._losses` against NumPy, and the
-prediction path's ``softmax_inplace`` with them."""
+prediction path's ``softmax_inplace`` and ``output_inplace`` with them."""
 
 import numpy as np
 import pytest
 from kernel_helpers import DTYPES, RTOL, close
-from numpy.testing import assert_allclose
-from scipy.special import log_softmax, softmax
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import expit, log_expit, log_softmax, softmax
 
 from skmlp._engine._losses import (
+    _sigmoid_binary_cross_entropy_delta_for_tests,
+    _sigmoid_for_tests,
     _softmax_cross_entropy_delta_for_tests,
     _softmax_for_tests,
     _uninformed_loss_for_tests,
@@ -244,3 +246,124 @@ def test_output_inplace_with_softmax_is_softmax_inplace(take_log):
     softmax_inplace(expected, take_log)
     output_inplace(z, OutputLayer.SOFTMAX, take_log)
     assert_allclose(z, expected, rtol=0, atol=0)
+
+
+# ---------------------------------------------------------------------------
+# sigmoid_binary_cross_entropy_delta (multilabel)
+
+
+def _binary_cross_entropy_reference(z, targets, sample_weight, scale):
+    """Loss sum_i s_i * sum_j BCE(t_ij, sigmoid(z_ij)) and its scaled gradient,
+    from SciPy's log_expit in float64."""
+    z = z.astype(np.float64)
+    sample_weight = sample_weight.astype(np.float64)
+    bce = -(targets * log_expit(z) + (1 - targets) * log_expit(-z))
+    loss = np.sum(sample_weight * bce.sum(axis=1))
+    delta = (expit(z) - targets) * (sample_weight * scale)[:, None]
+    return loss, delta
+
+
+def _multilabel_targets(rng, shape):
+    return rng.integers(0, 2, size=shape).astype(np.uint8)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sigmoid_binary_cross_entropy_delta(dtype):
+    rng = np.random.default_rng(30)
+    z = rng.normal(scale=3, size=(6, 4)).astype(dtype)
+    targets = _multilabel_targets(rng, z.shape)
+    targets[1] = 0  # a sample with no label on
+    targets[2] = 1  # one with every label on
+    sample_weight = np.array([1.0, 0.5, 2.0, 0.0, 1.5, 0.25], dtype=dtype)
+    scale = 1 / sample_weight.astype(np.float64).sum()
+    expected_loss, expected_delta = _binary_cross_entropy_reference(
+        z, targets, sample_weight, scale
+    )
+
+    loss = _sigmoid_binary_cross_entropy_delta_for_tests(
+        z, targets, sample_weight, scale
+    )
+
+    assert isinstance(loss, float)
+    assert_allclose(loss, expected_loss, rtol=RTOL[dtype])
+    close(z, expected_delta, dtype)
+    assert np.all(z[3] == 0)  # a sample of weight 0 contributes no gradient
+
+
+def test_sigmoid_binary_cross_entropy_delta_is_the_gradient():
+    rng = np.random.default_rng(31)
+    z = rng.normal(scale=2, size=(3, 5))
+    targets = _multilabel_targets(rng, z.shape)
+    sample_weight = np.array([0.5, 2.0, 1.0])
+    scale = 0.3
+
+    def objective(logits):
+        return scale * _sigmoid_binary_cross_entropy_delta_for_tests(
+            logits.copy(), targets, sample_weight, scale
+        )
+
+    eps = 1e-6
+    numerical = np.zeros_like(z)
+    for index in np.ndindex(z.shape):
+        step = np.zeros_like(z)
+        step[index] = eps
+        numerical[index] = (objective(z + step) - objective(z - step)) / (2 * eps)
+
+    delta = z.copy()
+    _sigmoid_binary_cross_entropy_delta_for_tests(delta, targets, sample_weight, scale)
+
+    assert_allclose(delta, numerical, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sigmoid_binary_cross_entropy_delta_extreme_logits(dtype):
+    """Logits of +-1e30: a right label costs exactly 0, a wrong one |z|, and
+    the delta is exactly 0 or +-1; nothing overflows (exp(+1e30) would)."""
+    big = 1e30
+    z = np.array([[big, -big, big, -big, 0.0]], dtype=dtype)
+    targets = np.array([[1, 0, 0, 1, 1]], dtype=np.uint8)
+    sample_weight = np.ones(1, dtype=dtype)
+
+    loss = _sigmoid_binary_cross_entropy_delta_for_tests(z, targets, sample_weight, 1.0)
+
+    assert np.all(np.isfinite(z))
+    assert_allclose(loss, 2 * float(dtype(big)) + np.log(2), rtol=RTOL[dtype])
+    assert_array_equal(z, [[0, 0, 1, -1, -0.5]])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("take_log", [False, True], ids=["sigmoid", "log_sigmoid"])
+@pytest.mark.parametrize("kernel", ["_sigmoid_for_tests", "output_inplace"])
+def test_sigmoid(dtype, take_log, kernel):
+    rng = np.random.default_rng(32)
+    z = rng.normal(scale=8, size=(5, 4)).astype(dtype)
+    z[0, :2] = [1e30, -1e30]
+    z[1, :2] = [40.0, -40.0]  # probabilities that round to 1 and underflow
+    reference = log_expit if take_log else expit
+    expected = reference(z.astype(np.float64))
+
+    if kernel == "output_inplace":
+        output_inplace(z, OutputLayer.SIGMOID, take_log)
+    else:
+        _sigmoid_for_tests(z, take_log)
+
+    assert np.all(np.isfinite(z))
+    close(z, expected, dtype)
+    if take_log:
+        # log sigmoid(-1e30) keeps its value instead of log(0) = -inf.
+        assert z[0, 1] == dtype(-1e30) and z[0, 0] == 0
+    else:
+        assert np.all((z >= 0) & (z <= 1))
+
+
+@pytest.mark.parametrize("n_labels", [1, 3, 10])
+def test_uninformed_loss_of_the_sigmoid_layer_is_its_loss_at_zero_logits(n_labels):
+    """n_labels * log(2): each label at probability 1/2."""
+    z = np.zeros((4, n_labels))
+    targets = _multilabel_targets(np.random.default_rng(33), z.shape)
+    at_zero = (
+        _sigmoid_binary_cross_entropy_delta_for_tests(z, targets, np.ones(4), 1.0) / 4
+    )
+    assert_allclose(
+        _uninformed_loss_for_tests(OutputLayer.SIGMOID, n_labels), at_zero, rtol=1e-15
+    )

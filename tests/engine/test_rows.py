@@ -141,6 +141,45 @@ def test_load_rows_gathers_the_rows_in_order(dtype, container):
     assert source.n_rows == 6 and source.n_samples == 12 and source.n_features == 5
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("container", ["dense", "csr"])
+def test_load_rows_gathers_multilabel_targets(dtype, container):
+    X, _, sample_weight = _source_data(dtype)
+    targets = np.random.default_rng(20).integers(0, 2, size=(12, 3)).astype(np.uint8)
+    X_in = sparse.csr_matrix(X) if container == "csr" else X
+    rows = np.array([7, 2, 2, 11, 0, 5], dtype=np.intp)
+    source = RowSource(X_in, targets, sample_weight, rows, 3)
+    x_out = np.empty((4, X.shape[1]), dtype=dtype)
+    y_out = np.full(4, -7, dtype=np.intc)
+    t_out = np.empty((4, 3), dtype=np.uint8)
+    w_out = np.empty(4, dtype=dtype)
+
+    total = _load_rows_for_tests(source, 1, x_out, y_out, w_out, t_out)
+
+    picked = rows[1:5]
+    assert source.multilabel
+    assert_allclose(x_out, X[picked], rtol=0, atol=0)
+    assert_array_equal(t_out, targets[picked])
+    assert_array_equal(y_out, -7)  # class codes are not written
+    assert_allclose(w_out, sample_weight[picked], rtol=0, atol=0)
+    assert total == sum(float(w) for w in sample_weight[picked])
+
+
+@pytest.mark.parametrize(
+    "targets, message",
+    [
+        (np.zeros((12, 3), dtype=np.int64), "dtype uint8"),
+        (np.zeros((12, 4), dtype=np.uint8), r"\(12, 3\) indicator matrix"),
+        (np.zeros((5, 3), dtype=np.uint8), r"\(12, 3\) indicator matrix"),
+        (np.full((12, 3), 2, dtype=np.uint8), "only 0 and 1"),
+    ],
+)
+def test_row_source_checks_multilabel_targets(targets, message):
+    X, _, sample_weight = _source_data(np.float64)
+    with pytest.raises(ValueError, match=message):
+        RowSource(X, targets, sample_weight, np.arange(12), 3)
+
+
 def test_total_weight_sums_the_rows_in_their_order():
     X, y, sample_weight = _source_data(np.float32)
     rows = np.array([3, 1, 4, 1, 5], dtype=np.intp)
