@@ -223,12 +223,22 @@ cdef void log_sigmoid(
     floating *z,                # IN/OUT (n_values,): logits in, log-probabilities out
     Py_ssize_t n_values,        # IN
 ) noexcept nogil:
-    """z := min(z, 0) - log1p(exp(-|z|)), the logarithm of sigmoid(z)"""
+    """z := log(sigmoid(z)): z - log1p(exp(z)) for z < 0, log(1 / (1 + exp(-z))) else.
+
+    Below 0, exact where sigmoid(z) itself would underflow (log sigmoid(-1e30)
+    is -1e30, not log(0)); from 0 up, the logarithm of the very probability
+    ``sigmoid`` gives, so that log_proba == log(proba) as for MLPClassifier
+    (-log1p(exp(-z)) would keep digits that the probability, rounded to 1,
+    has lost).
+    """
     cdef Py_ssize_t i
     cdef floating decay
     for i in range(n_values):
-        decay = _log1p(_exp(-_abs(z[i])))
-        z[i] = (z[i] if z[i] < 0 else 0) - decay
+        decay = _exp(-_abs(z[i]))
+        if z[i] < 0:
+            z[i] = z[i] - _log1p(decay)
+        else:
+            z[i] = _log(1 / (1 + decay))
 
 
 # ---------------------------------------------------------------------------
