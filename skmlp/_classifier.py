@@ -200,11 +200,14 @@ class MLPDigitClassifier(
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data, stratified by
-        class (not for multilabel targets), stop when its accuracy (subset
-        accuracy for multilabel targets) stops improving, and keep the weights
-        of the best epoch. As in MLPClassifier, a class with a single sample,
-        or fewer held-out (or remaining) samples than classes, is a
-        ``ValueError``: pass ``X_val`` and ``y_val`` to ``fit`` instead.
+        class, stop when its accuracy (subset accuracy for multilabel
+        targets) stops improving, and keep the weights of the best epoch.
+        When the split cannot be stratified (a class of a single sample, or
+        fewer held-out or remaining samples than classes), binary targets are
+        a ``ValueError``, as in MLPClassifier, and multiclass targets are held
+        out without stratification, with a warning (MLPClassifier never
+        stratifies those); pass ``X_val`` and ``y_val`` to ``fit`` for a
+        validation set of your own. Multilabel targets are not stratified.
 
     validation_fraction : float, default=0.1
         Share of the training data held out with ``early_stopping``.

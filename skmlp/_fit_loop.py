@@ -636,7 +636,13 @@ def hold_out(
     X, y_codes, sample_weight, validation_fraction, random_state, classes=None
 ):
     """Split off a ``validation_fraction`` of the rows of X, stratified by class
-    (as MLPClassifier's, not for multilabel targets).
+    where it can be.
+
+    Binary targets are stratified, as MLPClassifier's: a class of a single
+    sample, or fewer held-out (or remaining) samples than classes, is a
+    ValueError. Multiclass targets are stratified too (MLPClassifier never
+    stratifies them): where they cannot be, a warning says so and the split is
+    MLPClassifier's unstratified one. Multilabel targets are not stratified.
 
     Parameters
     ----------
@@ -655,18 +661,10 @@ def hold_out(
         The rows left to train on, in their original order.
     validation : tuple
         ``(X_val, y_val codes, sample_weight_val)`` of the held-out rows.
-
-    Raises
-    ------
-    ValueError
-        If a class has fewer than 2 samples, or the split leaves fewer
-        samples on a side than there are classes: a stratified split cannot
-        be made (MLPClassifier raises too).
     """
     rows = np.arange(X.shape[0], dtype=np.intp)
     stratify = None
-    if y_codes.ndim == 1:
-        _check_stratifiable(y_codes, validation_fraction, classes)
+    if y_codes.ndim == 1 and _can_stratify(y_codes, validation_fraction, classes):
         stratify = y_codes
     train_rows, validation_rows = train_test_split(
         rows,
@@ -696,37 +694,47 @@ def hold_out(
     return train_rows, validation
 
 
-def _check_stratifiable(y_codes, validation_fraction, classes):
-    """Raise the errors of a stratified split that cannot be made, naming the
-    labels and what to do instead."""
+def _can_stratify(y_codes, validation_fraction, classes):
+    """Whether the hold-out can be stratified by class; if not, raise for
+    binary (and one-class) targets, as MLPClassifier does, and warn for
+    multiclass ones."""
     counts = np.bincount(y_codes)
     present = np.flatnonzero(counts)
     lonely = present[counts[present] < 2]
-    remedy = (
-        "Pass a validation set of your own (X_val and y_val), or set "
-        "early_stopping=False."
-    )
-    if lonely.size:
-        labels = lonely if classes is None else np.asarray(classes)[lonely]
-        raise ValueError(
-            "The least populated classes in y have only 1 member, which is too "
-            "few: early_stopping holds out a validation set stratified by "
-            "class, which needs at least 2 samples of each class. Classes with "
-            f"too few members are: {labels.tolist()}. {remedy}"
-        )
     n_samples = len(y_codes)
     n_validation = int(np.ceil(validation_fraction * n_samples))
-    for name, size in (
-        ("validation", n_validation),
-        ("training", n_samples - n_validation),
-    ):
-        if size < present.size:
-            raise ValueError(
-                f"The {name} split of early_stopping (validation_fraction="
-                f"{validation_fraction}) would hold {size} samples, fewer than "
-                f"the {present.size} classes of y: a split stratified by class "
-                f"needs one of each. Change validation_fraction. {remedy}"
-            )
+    sizes = {"validation": n_validation, "training": n_samples - n_validation}
+    if lonely.size:
+        labels = lonely if classes is None else np.asarray(classes)[lonely]
+        problem = (
+            "The least populated classes in y have only 1 member, which is too "
+            "few for early_stopping's validation set stratified by class (at "
+            "least 2 samples of each class). Classes with too few members are: "
+            f"{labels.tolist()}."
+        )
+    elif min(sizes.values()) < present.size:
+        name = min(sizes, key=sizes.get)
+        problem = (
+            f"The {name} split of early_stopping (validation_fraction="
+            f"{validation_fraction}) would hold {sizes[name]} "
+            f"sample{'s' if sizes[name] != 1 else ''}, fewer than the "
+            f"{present.size} classes of y: a split stratified by class needs one "
+            "of each."
+        )
+    else:
+        return True
+    if present.size <= 2:
+        raise ValueError(
+            f"{problem} Pass a validation set of your own (X_val and y_val), "
+            "change validation_fraction, or set early_stopping=False."
+        )
+    warnings.warn(
+        f"{problem} Holding out a validation set without stratification "
+        "instead, as MLPClassifier does for multiclass targets; pass X_val and "
+        "y_val for a validation set of your own.",
+        UserWarning,
+    )
+    return False
 
 
 def rows_ready(X):
