@@ -227,7 +227,9 @@ def _aligned(curve, n_epochs, keep_none=False):
             return None
         curve = []
     curve = list(curve)
-    return [np.nan] * (n_epochs - len(curve)) + curve
+    if len(curve) < n_epochs:
+        curve[:0] = [np.nan] * (n_epochs - len(curve))
+    return curve
 
 
 class Fitter:
