@@ -147,6 +147,24 @@ def test_curves_stay_aligned_when_validation_comes_and_goes(iris):
     assert ours.best_validation_score_ == np.nanmax(scores)
 
 
+def test_curves_of_an_earlier_skmlp_are_realigned_on_warm_start(iris):
+    """Models saved by skmlp before the curves followed one rule hold
+    validation_scores_ and learning_rate_curve_ of their last fit only:
+    a warm start pads them at the start with NaN, so that epochs line up."""
+    X, y = iris
+    ours = MLPDigitClassifier((10,), warm_start=True, max_iter=3, random_state=0)
+    ours.fit(X, y, X_val=X, y_val=y).fit(X, y, X_val=X, y_val=y)
+    for name in CURVES[1:]:
+        setattr(ours, name, getattr(ours, name)[3:])  # as an earlier skmlp kept them
+    ours.fit(X, y, X_val=X, y_val=y)
+    for name in CURVES:
+        assert len(getattr(ours, name)) == 9, name
+        assert_array_equal(
+            np.isnan(getattr(ours, name)),
+            [False] * 9 if name == "loss_curve_" else [True] * 3 + [False] * 6,
+        )
+
+
 def test_lbfgs_iterations_are_epochs_of_the_curves(iris):
     X, y = iris
     ours = MLPDigitClassifier((10,), solver="lbfgs", warm_start=True, max_iter=5)
