@@ -708,11 +708,23 @@ def _can_stratify(y_codes, validation_fraction, classes):
     sizes = {"validation": n_validation, "training": n_samples - n_validation}
     if lonely.size:
         labels = lonely if classes is None else np.asarray(classes)[lonely]
+        if present.size == 2:
+            # MLPClassifier stratifies binary targets on its label binarizer's
+            # single column (is the sample of the second class?) and names
+            # that column's values; the label follows.
+            positive = (present if classes is None else classes)[present[1]]
+            positive = np.asarray(positive).tolist()
+            named = (
+                f"{[str(bool(code == present[1])) for code in lonely]} (whether y "
+                f"== {positive!r}; the class of 1 member is {labels.tolist()})"
+            )
+        else:
+            named = f"{labels.tolist()}"
         problem = (
             "The least populated classes in y have only 1 member, which is too "
             "few for early_stopping's validation set stratified by class (at "
             "least 2 samples of each class). Classes with too few members are: "
-            f"{labels.tolist()}."
+            f"{named}."
         )
     elif min(sizes.values()) < present.size:
         name = min(sizes, key=sizes.get)

@@ -133,12 +133,6 @@ EXPECTED = {
         "the verbose line format: skmlp prints 'Epoch    1  loss ...' where "
         "MLPClassifier prints 'Iteration 1, loss = ...' (README, Differences)",
     ),
-    "test_early_stopping_stratified": (
-        "xfail",
-        "the error names the class by its label ([1]) where MLPClassifier "
-        "names it by its internal one-hot value (['True']); the rest of the "
-        "message is MLPClassifier's (README, Differences)",
-    ),
 }
 for _name in (
     "test_lbfgs_regression",

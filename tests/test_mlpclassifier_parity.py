@@ -210,8 +210,8 @@ def test_one_class_through_partial_fit(iris):
 
 
 def test_a_binary_class_of_one_member_is_an_error_as_in_mlpclassifier():
-    """MLPClassifier names the class by its internal one-hot value ('True');
-    ours names the label (documented)."""
+    """MLPClassifier names the class by its label binarizer's value ('True');
+    ours says the same, then names the label."""
     X = [[1, 2], [2, 3], [3, 4], [4, 5]]
     y = [0, 0, 0, 7]
     start = "The least populated classes in y have only 1 member, which is too few"
@@ -220,7 +220,8 @@ def test_a_binary_class_of_one_member_is_an_error_as_in_mlpclassifier():
         with pytest.raises(ValueError, match=re.escape(start)) as error:
             model.fit(X, y)
         messages.append(str(error.value))
-    assert "Classes with too few members are: [7]" in messages[0]
+    assert all("Classes with too few members are: ['True']" in m for m in messages)
+    assert "(whether y == 7; the class of 1 member is [7])" in messages[0]
     assert "X_val" in messages[0]
     # A validation set of one's own needs no split.
     ours = pair(early_stopping=True, max_iter=3)[0]
