@@ -2,10 +2,11 @@
 
 :class:`DigitAugmentation` configures the random affine and elastic
 distortions that training applies to every image of every minibatch, anew at
-each epoch (Simard, Steinkraus & Platt, 2003). The distortions run in the
-compiled engine (:mod:`skmlp._engine._augment`); this module validates the settings,
-builds the elastic field bank once per fit, and lets users look at what their
-settings do with :meth:`DigitAugmentation.transform_images`.
+each epoch (Simard, Steinkraus & Platt, 2003), when an estimator is given it
+as ``MLPDigitClassifier(augment=...)``. The distortions run in the compiled
+engine (:mod:`skmlp._engine._augment`); this module validates the settings,
+builds the elastic field bank once per fit, and lets users look at what
+their settings do with :meth:`DigitAugmentation.transform_images`.
 """
 
 import numbers
