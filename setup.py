@@ -68,8 +68,7 @@ if SANITIZE:
     EXTRA_COMPILE_ARGS += SANITIZER_FLAGS
     EXTRA_LINK_ARGS += SANITIZER_FLAGS
 
-# The compiled engine, one job per module (see skmlp/_engine/__init__.py),
-# and the image augmentation.
+# The compiled engine, one job per module (see skmlp/_engine/__init__.py).
 ENGINE_MODULES = (
     "_types",
     "_blas",
@@ -77,10 +76,11 @@ ENGINE_MODULES = (
     "_losses",
     "_updates",
     "_rows",
+    "_augment",
     "_engine",
     "_predict",
 )
-MODULES = [f"_engine.{name}" for name in ENGINE_MODULES] + ["_augment"]
+MODULES = [f"_engine.{name}" for name in ENGINE_MODULES]
 
 EXTENSIONS = [
     Extension(

@@ -45,6 +45,7 @@ from ._optimizers import make_optimizer
 from ._persistence import VersionedPickleMixin
 from ._schedules import SCHEDULES
 from ._sparse import check_sparse_structure
+from .augmentation import DigitAugmentation
 
 # Fitted attributes of the model that training does not change.
 _MODEL_ATTRIBUTES = (
@@ -270,6 +271,27 @@ class MLPDigitClassifier(
         prediction uses the weights as they are. The masks come from the
         engine's own random stream, seeded by ``random_state``.
 
+    augment : None, bool, dict or DigitAugmentation, default=None
+        Distort the training images on the fly: every image of every
+        minibatch, anew at each epoch, by a random affine transform and
+        elastic displacement (:class:`~skmlp.augmentation.DigitAugmentation`,
+        whose defaults suit 28 x 28 digits). ``True`` takes the defaults, a
+        dict changes some of them (``{"rotation": 8, "flip": True}``). Only
+        the training minibatches are distorted: never the validation data,
+        never the inputs of ``predict``. The rows of X must be images
+        (square, or of the augmentation's ``image_shape``); sparse X is
+        distorted minibatch by minibatch, as it is gathered into a dense
+        buffer. The distortions come from streams seeded by ``random_state``:
+        the same seed gives the same bits, whatever the number of threads.
+        Needs a minibatch solver.
+
+    max_norm : float or None, default=None
+        After each update, every hidden unit's incoming weight vector (each
+        column of a hidden layer's ``coefs_[l]``; not the output layer's, nor
+        the biases) longer than ``max_norm`` is scaled back to that length:
+        the max-norm constraint of Srivastava et al. (2014), who paired it
+        with dropout and used 3 to 4. Needs a minibatch solver.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -402,6 +424,8 @@ class MLPDigitClassifier(
         "decay": [Interval(Real, 0, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "augment": [None, "boolean", dict, DigitAugmentation],
+        "max_norm": [Interval(Real, 0, np.inf, closed="neither"), None],
     }
 
     def __init__(
@@ -437,6 +461,8 @@ class MLPDigitClassifier(
         decay=0.01,
         dropout=0.0,
         max_fun=15000,
+        augment=None,
+        max_norm=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -468,6 +494,8 @@ class MLPDigitClassifier(
         self.decay = decay
         self.dropout = dropout
         self.max_fun = max_fun
+        self.augment = augment
+        self.max_norm = max_norm
 
     # ------------------------------------------------------------------ fit
 
@@ -666,6 +694,12 @@ class MLPDigitClassifier(
         dropout = _validate_dropout(self.dropout, len(hidden))
         if self.solver == "lbfgs" and np.any(dropout > 0):
             raise ValueError("dropout needs a minibatch solver: use 'sgd' or 'adam'.")
+        augmentation = self._validate_augmentation(X.shape[1])
+        if self.solver == "lbfgs" and self.max_norm is not None:
+            raise ValueError(
+                "max_norm constrains the steps of a minibatch solver: use 'sgd' "
+                "or 'adam', or max_norm=None."
+            )
         layout = ParameterLayout([X.shape[1], *hidden, len(self.classes_)])
         watches_validation = self.early_stopping and self.solver != "lbfgs"
         if first_call:
@@ -685,7 +719,7 @@ class MLPDigitClassifier(
         return Fitter(
             estimator,
             model_attributes,
-            self._training_settings(dropout),
+            self._training_settings(dropout, augmentation),
             TrainingData(
                 X,
                 y,
@@ -702,7 +736,21 @@ class MLPDigitClassifier(
             incremental,
         )
 
-    def _training_settings(self, dropout):
+    def _validate_augmentation(self, n_features):
+        """The DigitAugmentation that ``augment`` asks for, or None, checked
+        against the solver and the rows of X."""
+        augmentation = DigitAugmentation.from_param(self.augment, "augment")
+        if augmentation is None:
+            return None
+        if self.solver == "lbfgs":
+            raise ValueError(
+                "augment distorts the minibatches of a minibatch solver: use "
+                "'sgd' or 'adam', or augment=None."
+            )
+        augmentation.resolve_image_shape(n_features)
+        return augmentation
+
+    def _training_settings(self, dropout, augmentation):
         return TrainingSettings(
             solver=self.solver,
             activation=self.activation,
@@ -722,6 +770,8 @@ class MLPDigitClassifier(
             shuffle=self.shuffle,
             verbose=self.verbose,
             dropout=dropout,
+            augment=augmentation,
+            max_norm=None if self.max_norm is None else float(self.max_norm),
         )
 
     def _training_weights(self, sample_weight, y_codes, dtype):

@@ -60,6 +60,8 @@ class TrainingSettings(NamedTuple):
     shuffle: bool
     verbose: int
     dropout: np.ndarray  # one rate per hidden layer, validated
+    augment: object = None  # a validated DigitAugmentation, or None
+    max_norm: float | None = None
 
 
 class TrainingData(NamedTuple):
@@ -284,13 +286,16 @@ class Fitter:
         train_rows, self.validation = self._split(data, random_state)
         if self.validation is not None:
             progress.start_validation_curves()
-        # Each call shuffles and draws dropout masks with its own streams,
-        # derived from random_state and the samples seen so far: no RNG
-        # object to store.
+        # Each call shuffles, draws dropout masks and distorts images with its
+        # own streams, derived from random_state and the samples seen so far:
+        # no RNG object to store.
         call_seed = random_state.randint(np.iinfo(np.int32).max)
         self.shuffle_rng = np.random.default_rng([call_seed, progress.t_])
         self.dropout_seed = int(
             np.random.default_rng([call_seed, progress.t_, 1]).integers(2**63)
+        )
+        self.augment_seed = int(
+            np.random.default_rng([call_seed, progress.t_, 2]).integers(2**63)
         )
         if settings.solver == "lbfgs":
             self.batch_size = min(len(train_rows), _LBFGS_CHUNK_ROWS)
@@ -367,6 +372,11 @@ class Fitter:
 
     def _make_engine(self, seed):
         settings = self.settings
+        augmenter = None
+        if settings.augment is not None:
+            augmenter = settings.augment._build_augmenter(
+                self.layout.n_units[0], self.params.dtype, self.augment_seed
+            )
         return Engine(
             self.layout,
             batch_size=self.batch_size,
@@ -379,6 +389,8 @@ class Fitter:
             seed=seed,
             signal_interval=_signal_interval(self.layout, self.batch_size),
             output=self.data.output,
+            augmenter=augmenter,
+            max_norm=settings.max_norm,
         )
 
     def _callback_context(self, max_subtasks):
@@ -436,7 +448,7 @@ class Fitter:
                     self.rows.shuffle(self.shuffle_rng)
                 np.copyto(start_of_epoch, params)
                 try:
-                    status = engine.run_epoch(self.rows, params)
+                    status = engine.run_epoch(self.rows, params, epoch=progress.n_iter_)
                 finally:
                     progress.t_ += engine.n_samples_done
                 if status == Status.DIVERGED or self._diverged(

@@ -2,10 +2,11 @@
 
 :class:`DigitAugmentation` configures the random affine and elastic
 distortions that training applies to every image of every minibatch, anew at
-each epoch (Simard, Steinkraus & Platt, 2003). The distortions run in the
-compiled engine (:mod:`skmlp._augment`); this module validates the settings,
-builds the elastic field bank once per fit, and lets users look at what their
-settings do with :meth:`DigitAugmentation.transform_images`.
+each epoch (Simard, Steinkraus & Platt, 2003), when an estimator is given it
+as ``MLPDigitClassifier(augment=...)``. The distortions run in the compiled
+engine (:mod:`skmlp._engine._augment`); this module validates the settings,
+builds the elastic field bank once per fit, and lets users look at what
+their settings do with :meth:`DigitAugmentation.transform_images`.
 """
 
 import numbers
@@ -14,13 +15,13 @@ import numpy as np
 from scipy.ndimage import gaussian_filter, gaussian_filter1d
 from sklearn.utils import check_array, check_random_state
 
-from skmlp._augment import Augmenter
+from skmlp._engine._augment import Augmenter
 
 __all__ = ["DigitAugmentation"]
 
 # The smallest period of the elastic field bank, in pixels: with 28 x 28
 # digits and sigma 4, a fit draws its displacement windows from 256**2
-# offsets in 1000 or so independent patches (see _augment.pyx). Larger images
+# offsets in 1000 or so independent patches (see _engine/_augment.pyx). Larger images
 # and sigmas get larger banks (see _elastic_field_bank).
 _MIN_BANK_PERIOD = 256
 
@@ -315,7 +316,7 @@ class DigitAugmentation:
 
         Returns
         -------
-        augmenter : skmlp._augment.Augmenter
+        augmenter : skmlp._engine._augment.Augmenter
         """
         self._validate(type(self).__name__)
         height, width = self.resolve_image_shape(n_features)

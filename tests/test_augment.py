@@ -1,4 +1,4 @@
-"""Tests of the compiled warp (:mod:`skmlp._augment`) and its configuration
+"""Tests of the compiled warp (:mod:`skmlp._engine._augment`) and its configuration
 (:mod:`skmlp.augmentation`).
 
 The naive twin of the warp is ``scipy.ndimage.map_coordinates(order=1,
@@ -15,7 +15,11 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.ndimage import map_coordinates
 from sklearn.base import clone
 
-from skmlp._augment import Augmenter, _bilinear_for_tests, _warp_affine_for_tests
+from skmlp._engine._augment import (
+    Augmenter,
+    _bilinear_for_tests,
+    _warp_affine_for_tests,
+)
 from skmlp.augmentation import (
     DigitAugmentation,
     _elastic_field_bank,

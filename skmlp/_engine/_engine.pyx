@@ -10,6 +10,12 @@ state buffers have the same layout.
 Python is entered only between epochs, and every ``signal_interval``
 minibatches to let a pending Ctrl-C raise ``KeyboardInterrupt`` once the
 current minibatch is finished.
+
+The training step may distort its minibatch right after gathering it (an
+:class:`~skmlp._engine._augment.Augmenter`: the full-batch gradient never
+does) and project the hidden units' incoming weights onto a max-norm ball
+after each update; both are off unless asked for, at the cost of one branch
+per minibatch and per layer.
 """
 from cython cimport floating
 from cpython.exc cimport PyErr_CheckSignals
@@ -23,6 +29,7 @@ from ._activations cimport (
     dropout_activation_backward,
     dropout_forward,
 )
+from ._augment cimport Augmenter, WarpSettings, augment_rows
 from ._blas cimport gemm
 from ._losses cimport output_loss_delta, uninformed_loss
 from ._rows cimport RowSource, load_rows, total_weight
@@ -130,10 +137,13 @@ cdef double _backward(
     Py_ssize_t n_rows,
     double step_size,           # IN     from begin_step
     bint accumulate,            # GRADIENT only: add to grad instead of overwriting
+    double *column_sq,          # OUT    scratch for max-norm (widest hidden layer), or NULL
 ) noexcept nogil:
     """Back-propagate the output deltas and update each layer as soon as its
-    gradient is known. Return the penalty of the weights before the update
-    (0 with GRADIENT, whose caller adds the penalty once)."""
+    gradient is known, projecting the hidden layers' weights onto the
+    max-norm ball when column_sq is given (the output layer's never). Return
+    the penalty of the weights before the update (0 with GRADIENT, whose
+    caller adds the penalty once)."""
     cdef Py_ssize_t l, n_in, n_out
     cdef floating *w
     cdef floating *a
@@ -165,7 +175,7 @@ cdef double _backward(
         value += update_weights(
             hyper, w, grad + layout.w_offset[l], _at(state_1, layout.w_offset[l]),
             _at(state_2, layout.w_offset[l]), a, delta, n_rows, n_in, n_out,
-            step_size, accumulate)
+            step_size, accumulate, column_sq if l < layout.n_layers - 1 else NULL)
         update_biases(
             hyper, params + layout.b_offset[l], grad + layout.b_offset[l],
             _at(state_1, layout.b_offset[l]), _at(state_2, layout.b_offset[l]),
@@ -213,6 +223,13 @@ cdef class Engine:
         Check for Ctrl-C every this many minibatches.
     output : int, default=OutputLayer.SOFTMAX
         An :class:`~skmlp._engine._types.OutputLayer` code.
+    augmenter : skmlp._engine._augment.Augmenter or None, default=None
+        Distorts every training minibatch right after it is gathered (never
+        in :meth:`loss_gradient`); of this engine's dtype and input size.
+    max_norm : float or None, default=None
+        After each update, scale every column of each hidden layer's weights
+        (a hidden unit's incoming weights) longer than this back to this
+        length; the output layer's are left alone. None: no constraint.
 
     Attributes
     ----------
@@ -244,6 +261,12 @@ cdef class Engine:
     cdef void *_state_2_data
     cdef long long *_n_steps
     cdef public Py_ssize_t signal_interval
+    # Augmentation (NULL settings: none) and max-norm (NULL scratch: none).
+    cdef object _augmenter, _augment_scratch, _column_sq
+    cdef const WarpSettings *_warp
+    cdef void *_augment_scratch_data
+    cdef double *_column_sq_data
+    cdef unsigned long long _epoch
     cdef readonly double loss_sum
     cdef readonly double weight_sum
     cdef readonly Py_ssize_t n_samples_done
@@ -251,7 +274,7 @@ cdef class Engine:
     def __init__(self, layout, *, Py_ssize_t batch_size, dtype, int activation,
                  optimizer, double l1=0.0, double l2=0.0, dropout=None,
                  unsigned long long seed=0, Py_ssize_t signal_interval=1,
-                 int output=SOFTMAX):
+                 int output=SOFTMAX, augmenter=None, max_norm=None):
         if batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}.")
         # Checked before anything is allocated: gemm would truncate these.
@@ -267,6 +290,8 @@ cdef class Engine:
         self.signal_interval = max(signal_interval, 1)
         self._allocate(layout.scratch(batch_size))
         self._set_update_rule(optimizer, l1, l2)
+        self._set_max_norm(max_norm)
+        self._set_augmenter(augmenter)
 
     def _set_layout(self, layout, int activation, int output, dropout):
         # Codes the kernels' switches know (ValueError otherwise). Compared with
@@ -359,6 +384,42 @@ cdef class Engine:
         self.hyper.l1 = l1
         self.hyper.l2 = l2
 
+    def _set_max_norm(self, max_norm):
+        """Take the max-norm radius, with a scratch of one value per unit of
+        the widest hidden layer."""
+        self.hyper.max_norm = 0
+        self._column_sq = None
+        self._column_sq_data = NULL
+        if max_norm is None:
+            return
+        if not max_norm > 0 or max_norm == float("inf"):
+            raise ValueError(f"max_norm must be a positive finite number, got {max_norm}.")
+        self.hyper.max_norm = max_norm
+        widest = max(self._n_units[1:self.layout.n_layers], default=0)
+        if widest > 0:
+            self._column_sq = np.zeros(widest, dtype=np.float64)
+            self._column_sq_data = <double *> _address(self._column_sq)
+
+    def _set_augmenter(self, augmenter):
+        """Take the augmenter, after checking that it distorts rows of this
+        network's input and dtype, with a scratch buffer of its size."""
+        cdef Augmenter checked
+        self._augmenter = None
+        self._warp = NULL
+        if augmenter is None:
+            return
+        if not isinstance(augmenter, Augmenter):
+            raise TypeError(f"augmenter must be an Augmenter, got {type(augmenter)}.")
+        checked = augmenter
+        if checked.dtype != self.dtype or checked.n_features != self._n_units[0]:
+            raise ValueError(
+                f"The augmenter distorts rows of {checked.n_features} {checked.dtype} "
+                f"values; the engine trains on {self._n_units[0]} {self.dtype} ones.")
+        self._augmenter = checked
+        self._augment_scratch = np.zeros(checked.scratch_size, dtype=self.dtype)
+        self._augment_scratch_data = _address(self._augment_scratch)
+        self._warp = &checked.settings
+
     def _check_call(self, RowSource rows, Py_ssize_t n_params, params_dtype):
         """The O(1) checks of a call: the rows were checked when their source
         was built; they must be this network's and this dtype's."""
@@ -422,8 +483,13 @@ cdef class Engine:
         self,
         RowSource rows,                 # IN     the data, rows in the epoch's order
         floating[::1] params,           # IN/OUT flat parameters
+        unsigned long long epoch=0,     # IN     which epoch's distortions to draw
     ):
         """Train on ``rows`` in minibatches of ``batch_size`` rows.
+
+        With an augmenter, each row is distorted as its sample's stream draws
+        it at ``epoch``: the same (seed, epoch, sample) gives the same bits,
+        whatever the order of the rows.
 
         Returns a :class:`~skmlp._engine._types.Status`. ``loss_sum /
         weight_sum`` is the mean of the minibatch objectives, weighted by each
@@ -438,6 +504,7 @@ cdef class Engine:
         self.loss_sum = 0
         self.weight_sum = 0
         self.n_samples_done = 0
+        self._epoch = epoch
         if rows.n_rows == 0:
             return COMPLETED
         with nogil:
@@ -455,7 +522,7 @@ cdef class Engine:
             n_rows = min(self.batch_size, n - start)
             data_loss = self._step(rows, start, n_rows, params,
                                    <floating *> self._grad_data, &self.hyper, 0, False,
-                                   &weight, &batch_penalty)
+                                   True, &weight, &batch_penalty)
             # A minibatch of zero total weight carries no data: it was skipped,
             # as if its samples had been removed.
             if weight > 0:
@@ -482,14 +549,17 @@ cdef class Engine:
         const Hyper *hyper,         # IN
         double loss_weight,         # IN     sum of the weights J averages over (0: the batch's)
         bint accumulate,            # IN     GRADIENT only: add to the gradient
+        bint training,              # IN     a training step: augment, constrain
         double *weight,             # OUT    the minibatch's total sample weight
         double *weight_penalty,     # OUT    the weights' penalty before the update
     ) noexcept nogil:
         """One training step, shared by the epochs and the full-batch gradient:
-        gather the minibatch, forward, output loss and deltas, backward and
-        update. Return the minibatch's data loss (sum_i s_i CE_i); nothing is
-        back-propagated when it is not finite, nor when the minibatch's own
-        weight averages the loss and is zero (then 0 is returned)."""
+        gather the minibatch (and, in training, distort it), forward, output
+        loss and deltas, backward and update (in training, projecting onto the
+        max-norm ball). Return the minibatch's data loss (sum_i s_i CE_i);
+        nothing is back-propagated when it is not finite, nor when the
+        minibatch's own weight averages the loss and is zero (then 0 is
+        returned)."""
         cdef floating *activations = <floating *> self._activations_data
         cdef floating *batch_weight = <floating *> self._batch_weight_data
         cdef Py_ssize_t n_layers = self.layout.n_layers
@@ -501,6 +571,9 @@ cdef class Engine:
             if not weight[0] > 0:
                 return 0
             loss_weight = weight[0]
+        if training and self._warp != NULL:
+            augment_rows(activations, n_rows, &rows._order[start], self._epoch,
+                         self._warp, <floating *> self._augment_scratch_data)
         _forward(&self.layout, params, activations, n_rows,
                  <floating *> self._masks_data, &self._rng_state)
         data_loss = output_loss_delta(
@@ -514,7 +587,8 @@ cdef class Engine:
             &self.layout, hyper, params, grad,
             <floating *> self._state_1_data, <floating *> self._state_2_data,
             activations, <floating *> self._deltas_data,
-            <floating *> self._masks_data, n_rows, step_size, accumulate)
+            <floating *> self._masks_data, n_rows, step_size, accumulate,
+            self._column_sq_data if training else NULL)
         return data_loss
 
     def loss_gradient(
@@ -547,8 +621,8 @@ cdef class Engine:
             while start < n:
                 n_rows = min(self.batch_size, n - start)
                 data_loss += self._step(rows, start, n_rows, &params[0], flat_grad,
-                                        &hyper, loss_weight, start > 0, &weight,
-                                        &batch_penalty)
+                                        &hyper, loss_weight, start > 0, False,
+                                        &weight, &batch_penalty)
                 if not isfinite(data_loss):
                     break
                 start += n_rows

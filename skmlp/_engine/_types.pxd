@@ -58,3 +58,4 @@ cdef struct Hyper:
     double epsilon
     double l1
     double l2
+    double max_norm              # radius of each hidden unit's incoming weights; 0: none

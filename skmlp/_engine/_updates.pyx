@@ -7,9 +7,18 @@ scratch gradient otherwise), so that each rule makes one fused pass over its
 span of the flat parameter buffer. Biases are updated by the same kernels
 with l1 = l2 = 0. The kernels return the penalty of the weights before the
 step, so that the engine reports the objective without another pass.
+
+Max-norm (Srivastava et al., 2014): after the step, each column of a hidden
+layer's W (the incoming weights of one unit) longer than ``Hyper.max_norm`` is
+scaled back onto the L2 ball of that radius. The update kernels then walk W
+one row at a time, adding each row's squares to the column sums while the row
+they just wrote is still in L1 cache; :func:`project_columns` rescales only
+when a column is over the radius. Without max-norm they make one pass over the
+whole span, as before.
 """
 from cython cimport floating
 from libc.math cimport pow, sqrt
+from libc.string cimport memset
 
 from ._blas cimport gemm
 from ._math cimport _abs, _sign, _sqrt
@@ -52,14 +61,24 @@ cdef double update_weights(
     Py_ssize_t n_out,           # IN
     double step_size,           # IN     from begin_step
     bint accumulate,            # IN     GRADIENT only: add to grad instead of overwriting
+    double *column_sq,          # OUT    (n_out,) scratch to project the columns of w
+                                #        onto the hyper.max_norm ball, or NULL
 ) noexcept nogil:
     """One step of the update rule on a layer's weights, with the data
-    gradient a.T @ delta; return the penalty of w before the step (0 with
+    gradient a.T @ delta, then the max-norm projection of w's columns when
+    column_sq is given; return the penalty of w before the step (0 with
     GRADIENT, whose caller adds the penalty once)."""
     cdef Py_ssize_t n_w = n_in * n_out
     cdef double lr = hyper.learning_rate, value
     cdef Update update = hyper.update
     cdef floating alpha, beta
+    if update == GRADIENT:
+        beta = 1 if accumulate else 0
+        gemm(True, False, n_in, n_out, n_rows, 1, a, n_in, delta, n_out,
+             beta, grad, n_out)
+        return 0
+    if column_sq != NULL:
+        memset(column_sq, 0, n_out * sizeof(double))
     if update == SGD and hyper.l1 == 0:
         # w := (1 - 2 lr l2) w - lr A.T @ delta: one decay pass (which
         # also measures the penalty), then the GEMM accumulates into w.
@@ -67,25 +86,32 @@ cdef double update_weights(
         value = weight_decay(w, n_w, lr, hyper.l2)
         gemm(True, False, n_in, n_out, n_rows, alpha, a, n_in, delta, n_out,
              1, w, n_out)
-        return value
-    if update == MOMENTUM:
+        if column_sq != NULL:
+            # BLAS wrote the new weights: their squares take a pass of their own.
+            add_column_squares(w, n_in, n_out, column_sq)
+    elif update == MOMENTUM:
         alpha = -lr
         beta = hyper.momentum
         gemm(True, False, n_in, n_out, n_rows, alpha, a, n_in, delta, n_out,
              beta, state_1, n_out)
-        return momentum_finish(w, state_1, n_w, lr, hyper.l1, hyper.l2)
-    beta = 1 if accumulate else 0
-    gemm(True, False, n_in, n_out, n_rows, 1, a, n_in, delta, n_out,
-         beta, grad, n_out)
-    if update == SGD:
-        return sgd_step(w, grad, NULL, n_w, lr, 0, False, hyper.l1, hyper.l2)
-    if update == NESTEROV:
-        return sgd_step(w, grad, state_1, n_w, lr, hyper.momentum, True,
-                        hyper.l1, hyper.l2)
-    if update == ADAM:
-        return adam_step(w, grad, state_1, state_2, n_w, step_size, hyper.beta_1,
-                         hyper.beta_2, hyper.epsilon, hyper.l1, hyper.l2)
-    return 0
+        value = momentum_finish(w, state_1, n_w, lr, hyper.l1, hyper.l2, n_out,
+                                column_sq)
+    else:
+        gemm(True, False, n_in, n_out, n_rows, 1, a, n_in, delta, n_out,
+             0, grad, n_out)
+        if update == SGD:
+            value = sgd_step(w, grad, NULL, n_w, lr, 0, False, hyper.l1, hyper.l2,
+                             n_out, column_sq)
+        elif update == NESTEROV:
+            value = sgd_step(w, grad, state_1, n_w, lr, hyper.momentum, True,
+                             hyper.l1, hyper.l2, n_out, column_sq)
+        else:
+            value = adam_step(w, grad, state_1, state_2, n_w, step_size,
+                              hyper.beta_1, hyper.beta_2, hyper.epsilon, hyper.l1,
+                              hyper.l2, n_out, column_sq)
+    if column_sq != NULL:
+        project_columns(w, n_in, n_out, hyper.max_norm, column_sq)
+    return value
 
 
 cdef void update_biases(
@@ -105,10 +131,11 @@ cdef void update_biases(
     column_sums(delta, n_rows, n_out, grad, accumulate)
     if update == ADAM:
         adam_step(b, grad, state_1, state_2, n_out, step_size, hyper.beta_1,
-                  hyper.beta_2, hyper.epsilon, 0, 0)
+                  hyper.beta_2, hyper.epsilon, 0, 0, n_out, NULL)
     elif update != GRADIENT:
         sgd_step(b, grad, state_1, n_out, hyper.learning_rate,
-                 hyper.momentum if update != SGD else 0, update == NESTEROV, 0, 0)
+                 hyper.momentum if update != SGD else 0, update == NESTEROV, 0, 0,
+                 n_out, NULL)
 
 
 # ---------------------------------------------------------------------------
@@ -131,6 +158,68 @@ cdef void column_sums(
         row = d + i * n_cols
         for j in range(n_cols):
             out[j] += row[j]
+
+
+# ---------------------------------------------------------------------------
+# Max-norm: the columns of W back onto the L2 ball
+
+cdef inline floating *_at(floating *buffer, Py_ssize_t offset) noexcept nogil:
+    """buffer + offset, or NULL for an unused (NULL) buffer."""
+    return buffer + offset if buffer != NULL else NULL
+
+
+cdef inline Py_ssize_t _pass_length(
+    Py_ssize_t n, Py_ssize_t n_cols, const double *column_sq
+) noexcept nogil:
+    """Elements an update kernel writes before it sums squares: one row of W
+    when it also sums its columns' squares (column_sq given), all n otherwise."""
+    return n_cols if column_sq != NULL else n
+
+
+cdef void add_column_squares(
+    const floating *w,          # IN     (n_rows, n_cols) row-major
+    Py_ssize_t n_rows,          # IN
+    Py_ssize_t n_cols,          # IN
+    double *column_sq,          # IN/OUT (n_cols,)
+) noexcept nogil:
+    """column_sq[j] += sum_i w[i, j]**2 (in double)"""
+    cdef Py_ssize_t i, j
+    cdef const floating *row
+    for i in range(n_rows):
+        row = w + i * n_cols
+        for j in range(n_cols):
+            column_sq[j] += <double> row[j] * row[j]
+
+
+cdef void project_columns(
+    floating *w,                # IN/OUT (n_rows, n_cols) row-major
+    Py_ssize_t n_rows,          # IN
+    Py_ssize_t n_cols,          # IN
+    double max_norm,            # IN     the radius
+    double *column_sq,          # IN/OUT (n_cols,) the squared column norms in;
+                                #        each column's scale factor out
+) noexcept nogil:
+    """w[:, j] *= max_norm / ||w[:, j]|| for the columns longer than max_norm.
+
+    Columns within the ball keep their bits (a factor of exactly 1), and no
+    pass is made over w unless some column is over the radius.
+    """
+    cdef Py_ssize_t i, j
+    cdef double limit = max_norm * max_norm
+    cdef bint any_over = False
+    cdef floating *row
+    for j in range(n_cols):
+        if column_sq[j] > limit:
+            column_sq[j] = max_norm / sqrt(column_sq[j])
+            any_over = True
+        else:
+            column_sq[j] = 1
+    if not any_over:
+        return
+    for i in range(n_rows):
+        row = w + i * n_cols
+        for j in range(n_cols):
+            row[j] *= <floating> column_sq[j]
 
 
 # ---------------------------------------------------------------------------
@@ -245,6 +334,8 @@ cdef double momentum_finish(
     double learning_rate,       # IN
     double l1,                  # IN
     double l2,                  # IN
+    Py_ssize_t n_cols,          # IN     row length of w as a matrix
+    double *column_sq,          # IN/OUT (n_cols,) add the new w's column squares, or NULL
 ) noexcept nogil:
     """velocity -= lr * (l1 * sign(w) + 2 * l2 * w); w += velocity;
     return the penalty of w before the step
@@ -252,21 +343,34 @@ cdef double momentum_finish(
     The GEMM of the weight gradient already accumulated ``momentum * v - lr *
     A.T @ delta`` into velocity: the weights need one update pass, no more.
     """
-    cdef Py_ssize_t i
     cdef floating c1 = learning_rate * l1, c2 = 2 * learning_rate * l2
     cdef double value = penalty(w, n, l1, l2)
-    if l1 != 0:
+    cdef Py_ssize_t start = 0, length = _pass_length(n, n_cols, column_sq)
+    while start < n:
+        _momentum_finish_pass(w + start, velocity + start, length, c1, c2,
+                              l1 != 0, l2 != 0)
+        if column_sq != NULL:
+            add_column_squares(w + start, 1, length, column_sq)
+        start += length
+    return value
+
+
+cdef inline void _momentum_finish_pass(
+    floating *w, floating *velocity, Py_ssize_t n, floating c1, floating c2,
+    bint has_l1, bint has_l2,
+) noexcept nogil:
+    cdef Py_ssize_t i
+    if has_l1:
         for i in range(n):
             velocity[i] -= c1 * _sign(w[i]) + c2 * w[i]
             w[i] += velocity[i]
-    elif l2 != 0:
+    elif has_l2:
         for i in range(n):
             velocity[i] -= c2 * w[i]
             w[i] += velocity[i]
     else:
         for i in range(n):
             w[i] += velocity[i]
-    return value
 
 
 cdef double sgd_step(
@@ -279,6 +383,8 @@ cdef double sgd_step(
     bint nesterov,              # IN
     double l1,                  # IN
     double l2,                  # IN
+    Py_ssize_t n_cols,          # IN     row length of w as a matrix
+    double *column_sq,          # IN/OUT (n_cols,) add the new w's column squares, or NULL
 ) noexcept nogil:
     """g = grad + penalty'(w); v = momentum * v - lr * g;
     w += (momentum * v - lr * g) if nesterov else v (plain SGD: w -= lr * g);
@@ -286,15 +392,31 @@ cdef double sgd_step(
 
     The full gradient g is not written back: the pass streams one array less.
     """
-    cdef Py_ssize_t i
-    cdef floating lr = learning_rate, mu = momentum, c1 = l1, c2 = 2 * l2, g, v
+    cdef Py_ssize_t i, start = 0, length = _pass_length(n, n_cols, column_sq)
+    cdef floating lr = learning_rate, mu = momentum, c1 = l1, c2 = 2 * l2
     cdef double value = penalty(w, n, l1, l2)
     if l1 != 0:
         # The subgradient of |w| is not vectorisable: add it in a pass of its own.
         for i in range(n):
             grad[i] += c1 * _sign(w[i])
-    # One pass: the L2 gradient is added as each element is updated.
-    if momentum == 0:
+    while start < n:
+        _sgd_pass(w + start, grad + start, _at(velocity, start), length, lr, mu,
+                  momentum == 0, nesterov, c2)
+        if column_sq != NULL:
+            add_column_squares(w + start, 1, length, column_sq)
+        start += length
+    return value
+
+
+cdef inline void _sgd_pass(
+    floating *w, const floating *grad, floating *velocity, Py_ssize_t n,
+    floating lr, floating mu, bint plain, bint nesterov, floating c2,
+) noexcept nogil:
+    """sgd_step's update of n elements: the L2 gradient is added as each
+    element is updated."""
+    cdef Py_ssize_t i
+    cdef floating g, v
+    if plain:
         for i in range(n):
             w[i] -= lr * (grad[i] + c2 * w[i])
     elif nesterov:
@@ -308,7 +430,6 @@ cdef double sgd_step(
             v = mu * velocity[i] - lr * (grad[i] + c2 * w[i])
             velocity[i] = v
             w[i] += v
-    return value
 
 
 cdef double adam_step(
@@ -323,23 +444,40 @@ cdef double adam_step(
     double epsilon,             # IN
     double l1,                  # IN
     double l2,                  # IN
+    Py_ssize_t n_cols,          # IN     row length of w as a matrix
+    double *column_sq,          # IN/OUT (n_cols,) add the new w's column squares, or NULL
 ) noexcept nogil:
     """m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g**2; w -= step * m / (sqrt(v) + eps),
     with g = grad + penalty'(w); return the penalty of w before the step"""
-    cdef Py_ssize_t i
-    cdef floating b1 = beta_1, b2 = beta_2, d1 = 1 - beta_1, d2 = 1 - beta_2
-    cdef floating step = step_size, eps = epsilon, p1 = l1, p2 = 2 * l2, g
+    cdef Py_ssize_t i, start = 0, length = _pass_length(n, n_cols, column_sq)
+    cdef floating p1 = l1
     cdef double value = penalty(w, n, l1, l2)
     if l1 != 0:
         for i in range(n):
             grad[i] += p1 * _sign(w[i])
-    # One pass: the L2 gradient is added as each element is updated.
+    while start < n:
+        _adam_pass(w + start, grad + start, m + start, v + start, length, step_size,
+                   beta_1, beta_2, epsilon, l2)
+        if column_sq != NULL:
+            add_column_squares(w + start, 1, length, column_sq)
+        start += length
+    return value
+
+
+cdef inline void _adam_pass(
+    floating *w, const floating *grad, floating *m, floating *v, Py_ssize_t n,
+    double step_size, double beta_1, double beta_2, double epsilon, double l2,
+) noexcept nogil:
+    """adam_step's update of n elements: the L2 gradient is added as each
+    element is updated."""
+    cdef Py_ssize_t i
+    cdef floating b1 = beta_1, b2 = beta_2, d1 = 1 - beta_1, d2 = 1 - beta_2
+    cdef floating step = step_size, eps = epsilon, p2 = 2 * l2, g
     for i in range(n):
         g = grad[i] + p2 * w[i]
         m[i] = b1 * m[i] + d1 * g
         v[i] = b2 * v[i] + d2 * g * g
         w[i] -= step * m[i] / (_sqrt(v[i]) + eps)
-    return value
 
 
 # ---------------------------------------------------------------------------
@@ -364,23 +502,48 @@ def _add_penalty_gradient_for_tests(
 
 
 def _momentum_finish_for_tests(
-    floating[::1] w, floating[::1] velocity, double learning_rate, double l1, double l2
+    floating[::1] w, floating[::1] velocity, double learning_rate, double l1, double l2,
+    Py_ssize_t n_cols=0, double[::1] column_sq=None,
 ):
-    return momentum_finish(&w[0], &velocity[0], w.shape[0], learning_rate, l1, l2)
+    return momentum_finish(&w[0], &velocity[0], w.shape[0], learning_rate, l1, l2,
+                           n_cols, _column_sq(column_sq, n_cols, w.shape[0]))
 
 
 def _sgd_step_for_tests(
     floating[::1] w, floating[::1] grad, floating[::1] velocity,
     double learning_rate, double momentum, bint nesterov, double l1, double l2,
+    Py_ssize_t n_cols=0, double[::1] column_sq=None,
 ):
     return sgd_step(&w[0], &grad[0], &velocity[0], w.shape[0], learning_rate, momentum,
-             nesterov, l1, l2)
+                    nesterov, l1, l2, n_cols,
+                    _column_sq(column_sq, n_cols, w.shape[0]))
 
 
 def _adam_step_for_tests(
     floating[::1] w, floating[::1] grad, floating[::1] m, floating[::1] v,
     double step_size, double beta_1, double beta_2, double epsilon,
-    double l1, double l2,
+    double l1, double l2, Py_ssize_t n_cols=0, double[::1] column_sq=None,
 ):
-    return adam_step(&w[0], &grad[0], &m[0], &v[0], w.shape[0], step_size, beta_1, beta_2,
-              epsilon, l1, l2)
+    return adam_step(&w[0], &grad[0], &m[0], &v[0], w.shape[0], step_size, beta_1,
+                     beta_2, epsilon, l1, l2, n_cols,
+                     _column_sq(column_sq, n_cols, w.shape[0]))
+
+
+cdef double *_column_sq(double[::1] column_sq, Py_ssize_t n_cols, Py_ssize_t n):
+    """The column sums of the kernels' test entry points: NULL for none, else
+    a buffer of n_cols values, n_cols dividing n."""
+    if column_sq is None:
+        return NULL
+    if n_cols < 1 or n % n_cols or column_sq.shape[0] != n_cols:
+        raise ValueError("column_sq must hold n_cols values, n_cols dividing n.")
+    return &column_sq[0]
+
+
+def _add_column_squares_for_tests(const floating[:, ::1] w, double[::1] column_sq):
+    add_column_squares(&w[0, 0], w.shape[0], w.shape[1], &column_sq[0])
+
+
+def _project_columns_for_tests(floating[:, ::1] w, double max_norm, double[::1] column_sq):
+    """Project w's columns, given their squared norms in column_sq (which
+    returns each column's factor)."""
+    project_columns(&w[0, 0], w.shape[0], w.shape[1], max_norm, &column_sq[0])

@@ -9,6 +9,7 @@ traceback from ``fit``; and the choices cannot fall behind the estimator's.
 
 import argparse
 import math
+import numbers
 
 from sklearn.utils._param_validation import (
     Interval,
@@ -19,6 +20,7 @@ from sklearn.utils._param_validation import (
 )
 
 from .._classifier import MLPDigitClassifier
+from ..augmentation import DigitAugmentation
 
 # The estimator parameter each option of ``skmlp train`` sets (argparse's
 # destination names).
@@ -34,6 +36,8 @@ OPTION_PARAMETERS = {
     "epochs": "max_iter",
     "early_stopping": "early_stopping",
     "seed": "random_state",
+    "max_norm": "max_norm",
+    "augment": "augment",
 }
 
 
@@ -131,6 +135,51 @@ def int_or_word(text):
         return int(text)
     except ValueError:
         return text
+
+
+class AugmentAction(argparse.Action):
+    """``--augment [KEY=VALUE ...]``: the settings of a DigitAugmentation.
+
+    ``--augment`` alone takes the defaults; each ``KEY=VALUE`` changes one
+    setting (``rotation=8``, ``flip=true``, ``scale=0.9,1.1``). The settings
+    are checked by DigitAugmentation itself, and refused as a usage error
+    naming the option. Stores a dict, which the estimator's ``augment``
+    takes as it is.
+    """
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        settings = {}
+        for item in values:
+            key, equals, text = item.partition("=")
+            if not equals or not key:
+                raise argparse.ArgumentError(
+                    self, f"expected KEY=VALUE settings, got {item!r}"
+                )
+            settings[key] = _setting_value(text)
+        try:
+            DigitAugmentation.from_param(settings, "augment")
+        except (TypeError, ValueError) as error:
+            message = str(error).removeprefix("The 'augment' parameter: ")
+            raise argparse.ArgumentError(self, message) from None
+        setattr(namespace, self.dest, settings)
+
+
+def _setting_value(text):
+    """A setting's value from its text: a bool (true, false), a pair (two
+    numbers with a comma between), an int, a float, or else the text itself
+    (which DigitAugmentation then refuses, naming the setting)."""
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    if "," in text:
+        return tuple(_setting_value(part) for part in text.split(","))
+    for convert in (int, float):
+        try:
+            value = convert(text)
+        except ValueError:
+            continue
+        if isinstance(value, numbers.Real):
+            return value
+    return text
 
 
 def build_classifier(args):

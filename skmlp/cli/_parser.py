@@ -7,7 +7,7 @@ from pathlib import Path
 from .. import __version__
 from ._errors import PROG
 from ._model_io import MODEL_SUFFIXES
-from ._options import choices, int_or_word, parameter_type
+from ._options import AugmentAction, choices, int_or_word, parameter_type
 from ._plots import PLOT_FILES
 
 EXAMPLES = """\
@@ -16,6 +16,7 @@ examples:
   skmlp train --epochs 50 --save digits.skops --plots plots/
   skmlp train --data ~/data/mnist --hidden 500 --epochs 20 --save mnist.skops
   skmlp train --data mnist.pkl.gz --solver adam --learning-rate 0.001
+  skmlp train --data ~/data/mnist --hidden 800 --activation relu --augment
   skmlp evaluate mnist.skops --data ~/data/mnist
   skmlp predict mnist.skops my_digit.png another.pgm
 
@@ -161,6 +162,10 @@ def _add_train_parser(commands):
             "--save fashion.skops\n"
             "  skmlp train --hidden 100 --activation relu --solver adam "
             "--learning-rate 0.001\n"
+            "  skmlp train --data ~/data/mnist --hidden 800 --activation relu "
+            "--augment --max-norm 3\n"
+            "  skmlp train --data ~/data/fashion-mnist --augment rotation=0 "
+            "scale=1,1 elastic_alpha=0 shift=2 flip=true\n"
         ),
         formatter_class=_HelpFormatter,
     )
@@ -243,6 +248,27 @@ def _add_training_arguments(training):
         action="store_true",
         help="hold out 10%% of the training images, stop when their accuracy "
         "stops improving and keep the best epoch's weights",
+    )
+    training.add_argument(
+        "--max-norm",
+        type=parameter_type("max_norm", float),
+        default=None,
+        metavar="R",
+        help="after each update, scale every hidden unit's incoming weights "
+        "back to length R when longer (Srivastava et al. used 3-4; default: none)",
+    )
+    training.add_argument(
+        "--augment",
+        action=AugmentAction,
+        nargs="*",
+        default=None,
+        metavar="KEY=VALUE",
+        help="distort the training images anew at every epoch (random "
+        "rotation, zoom, shift, elastic distortion; test images never); alone "
+        "it takes the defaults, made for 28x28 digits, and KEY=VALUE changes "
+        "one of them: rotation (degrees), scale=LOW,HIGH, stretch, shear "
+        "(degrees), shift (pixels), elastic_alpha, elastic_sigma (pixels), "
+        "flip=true|false, image_shape=ROWS,COLUMNS (default: no distortion)",
     )
     training.add_argument(
         "--seed",

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 from .. import __version__
+from ..augmentation import DigitAugmentation
 from ._data import load_dataset
 from ._errors import PROG, CommandError
 from ._model_io import check_save_target, save_model
@@ -30,8 +31,11 @@ def run_train(args):
         check_save_target(args.save)
     if args.plots is not None:
         check_plots_target(args.plots)
+    _check_minibatch_options(args)
     data = load_dataset(args.data)
     clf = build_classifier(args)
+    if clf.augment is not None:
+        clf.set_params(augment=_augment_for(clf.augment, data))
     _print_header(clf, data)
     fit_seconds, notes = _fit(clf, data, args.quiet)
     print(_training_summary(clf, notes))
@@ -47,6 +51,37 @@ def run_train(args):
         "in all"
     )
     return 0
+
+
+def _check_minibatch_options(args):
+    """--augment and --max-norm change the steps of a minibatch solver."""
+    given = [
+        option
+        for option, value in (
+            ("--augment", args.augment),
+            ("--max-norm", args.max_norm),
+        )
+        if value is not None
+    ]
+    if given and args.solver == "lbfgs":
+        raise CommandError(
+            f"{' and '.join(given)} {'needs' if len(given) == 1 else 'need'} a "
+            "minibatch solver: --solver sgd or adam",
+            status=2,
+        )
+
+
+def _augment_for(settings, data):
+    """The --augment settings for the images of ``data``: their shape, unless
+    the command line gave one, which must hold the images' pixels."""
+    settings = {"image_shape": tuple(data.image_shape), **settings}
+    try:
+        DigitAugmentation.from_param(settings).resolve_image_shape(
+            data.X_train.shape[1]
+        )
+    except ValueError as error:
+        raise CommandError(f"argument --augment: {error}", status=2) from None
+    return settings
 
 
 def _print_header(clf, data):
@@ -79,6 +114,10 @@ def _describe_training(clf):
     parts.append(
         f"batch size {clf.batch_size}" if clf.solver != "lbfgs" else "full batch"
     )
+    if clf.max_norm is not None:
+        parts.append(f"max-norm {clf.max_norm:g}")
+    if clf.augment is not None:
+        parts.append(f"augmented by {DigitAugmentation.from_param(clf.augment)!r}")
     stopping = ", early stopping" if clf.early_stopping else ""
     return f"{', '.join(parts)}, up to {clf.max_iter} epochs{stopping}"
 

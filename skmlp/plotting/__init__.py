@@ -4,7 +4,8 @@ Each display stores the numbers it shows when created, and draws them with
 ``plot(ax=None, ...)``, which returns the display with the ``ax_`` and
 ``figure_`` it drew on, as :class:`sklearn.metrics.ConfusionMatrixDisplay`
 does. The usual way in is a class method: ``from_estimator`` (or
-``from_data`` for :class:`DigitsGridDisplay`).
+``from_data`` for :class:`DigitsGridDisplay`, ``from_augmentation`` for
+:class:`AugmentedDigitsDisplay`).
 
 - :class:`TrainingCurveDisplay`: training loss and validation accuracy per
   epoch;
@@ -13,6 +14,8 @@ does. The usual way in is a class method: ``from_estimator`` (or
 - :class:`HiddenWeightsDisplay`: the first layer's weights, one image per
   hidden unit ("visualising the hidden layer");
 - :class:`DigitsGridDisplay`: a grid of sample images and their labels;
+- :class:`AugmentedDigitsDisplay`: training images beside the random
+  distortions that ``augment`` makes of them;
 - :class:`~sklearn.metrics.ConfusionMatrixDisplay`: scikit-learn's own,
   re-exported here.
 
@@ -22,6 +25,7 @@ import it when they draw (``pip install "skmlp[plot]"``).
 
 from sklearn.metrics import ConfusionMatrixDisplay
 
+from ._augmented import AugmentedDigitsDisplay
 from ._digits_grid import DigitsGridDisplay
 from ._hidden_weights import HiddenWeightsDisplay
 from ._misclassified import MisclassifiedDigitsDisplay
@@ -31,6 +35,7 @@ from ._training_curve import TrainingCurveDisplay
 from ._utils import infer_image_shape  # noqa: F401
 
 __all__ = [
+    "AugmentedDigitsDisplay",
     "ConfusionMatrixDisplay",
     "DigitsGridDisplay",
     "HiddenWeightsDisplay",

@@ -459,3 +459,236 @@ def test_loss_gradient_of_an_overflowing_point_is_not_finite():
         all_rows(X, y, sample_weight), huge, np.empty_like(huge)
     )
     assert not np.isfinite(loss)
+
+
+# ---------------------------------------------------------------------------
+# Max-norm and augmentation: training steps only
+
+
+def _hidden_column_norms(layout, params):
+    coefs, _ = layout.views(params)
+    return [np.linalg.norm(w, axis=0) for w in coefs[:-1]]
+
+
+def _project_hidden_columns(layout, params, max_norm):
+    """The NumPy twin of max-norm: each hidden layer's columns scaled onto the
+    ball; the output layer and the biases left alone."""
+    projected = params.copy()
+    coefs, _ = layout.views(projected)
+    for w in coefs[:-1]:
+        w *= np.minimum(1.0, max_norm / np.linalg.norm(w, axis=0))
+    return projected
+
+
+@pytest.mark.parametrize(
+    "update", [Update.SGD, Update.MOMENTUM, Update.NESTEROV, Update.ADAM]
+)
+@pytest.mark.parametrize("l1", [0.0, 0.01])
+def test_max_norm_step_is_the_update_then_the_projection(update, l1):
+    X, y, sample_weight, layout, params = make_problem((4, 6), "tanh")
+    lr, momentum, l2 = 0.5, 0.9, 0.05
+    settings = dict(update=update, learning_rate=lr, momentum=momentum, l1=l1, l2=l2)
+    grad = np.empty_like(params)
+    rows = all_rows(X, y, sample_weight)
+    make_engine(layout, "tanh", np.float64, N_SAMPLES, l1=l1, l2=l2).loss_gradient(
+        rows, params, grad
+    )
+    unconstrained = expected_first_step(update, params, grad, lr, momentum)
+    # A radius some hidden columns exceed after the step and others do not.
+    max_norm = float(
+        np.median(np.concatenate(_hidden_column_norms(layout, unconstrained)))
+    )
+    expected = _project_hidden_columns(layout, unconstrained, max_norm)
+    assert not np.allclose(expected, unconstrained)
+
+    engine = make_engine(layout, "tanh", np.float64, N_SAMPLES, **settings)
+    engine._set_max_norm(max_norm)
+    trained = params.copy()
+    engine.run_epoch(rows, trained)
+
+    assert_allclose(trained, expected, rtol=1e-10, atol=1e-12)
+    for norms in _hidden_column_norms(layout, trained):
+        assert np.all(norms <= max_norm * (1 + 1e-12))
+    # The output layer is not constrained: its columns stay longer.
+    output = np.linalg.norm(layout.views(trained)[0][-1], axis=0)
+    assert output.max() > max_norm
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("update", [Update.SGD, Update.NESTEROV, Update.ADAM])
+def test_max_norm_holds_after_every_step(dtype, update):
+    X, y, sample_weight, layout, params = make_problem((6, 5), "relu", dtype)
+    max_norm = 0.8
+    engine = make_engine(layout, "relu", dtype, 3, update=update, learning_rate=0.3)
+    engine._set_max_norm(max_norm)
+    params = params.astype(dtype)
+    for _ in range(3):
+        for start in range(0, N_SAMPLES, 3):
+            step = RowSource(
+                X, y, sample_weight, np.arange(start, min(start + 3, N_SAMPLES)), 3
+            )
+            engine.run_epoch(step, params)
+            for norms in _hidden_column_norms(layout, params.astype(np.float64)):
+                assert np.all(norms <= max_norm * (1 + 1e-6))
+    # Training was pushing columns past the radius: some sit on the ball.
+    norms = np.concatenate(_hidden_column_norms(layout, params.astype(np.float64)))
+    assert_allclose(norms.max(), max_norm, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "update", [Update.SGD, Update.MOMENTUM, Update.NESTEROV, Update.ADAM]
+)
+@pytest.mark.parametrize("l1", [0.0, 0.01])
+def test_max_norm_out_of_reach_changes_no_bit(update, l1):
+    X, y, sample_weight, layout, params = make_problem((4, 6), "relu", np.float32)
+    params = params.astype(np.float32)
+    rows = RowSource(
+        X, y, sample_weight.astype(np.float32), np.arange(N_SAMPLES), N_CLASSES
+    )
+    results = []
+    for max_norm in (None, 1e6):
+        engine = make_engine(
+            layout,
+            "relu",
+            np.float32,
+            4,
+            update=update,
+            learning_rate=0.1,
+            l1=l1,
+            l2=0.01,
+        )
+        engine._set_max_norm(max_norm)
+        trained = params.copy()
+        losses = []
+        for _ in range(3):
+            engine.run_epoch(rows, trained)
+            losses.append(engine.loss_sum)
+        results.append((trained.tobytes(), losses))
+    assert results[0] == results[1]
+
+
+def _image_problem(dtype=np.float64, n_samples=12):
+    """Samples of 4 x 4 images, three classes, a hidden layer of 5."""
+    rng = np.random.RandomState(3)
+    X = rng.uniform(size=(n_samples, 16)).astype(dtype)
+    y = rng.randint(N_CLASSES, size=n_samples).astype(np.intc)
+    sample_weight = rng.uniform(0.5, 2.0, size=n_samples).astype(dtype)
+    layout = ParameterLayout([16, 5, N_CLASSES])
+    params = initialize(
+        layout,
+        init="glorot_uniform",
+        init_scale=None,
+        output_init="same",
+        activation="relu",
+        random_state=rng,
+        dtype=dtype,
+    )
+    return X, y, sample_weight, layout, params
+
+
+def _augmenter(dtype, seed=7, n_features=16):
+    from skmlp.augmentation import DigitAugmentation
+
+    augmentation = DigitAugmentation(
+        rotation=20, shift=1, elastic_alpha=4, elastic_sigma=2, flip=True
+    )
+    return augmentation._build_augmenter(n_features, dtype, seed)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_run_epoch_distorts_each_row_as_its_sample_at_that_epoch(dtype):
+    """An epoch with an augmenter trains, bit for bit, as an epoch without one
+    on the rows distorted beforehand for (seed, epoch, sample index): the
+    distortion follows the sample, not its place in the shuffled order."""
+    X, y, sample_weight, layout, params = _image_problem(dtype)
+    order = np.random.default_rng(0).permutation(len(X))
+    augmenter = _augmenter(dtype)
+    distorted = X.copy()
+    augmenter.augment(distorted, np.arange(len(X)), 5)
+    assert not np.array_equal(distorted, X)
+
+    trained = {}
+    for name, data, kwargs in (
+        ("engine", X, {"augmenter": augmenter}),
+        ("beforehand", distorted, {}),
+    ):
+        engine = Engine(
+            layout,
+            batch_size=5,
+            dtype=dtype,
+            activation=ACTIVATIONS["relu"],
+            optimizer=make_optimizer(Update.NESTEROV, layout.n_params, dtype),
+            **kwargs,
+        )
+        trained[name] = params.copy()
+        engine.run_epoch(
+            RowSource(data, y, sample_weight, order, N_CLASSES), trained[name], epoch=5
+        )
+    assert trained["engine"].tobytes() == trained["beforehand"].tobytes()
+    # Another epoch, other distortions.
+    engine = Engine(
+        layout,
+        batch_size=5,
+        dtype=dtype,
+        activation=ACTIVATIONS["relu"],
+        optimizer=make_optimizer(Update.NESTEROV, layout.n_params, dtype),
+        augmenter=augmenter,
+    )
+    other = params.copy()
+    engine.run_epoch(RowSource(X, y, sample_weight, order, N_CLASSES), other, epoch=6)
+    assert other.tobytes() != trained["engine"].tobytes()
+
+
+def test_loss_gradient_neither_distorts_nor_constrains():
+    """The full-batch gradient is the objective's: an augmenter and max-norm
+    change none of its bits, and it still matches finite differences."""
+    X, y, sample_weight, layout, params = _image_problem()
+    rows = RowSource(X, y, sample_weight, np.arange(len(X)), N_CLASSES)
+    plain = make_engine(layout, "relu", np.float64, 5, l2=0.01)
+    grad = np.empty_like(params)
+    loss = plain.loss_gradient(rows, params, grad)
+
+    engine = Engine(
+        layout,
+        batch_size=5,
+        dtype=np.float64,
+        activation=ACTIVATIONS["relu"],
+        optimizer=make_optimizer(Update.GRADIENT, layout.n_params, np.float64),
+        l2=0.01,
+        augmenter=_augmenter(np.float64),
+        max_norm=0.01,
+    )
+    other = np.empty_like(params)
+    assert engine.loss_gradient(rows, params, other) == loss
+    assert other.tobytes() == grad.tobytes()
+
+    numeric = np.empty_like(params)
+    h = 1e-6
+    for i in range(params.size):
+        shifted = params.copy()
+        shifted[i] += h
+        plus = engine.loss_gradient(rows, shifted, other)
+        shifted[i] -= 2 * h
+        minus = engine.loss_gradient(rows, shifted, other)
+        numeric[i] = (plus - minus) / (2 * h)
+    assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_engine_refuses_an_augmenter_of_other_rows_and_a_bad_max_norm():
+    _, _, _, layout, _ = _image_problem()
+    optimizer = make_optimizer(Update.SGD, layout.n_params, np.float64)
+    settings = dict(
+        batch_size=4,
+        dtype=np.float64,
+        activation=ACTIVATIONS["relu"],
+        optimizer=optimizer,
+    )
+    with pytest.raises(ValueError, match="16 float32 values; the engine trains on 16"):
+        Engine(layout, augmenter=_augmenter(np.float32), **settings)
+    with pytest.raises(ValueError, match="rows of 25 float64"):
+        Engine(layout, augmenter=_augmenter(np.float64, n_features=25), **settings)
+    with pytest.raises(TypeError, match="augmenter must be an Augmenter"):
+        Engine(layout, augmenter="yes", **settings)
+    for max_norm in (0.0, -1.0, np.inf, np.nan):
+        with pytest.raises(ValueError, match="max_norm must be a positive finite"):
+            Engine(layout, max_norm=max_norm, **settings)

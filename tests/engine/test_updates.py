@@ -9,10 +9,12 @@ from numpy.testing import assert_allclose
 from skmlp._engine._types import Update
 from skmlp._engine._updates import (
     _adam_step_for_tests,
+    _add_column_squares_for_tests,
     _add_penalty_gradient_for_tests,
     _column_sums_for_tests,
     _momentum_finish_for_tests,
     _penalty_for_tests,
+    _project_columns_for_tests,
     _sgd_step_for_tests,
     _weight_decay_for_tests,
     n_state_buffers,
@@ -233,3 +235,100 @@ def test_optimizer_steps_match_sklearn(mode):
                 0,
             )
         assert_allclose(w, params[0], rtol=1e-12, atol=1e-14)
+
+
+# ---------------------------------------------------------------------------
+# max-norm: column sums of squares, projection, and the kernels that fuse them
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_add_column_squares(dtype):
+    rng = np.random.default_rng(12)
+    w = rng.normal(size=(7, 5)).astype(dtype)
+    column_sq = rng.uniform(size=5)
+    expected = column_sq + np.sum(w.astype(np.float64) ** 2, axis=0)
+
+    _add_column_squares_for_tests(w, column_sq)
+
+    assert_allclose(column_sq, expected, rtol=1e-6 if dtype == np.float32 else 1e-14)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_project_columns_scales_the_long_columns_onto_the_ball(dtype):
+    rng = np.random.default_rng(13)
+    w = rng.normal(size=(6, 8)).astype(dtype)
+    norms = np.linalg.norm(w.astype(np.float64), axis=0)
+    max_norm = float(np.median(norms))
+    over = norms > max_norm
+    assert 0 < over.sum() < 8
+    expected = w.astype(np.float64) * np.minimum(1, max_norm / norms)
+    projected = w.copy()
+
+    _project_columns_for_tests(projected, max_norm, norms**2)
+
+    close(projected, expected, dtype)
+    new_norms = np.linalg.norm(projected.astype(np.float64), axis=0)
+    assert_allclose(new_norms[over], max_norm, rtol=1e-6)
+    # The columns within the ball keep their bits.
+    assert projected[:, ~over].tobytes() == w[:, ~over].tobytes()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_project_columns_within_the_ball_changes_nothing(dtype):
+    w = np.random.default_rng(14).normal(size=(4, 3)).astype(dtype)
+    column_sq = np.sum(w.astype(np.float64) ** 2, axis=0)
+    projected = w.copy()
+    _project_columns_for_tests(projected, float(np.sqrt(column_sq.max())), column_sq)
+    assert projected.tobytes() == w.tobytes()
+    assert_allclose(column_sq, 1.0, rtol=0)
+
+
+def _kernel_inputs(rng, dtype, shape):
+    n = shape[0] * shape[1]
+    return {
+        "w": _weights(rng, dtype, n),
+        "grad": rng.normal(size=n).astype(dtype),
+        "state_1": rng.normal(scale=0.1, size=n).astype(dtype),
+        "state_2": rng.uniform(0.01, 0.1, size=n).astype(dtype),
+    }
+
+
+def _run_kernel(kernel, arrays, l1, l2, n_cols=0, column_sq=None):
+    w, grad, s1, s2 = (arrays[k] for k in ("w", "grad", "state_1", "state_2"))
+    if kernel == "momentum":
+        return _momentum_finish_for_tests(w, s1, 0.05, l1, l2, n_cols, column_sq)
+    if kernel == "adam":
+        return _adam_step_for_tests(
+            w, grad, s1, s2, 0.01, 0.9, 0.999, 1e-8, l1, l2, n_cols, column_sq
+        )
+    momentum = 0.0 if kernel == "plain" else 0.9
+    return _sgd_step_for_tests(
+        w, grad, s1, 0.05, momentum, kernel == "nesterov", l1, l2, n_cols, column_sq
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    "kernel", ["plain", "nesterov", "sgd-momentum", "momentum", "adam"]
+)
+@pytest.mark.parametrize("l1, l2", [(0.0, 0.0), (0.01, 0.05)])
+@pytest.mark.parametrize("shape", [(3, 5), (1, 9), (130, 11)])
+def test_kernels_sum_the_new_columns_squares_without_changing_the_step(
+    dtype, kernel, l1, l2, shape
+):
+    """With column_sq, an update kernel walks w row by row and adds the
+    squares of the weights it wrote to their column's sum; the step itself
+    is the same, bit for bit."""
+    rng = np.random.default_rng(15)
+    plain = _kernel_inputs(rng, dtype, shape)
+    fused = {name: array.copy() for name, array in plain.items()}
+    column_sq = np.full(shape[1], 0.5)
+
+    value = _run_kernel(kernel, plain, l1, l2)
+    fused_value = _run_kernel(kernel, fused, l1, l2, shape[1], column_sq)
+
+    assert fused_value == value
+    for name in plain:
+        assert fused[name].tobytes() == plain[name].tobytes(), name
+    new_w = plain["w"].astype(np.float64).reshape(shape)
+    assert_allclose(column_sq, 0.5 + np.sum(new_w**2, axis=0), rtol=1e-6)

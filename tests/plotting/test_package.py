@@ -11,6 +11,7 @@ import pytest
 import skmlp
 import skmlp.plotting
 from skmlp.plotting import (
+    AugmentedDigitsDisplay,
     ConfusionMatrixDisplay,
     DigitsGridDisplay,
     HiddenWeightsDisplay,
@@ -23,6 +24,7 @@ from skmlp.plotting import (
 def test_public_names():
     # The command line and the gallery script import these from skmlp.plotting.
     assert sorted(skmlp.plotting.__all__) == [
+        "AugmentedDigitsDisplay",
         "ConfusionMatrixDisplay",
         "DigitsGridDisplay",
         "HiddenWeightsDisplay",
@@ -57,6 +59,7 @@ def test_infer_image_shape():
     "display",
     [
         DigitsGridDisplay(np.ones((2, 4, 4))),
+        AugmentedDigitsDisplay(np.ones((2, 4, 4)), np.ones((2, 3, 4, 4))),
         MisclassifiedDigitsDisplay(np.ones((2, 4, 4)), [1, 2], [2, 1]),
         HiddenWeightsDisplay(np.ones((16, 2))),
         TrainingCurveDisplay([1.0, 0.5]),

@@ -1,0 +1,265 @@
+"""MLPDigitClassifier's ``augment`` and ``max_norm``: what training does with
+them, what it never does (distort validation data or predictions), and the
+errors for what they cannot do.
+
+The warp itself is tested in ``test_augment.py``, the engine's calls and the
+max-norm kernels in ``tests/engine``.
+"""
+
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from joblib import parallel_config
+from scipy import sparse
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import log_loss
+from sklearn.model_selection import GridSearchCV
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skmlp import MLPDigitClassifier
+from skmlp.augmentation import DigitAugmentation
+
+# No distortion at all: every setting at its neutral value.
+NEUTRAL = dict(rotation=0, scale=(1, 1), stretch=0, shear=0, shift=0, elastic_alpha=0)
+# Settings for 8 x 8 load_digits images.
+SMALL = dict(rotation=10, shift=1, elastic_alpha=3, elastic_sigma=1.5)
+
+
+def _fit(X, y, **params):
+    params = {
+        "hidden_layer_sizes": (24,),
+        "solver": "sgd",
+        "learning_rate": 0.05,
+        "batch_size": 32,
+        "max_iter": 4,
+        "random_state": 0,
+        **params,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return MLPDigitClassifier(**params).fit(X, y)
+
+
+def _bits(clf):
+    return b"".join(a.tobytes() for a in clf.coefs_ + clf.intercepts_)
+
+
+@pytest.fixture(scope="module")
+def digits_data(digits):
+    X, y = digits
+    return X[:600], y[:600]
+
+
+# ------------------------------------------------------------ augment
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_augmentation_changes_training_reproducibly(digits_data, dtype):
+    X, y = digits_data
+    X = X.astype(dtype)
+    plain = _fit(X, y)
+    augmented = _fit(X, y, augment=SMALL)
+    assert _bits(augmented) != _bits(plain)
+    assert _bits(_fit(X, y, augment=SMALL)) == _bits(augmented)
+    assert augmented.loss_curve_ == _fit(X, y, augment=SMALL).loss_curve_
+    assert _bits(_fit(X, y, augment=SMALL, random_state=1)) != _bits(augmented)
+    assert augmented.coefs_[0].dtype == dtype
+
+
+def test_neutral_augmentation_trains_bit_for_bit_as_none(digits_data):
+    """The identity warp returns the images exactly, and drawing it disturbs
+    no other stream (shuffling, dropout): the model is the one of augment=None."""
+    X, y = digits_data
+    plain = _fit(X, y, dropout=0.2)
+    for augment in (NEUTRAL, DigitAugmentation(**NEUTRAL)):
+        neutral = _fit(X, y, dropout=0.2, augment=augment)
+        assert _bits(neutral) == _bits(plain)
+        assert neutral.loss_curve_ == plain.loss_curve_
+    assert _bits(_fit(X, y, dropout=0.2, augment=False)) == _bits(plain)
+
+
+def test_augment_true_takes_the_defaults(digits_data):
+    X, y = digits_data
+    assert _bits(_fit(X, y, augment=True)) == _bits(
+        _fit(X, y, augment=DigitAugmentation())
+    )
+
+
+def test_each_fit_call_seeds_its_distortions_from_random_state(
+    digits_data, monkeypatch
+):
+    """Fits with the same random_state draw the same distortions; each
+    partial_fit call (one epoch) draws new ones, from a seed of its own."""
+    X, y = digits_data
+    seeds = []
+    build = DigitAugmentation._build_augmenter
+
+    def record(self, n_features, dtype, seed):
+        seeds.append(seed)
+        return build(self, n_features, dtype, seed)
+
+    monkeypatch.setattr(DigitAugmentation, "_build_augmenter", record)
+    _fit(X, y, augment=SMALL)
+    _fit(X, y, augment=SMALL)
+    _fit(X, y, augment=SMALL, random_state=1)
+    assert seeds[0] == seeds[1] != seeds[2]
+    clf = MLPDigitClassifier((24,), augment=SMALL, random_state=0)
+    clf.partial_fit(X, y, classes=np.unique(y))
+    clf.partial_fit(X, y)
+    assert len(set(seeds[3:])) == 2
+
+
+def test_same_bits_across_threads_and_n_jobs(digits_data):
+    """Distortions depend on (seed, epoch, sample) only: fits running at once
+    in threads, and a grid search over augmentation settings with n_jobs=2,
+    give the bits of sequential ones."""
+    X, y = digits_data
+    X = X.astype(np.float32)
+    sequential = [_bits(_fit(X, y, augment=SMALL, random_state=s)) for s in (0, 1)]
+    with ThreadPoolExecutor(2) as pool:
+        threaded = list(
+            pool.map(lambda s: _bits(_fit(X, y, augment=SMALL, random_state=s)), (0, 1))
+        )
+    assert threaded == sequential
+
+    def search(n_jobs):
+        grid = GridSearchCV(
+            MLPDigitClassifier(
+                (16,), augment=DigitAugmentation(**SMALL), max_iter=3, random_state=0
+            ),
+            {"augment__shift": [0.5, 1.5], "augment__flip": [False, True]},
+            cv=2,
+            n_jobs=n_jobs,
+        )
+        with warnings.catch_warnings(), parallel_config(backend="threading"):
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return grid.fit(X, y)
+
+    one, two = search(1), search(2)
+    np.testing.assert_array_equal(
+        one.cv_results_["mean_test_score"], two.cv_results_["mean_test_score"]
+    )
+    assert len(set(one.cv_results_["mean_test_score"])) > 1
+    assert _bits(one.best_estimator_) == _bits(two.best_estimator_)
+
+
+def test_nested_settings_clone_and_set_like_estimator_parameters():
+    clf = MLPDigitClassifier(augment=DigitAugmentation(rotation=5))
+    assert clf.get_params()["augment__rotation"] == 5
+    clf.set_params(augment__rotation=7)
+    assert clf.augment.rotation == 7
+    copy = clone(clf)
+    assert copy.augment is not clf.augment and copy.augment.rotation == 7
+
+
+def test_validation_data_and_predictions_are_not_distorted(digits_data, digits):
+    """The validation scores after each epoch are those of the model on X_val
+    as it is (the model of the last epoch here), and predictions repeat."""
+    X, y = digits_data
+    X_val, y_val = digits[0][600:900], digits[1][600:900]
+    clf = MLPDigitClassifier(
+        (24,), augment=dict(SMALL, shift=2), max_iter=1, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y, X_val=X_val, y_val=y_val)
+    assert clf.validation_scores_ == [clf.score(X_val, y_val)]
+    np.testing.assert_allclose(
+        clf.validation_loss_curve_[0],
+        log_loss(y_val, clf.predict_proba(X_val), labels=clf.classes_),
+        rtol=1e-12,
+    )
+    assert clf.predict_proba(X_val).tobytes() == clf.predict_proba(X_val).tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sparse_input_is_distorted_as_dense(digits_data, dtype):
+    """Sparse X is gathered into the dense minibatch, then distorted there:
+    the model is the dense one's, bit for bit."""
+    X, y = digits_data
+    X = X.astype(dtype)
+    dense = _fit(X, y, augment=SMALL)
+    for make in (sparse.csr_matrix, sparse.csc_matrix):
+        assert _bits(_fit(make(X), y, augment=SMALL)) == _bits(dense)
+
+
+def test_images_of_any_shape(digits_data):
+    """Rows of 4 x 16 images: a square is not needed with image_shape."""
+    X, y = digits_data
+    wide = _fit(X, y, augment=dict(SMALL, image_shape=(4, 16)))
+    square = _fit(X, y, augment=SMALL)
+    assert _bits(wide) != _bits(square)
+
+
+@pytest.mark.parametrize(
+    "params, error, message",
+    [
+        (
+            dict(augment=True, solver="lbfgs"),
+            ValueError,
+            "augment distorts the minibatches",
+        ),
+        (
+            dict(max_norm=3.0, solver="lbfgs"),
+            ValueError,
+            "max_norm constrains the steps",
+        ),
+        (
+            dict(augment={"spin": 3}),
+            ValueError,
+            "The 'augment' parameter: unknown setting",
+        ),
+        (
+            dict(augment={"rotation": -5}),
+            ValueError,
+            r"'augment' parameter: rotation must",
+        ),
+        (
+            dict(augment={"image_shape": (8, 9)}),
+            ValueError,
+            r"image_shape=\(8, 9\) holds 72 pixels, but X has 64 features",
+        ),
+        (dict(augment="yes"), InvalidParameterError, "'augment' parameter"),
+        (dict(max_norm=0.0), InvalidParameterError, "'max_norm' parameter"),
+        (dict(max_norm=np.inf), InvalidParameterError, "'max_norm' parameter"),
+        (dict(max_norm="3"), InvalidParameterError, "'max_norm' parameter"),
+    ],
+)
+def test_what_augment_and_max_norm_refuse(digits_data, params, error, message):
+    X, y = digits_data
+    with pytest.raises(error, match=message):
+        MLPDigitClassifier(max_iter=1, **params).fit(X, y)
+
+
+def test_rows_that_are_not_images_are_refused(digits_data):
+    X, y = digits_data
+    with pytest.raises(ValueError, match="63 features is not a square number"):
+        MLPDigitClassifier(augment=True, max_iter=1).fit(X[:, :63], y)
+
+
+# ------------------------------------------------------------ max_norm
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_max_norm_bounds_each_hidden_unit_not_the_output_layer(
+    digits_data, solver, dtype
+):
+    X, y = digits_data
+    X = X.astype(dtype)
+    params = dict(hidden_layer_sizes=(24, 12), solver=solver, learning_rate=0.05)
+    if solver == "adam":
+        params["learning_rate"] = 0.01
+    free = _fit(X, y, **params)
+    max_norm = 1.0
+    assert max(np.linalg.norm(w, axis=0).max() for w in free.coefs_[:-1]) > max_norm
+    constrained = _fit(X, y, max_norm=max_norm, **params)
+    for w in constrained.coefs_[:-1]:
+        norms = np.linalg.norm(w.astype(np.float64), axis=0)
+        assert np.all(norms <= max_norm * (1 + 1e-6))
+    assert np.linalg.norm(constrained.coefs_[-1], axis=0).max() > max_norm
+    # A radius never reached changes no bit.
+    assert _bits(_fit(X, y, max_norm=1e6, **params)) == _bits(free)
