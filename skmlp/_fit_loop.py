@@ -364,11 +364,11 @@ class Fitter:
         the current minibatch and reaches the caller after the callbacks were
         told; the fitter then holds the model of that point."""
         flops = flops_per_step(self.layout.coef_shapes, self.batch_size)
-        with blas_threads_for_fit(flops):
+        with blas_threads_for_fit(flops) as recheck_threads:
             if self.settings.solver == "lbfgs":
                 self._run_lbfgs()
             else:
-                self._run_epochs()
+                self._run_epochs(recheck_threads)
 
     def _make_engine(self, seed):
         settings = self.settings
@@ -414,8 +414,12 @@ class Fitter:
             **self._callback_data(), reconstruction_attributes=self._snapshot
         )
 
-    def _run_epochs(self):
-        """The epoch loop: train, monitor, call back, and decide when to stop."""
+    def _run_epochs(self, recheck_threads):
+        """The epoch loop: train, monitor, call back, and decide when to stop.
+
+        ``recheck_threads`` looks at the machine's load again before each
+        epoch after the first, which can change the BLAS thread count.
+        """
         settings, progress, params = self.settings, self.progress, self.params
         engine = self._make_engine(self.dropout_seed)
         start_of_epoch = np.empty_like(params)
@@ -429,7 +433,9 @@ class Fitter:
         context = self._callback_context(max_epochs)
         interruption = None
         try:
-            for _ in range(max_epochs):
+            for epoch in range(max_epochs):
+                if epoch:
+                    recheck_threads()
                 epoch_context = context.subcontext(task_name="epoch")
                 epoch_context.call_on_fit_task_begin(**self._callback_data())
                 epoch_start_time = time.perf_counter()

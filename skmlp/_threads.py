@@ -4,10 +4,12 @@ The policy, as the README states it:
 
 1. A fit runs its matrix products on one BLAS thread, unless each minibatch
    step does enough work for two threads to pay off
-   (:data:`MULTI_THREAD_FLOPS`) and it is the only skmlp fit running in the
-   process. It never asks for more threads than BLAS had when it started,
-   so a limit the user set (``threadpool_limits``, ``OPENBLAS_NUM_THREADS``)
-   holds inside the fit.
+   (:data:`MULTI_THREAD_FLOPS`), it is the only skmlp fit running in the
+   process, and the machine has a core to spare (no other program's threads
+   waiting for one; checked as the fit starts and at every epoch). It never
+   asks for more threads than BLAS had when it started, so a limit the user
+   set (``threadpool_limits``, ``OPENBLAS_NUM_THREADS``) holds inside the
+   fit.
 2. skmlp changes only the BLAS it calls (SciPy's), only while fits run, and
    when the last running fit ends, in whatever thread, it puts back the
    count the first one found — unless somebody else changed the count in
@@ -16,7 +18,8 @@ The policy, as the README states it:
    for work. A minibatch step of a small network is a few short products,
    each a hand-off between threads: with two threads such fits were never
    faster, and on a machine whose cores are busy with other programs the
-   waiting threads made an epoch up to 78 times slower.
+   waiting threads made an epoch up to 78 times slower. Larger steps gain
+   from a second thread only if it gets a core of its own.
 
 OpenBLAS keeps one thread count per process (``openblas_set_num_threads_local``
 is process-wide too), so fits running at the same time share one setting:
@@ -25,6 +28,7 @@ a registry of the running fits decides it, under a lock.
 
 import ctypes
 import itertools
+import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,17 +56,30 @@ def flops_per_step(coef_shapes, batch_size):
 
 @contextmanager
 def blas_threads_for_fit(flops):
-    """Context of one fit doing ``flops`` operations per minibatch step."""
+    """Context of one fit doing ``flops`` operations per minibatch step.
+
+    Yields a function the fit calls between epochs to look at the machine's
+    load again (a busy neighbour may have started or stopped).
+    """
     global _baseline, _applied
     token = object()
+    eligible = flops >= MULTI_THREAD_FLOPS
+
+    def recheck():
+        wants_more = eligible and has_spare_core()
+        with _lock:
+            if _running.get(token) != wants_more:
+                _running[token] = wants_more
+                _apply()
+
     with _lock:
         if not _running:
             _baseline = _get_threads()
             _applied = None
-        _running[token] = flops >= MULTI_THREAD_FLOPS
+        _running[token] = eligible and has_spare_core()
         _apply()
     try:
-        yield
+        yield recheck
     finally:
         with _lock:
             del _running[token]
@@ -72,6 +89,47 @@ def blas_threads_for_fit(flops):
                 if _applied is not None and _get_threads() == _applied:
                     _set_threads(_baseline)
                 _baseline = _applied = None
+
+
+def has_spare_core():
+    """Whether a second BLAS thread would get a core of its own right now.
+
+    Counts the threads the kernel could run at this instant
+    (``procs_running`` of ``/proc/stat``, a snapshot, unlike the load
+    average's minute-long memory), less this process's own, plus one for the
+    thread asking. Where ``/proc`` is missing (not Linux), assumes a spare
+    core, as BLAS itself does.
+    """
+    try:
+        with open("/proc/stat", "rb") as stat:
+            for line in stat:
+                if line.startswith(b"procs_running "):
+                    running = int(line.split()[1])
+                    break
+            else:
+                return True
+    except (OSError, ValueError):
+        return True
+    others = running - _own_running_threads()
+    return others + 1 < (os.cpu_count() or 1)
+
+
+def _own_running_threads():
+    """How many of this process's threads are running or runnable."""
+    count = 0
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return 1
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/stat", "rb") as stat:
+                # The state follows the command name, which is in parentheses.
+                state = stat.read().rpartition(b")")[2].split(None, 1)[0]
+        except (OSError, IndexError):
+            continue  # the thread ended meanwhile
+        count += state == b"R"
+    return max(count, 1)
 
 
 def _apply():

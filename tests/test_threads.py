@@ -9,11 +9,13 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
 import skmlp
+import skmlp._threads
 
 _PRELUDE = textwrap.dedent(
     """
@@ -30,7 +32,13 @@ _PRELUDE = textwrap.dedent(
     from sklearn.model_selection import cross_val_score
     from threadpoolctl import threadpool_info, threadpool_limits
 
+    import skmlp._threads
     from skmlp import MLPDigitClassifier
+
+    # Whether the machine has a core to spare is the scenario's to say, not
+    # the load of the machine running the tests.
+    spare_core = iter(lambda: True, None)
+    skmlp._threads.has_spare_core = lambda: next(spare_core)
 
     warnings.simplefilter("ignore", ConvergenceWarning)
     X, y = load_digits(return_X_y=True)
@@ -196,6 +204,46 @@ def test_a_users_limit_holds_inside_and_after_fits():
     assert seen["AFTER"] == seen["BEFORE"]
     scipy_threads = min(v for k, v in seen["BEFORE"].items() if "scipy" in k)
     assert set(seen["UNLIMITED"]["epochs"]) == {scipy_threads}
+
+
+def test_a_busy_machine_has_no_spare_core():
+    """With as many CPU-bound processes as cores, a second BLAS thread would
+    only wait: the check sees them (they are always runnable)."""
+    busy = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import time\nend = time.time() + 20\nwhile time.time() < end: pass",
+            ]
+        )
+        for _ in range(os.cpu_count() or 1)
+    ]
+    try:
+        time.sleep(0.5)
+        answers = [skmlp._threads.has_spare_core() for _ in range(5)]
+    finally:
+        for process in busy:
+            process.kill()
+            process.wait()
+    assert not any(answers)
+
+
+def test_threads_follow_the_machines_load_between_epochs():
+    """A large fit starts on one thread while the machine is busy and takes
+    BLAS's own count at the next epoch once a core is free; afterwards BLAS
+    is as the fit found it."""
+    seen = _run(
+        """
+        spare_core = iter([False, True])
+        callback = ThreadsSeen()
+        large_fit(callback)
+        print("EPOCHS", {"counts": callback.counts})
+        """
+    )
+    scipy_threads = min(v for k, v in seen["BEFORE"].items() if "scipy" in k)
+    assert seen["EPOCHS"]["counts"] == [1, scipy_threads]
+    assert seen["AFTER"] == seen["BEFORE"]
 
 
 def test_numpy_blas_is_never_touched():
