@@ -114,14 +114,15 @@ print("identical:", np.array_equal(first, again))
 # :meth:`~skmlp.plotting.AugmentedDigitsDisplay.from_augmentation` takes
 # what the estimator's ``augment`` takes (``True``, a dict of settings or a
 # ``DigitAugmentation``) and draws each image beside its distortions at the
-# first ``n_draws`` epochs of a fit. Here Simard's stronger elastic field.
+# first ``n_draws`` epochs of a fit. Here Simard's stronger elastic field, on
+# the digits 0 to 5.
 from skmlp.plotting import AugmentedDigitsDisplay
 
 AugmentedDigitsDisplay.from_augmentation(
     {"elastic_alpha": 34},
-    X,
-    y,
-    n_images=5,
+    digits,
+    np.arange(10),
+    n_images=6,
     n_draws=7,
     random_state=0,
     title="augment={'elastic_alpha': 34}",
