@@ -44,8 +44,6 @@ root_doc = "index"
 templates_path = ["_templates"]
 exclude_patterns = [
     "_build",
-    # The README that will replace the long one: a draft, not a page.
-    "readme_draft.md",
     # The gallery's own bookkeeping pages, regenerated on every build.
     "sg_execution_times.rst",
     "auto_examples/*.ipynb",

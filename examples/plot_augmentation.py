@@ -10,7 +10,9 @@ displaced by a random *elastic* field (white noise smoothed by a Gaussian of
 width ``elastic_sigma`` and scaled by ``elastic_alpha``).
 :class:`~skmlp.augmentation.DigitAugmentation` holds those settings, and its
 :meth:`~skmlp.augmentation.DigitAugmentation.transform_images` draws the very
-distortions training would apply, so you can look at them before training.
+distortions training would apply, so you can look at them before training;
+:class:`~skmlp.plotting.AugmentedDigitsDisplay` draws them in one call, and
+``MLPDigitClassifier(augment=...)`` trains on them.
 """
 
 # %%
@@ -105,3 +107,69 @@ print("identical:", np.array_equal(first, again))
 # %%
 # Flips are off unless asked for (``flip=True``): a mirrored 2 is not a 2,
 # but a mirrored shoe is still a shoe, and they help on Fashion-MNIST.
+
+# %%
+# In one call: ``AugmentedDigitsDisplay``
+# ---------------------------------------
+# :meth:`~skmlp.plotting.AugmentedDigitsDisplay.from_augmentation` takes
+# what the estimator's ``augment`` takes (``True``, a dict of settings or a
+# ``DigitAugmentation``) and draws each image beside its distortions at the
+# first ``n_draws`` epochs of a fit. Here Simard's stronger elastic field, on
+# the digits 0 to 5.
+from skmlp.plotting import AugmentedDigitsDisplay
+
+AugmentedDigitsDisplay.from_augmentation(
+    {"elastic_alpha": 34},
+    digits,
+    np.arange(10),
+    n_images=6,
+    n_draws=7,
+    random_state=0,
+    title="augment={'elastic_alpha': 34}",
+)
+
+# %%
+# Training on distorted digits
+# ----------------------------
+# The same small network trained twice on 1,000 of the digits, for the same
+# 30 epochs: on the images as they are, and with ``augment=True``. Every
+# epoch then sees new distortions of every training digit; the test digits
+# (the other 4,000) are never distorted. Both stop at the 30 epochs on
+# purpose, so their ConvergenceWarnings are not printed.
+import warnings
+
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+
+from skmlp import MLPDigitClassifier
+
+X_train, X_test, y_train, y_test = train_test_split(
+    X, y, train_size=1000, stratify=y, random_state=0
+)
+errors = {}
+for augment in (None, True):
+    clf = MLPDigitClassifier(
+        (128,),
+        solver="sgd",
+        learning_rate=0.02,
+        batch_size=32,
+        max_iter=30,
+        n_iter_no_change=30,
+        tol=0.0,
+        augment=augment,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X_train, y_train)
+    errors[augment] = 1 - clf.score(X_test, y_test)
+    print(f"augment={augment!s:5}: test error {100 * errors[augment]:.1f} %")
+
+# %%
+# :meth:`~skmlp.plotting.AugmentedDigitsDisplay.from_estimator` reads the
+# estimator's own ``augment`` and ``random_state``: what the network above
+# was trained on, drawn again (the same settings; each fit seeds its own
+# draws).
+AugmentedDigitsDisplay.from_estimator(
+    clf, X_train, y_train, n_images=4, n_draws=7, title="what augment=True trains on"
+)

@@ -1,6 +1,6 @@
 """How many BLAS threads a fit uses, and leaving BLAS as the fit found it.
 
-The policy, as the README states it:
+The policy, as the user guide states it (docs/user_guide/threads.md):
 
 1. A fit runs its matrix products on one BLAS thread, unless each minibatch
    step does enough work for two threads to pay off

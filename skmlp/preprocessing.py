@@ -88,7 +88,7 @@ class DigitImageNormalizer(
     pixels is 1: a pencil digit on grey paper comes out as bright as a
     marker on white.
 
-    Read more in the README, section "Reading your own digits".
+    Read more in the :doc:`user guide </user_guide/own_digits>`.
 
     Parameters
     ----------

@@ -2,8 +2,8 @@
 own MLPClassifier tests run against it.
 
 :func:`MLPClassifier` takes scikit-learn's ``MLPClassifier`` parameters and
-returns an :class:`~skmlp.MLPDigitClassifier` set up through the README's
-mapping ("From MLPClassifier"): ``learning_rate_init`` is ``learning_rate``,
+returns an :class:`~skmlp.MLPDigitClassifier` set up through the user guide's
+mapping (docs/user_guide/mlpclassifier.md): ``learning_rate_init`` is ``learning_rate``,
 ``learning_rate`` (the schedule) is ``lr_schedule``, ``nesterovs_momentum`` is
 ``nesterov``, and ``alpha`` becomes ``l2 = alpha / (2 * batch)``, where
 ``batch`` is the size of MLPClassifier's minibatches: ``min(batch_size,
@@ -22,7 +22,7 @@ go to pytest)::
 
 ``tests/test_sklearn_mlp_suite.py`` does the same in the test suite. Tests
 that read MLPClassifier's private attributes, test MLPRegressor, or meet a
-difference the README documents are marked with the reason (:data:`EXPECTED`);
+difference the user guide documents are marked with the reason (:data:`EXPECTED`);
 every other test must pass.
 """
 
@@ -99,7 +99,7 @@ def MLPClassifier(
     hidden_layer_sizes=(100,), activation="relu", *, alpha=1e-4, **params
 ):
     """An MLPDigitClassifier set up as ``MLPClassifier(...)`` with these
-    parameters would be, through the README's mapping."""
+    parameters would be, through the user guide's mapping."""
     mapped = {RENAMED.get(name, name): value for name, value in params.items()}
     return MLPDigitClassifierWithAlpha(
         hidden_layer_sizes, activation, alpha=alpha, **mapped
@@ -131,7 +131,7 @@ EXPECTED = {
     "test_verbose_sgd": (
         "xfail",
         "the verbose line format: skmlp prints 'Epoch    1  loss ...' where "
-        "MLPClassifier prints 'Iteration 1, loss = ...' (README, Differences)",
+        "MLPClassifier prints 'Iteration 1, loss = ...' (user guide, Differences)",
     ),
 }
 for _name in (

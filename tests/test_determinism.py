@@ -187,7 +187,7 @@ _WIDE_CHILD = textwrap.dedent(
     X, y = load_digits(return_X_y=True)
     X = X / 16.0
     for backend, n_jobs in [("sequential", 1), ("loky", 2), ("threading", 2)]:
-        # The README's recipe for bit-exact reproducibility: one BLAS thread.
+        # The user guide's recipe for bit-exact reproducibility: one BLAS thread.
         with warnings.catch_warnings(), parallel_config(backend=backend), \
                 threadpool_limits(limits=1, user_api="blas"):
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -242,7 +242,7 @@ def test_wide_network_models_are_identical_across_n_jobs(wide_runs, backend):
     """The per-fold models themselves (not only their accuracy) are identical
     with n_jobs=1 and n_jobs=2, also for a layer wide enough (512 units) for
     OpenBLAS to split its matrix products over threads, once BLAS is limited
-    to one thread as the README recommends for bit-exact results: a product
+    to one thread as the user guide recommends for bit-exact results: a product
     split over a different number of threads may round differently in the
     last bit (overlapping fits run BLAS single-threaded, a lone large fit
     does not)."""

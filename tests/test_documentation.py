@@ -183,6 +183,22 @@ def test_readme_has_python_examples():
     assert sum(block.is_python for block in blocks) >= 3
 
 
+def test_readme_links_lead_to_files_of_the_repository():
+    """The README is read on a forge, outside the site: its relative links
+    (into docs/, pictures) must name files that exist. The site's own links
+    are checked by its build."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)\s]+)\)", text)
+    relative = [
+        target.split("#", 1)[0]
+        for target in targets
+        if not re.match(r"[a-z]+:", target) and not target.startswith("#")
+    ]
+    assert any(target.startswith("docs/user_guide/") for target in relative)
+    missing = sorted({target for target in relative if not (ROOT / target).is_file()})
+    assert not missing, f"README.md links to files that do not exist: {missing}"
+
+
 # ------------------------------------------------ the runner's own checks
 
 
@@ -300,10 +316,12 @@ def test_docstring_examples(module_name, tmp_path, monkeypatch):
     assert runner.tries > 0
 
 
-def test_every_public_name_has_a_docstring_example():
+def public_names():
+    """``module.name`` of every public name skmlp defines (scikit-learn's
+    re-exported ``ConfusionMatrixDisplay`` is documented by scikit-learn)."""
     from skmlp import augmentation, datasets, plotting, preprocessing
 
-    missing = []
+    names = set()
     for module in (skmlp, datasets, preprocessing, augmentation, plotting):
         for name in module.__all__:
             obj = getattr(module, name)
@@ -311,6 +329,54 @@ def test_every_public_name_has_a_docstring_example():
                 "sklearn"
             ):
                 continue
-            if ">>>" not in (obj.__doc__ or ""):
-                missing.append(f"{module.__name__}.{name}")
+            names.add(f"{module.__name__}.{name}")
+    return names
+
+
+def api_reference_names(text):
+    """``module.name`` of every entry of the autosummary tables of an
+    ``api.rst``, each under the ``currentmodule`` before it."""
+    names, module, in_table = set(), None, False
+    for line in text.splitlines():
+        directive = re.match(r"\.\. currentmodule:: (\S+)", line)
+        if directive:
+            module = directive.group(1)
+        if line.startswith(".. autosummary::"):
+            in_table = True
+        elif in_table and line and not line.startswith(" "):
+            in_table = False
+        elif in_table and re.match(r"   \w+$", line):
+            names.add(f"{module}.{line.strip()}")
+    return names
+
+
+def test_api_reference_lists_every_public_name():
+    listed = api_reference_names((ROOT / "docs" / "api.rst").read_text("utf-8"))
+    public = public_names()
+    assert not public - listed, f"missing from docs/api.rst: {sorted(public - listed)}"
+    assert not listed - public, f"not public, yet in docs/api.rst: {listed - public}"
+
+
+def test_api_reference_names_reads_autosummary_tables():
+    text = (
+        ".. currentmodule:: pkg\n\n"
+        ".. autosummary::\n"
+        "   :toctree: generated/\n\n"
+        "   First\n"
+        "   Second\n\n"
+        "Prose that is not a table.\n\n"
+        ".. currentmodule:: pkg.sub\n\n"
+        ".. autosummary::\n"
+        "   :nosignatures:\n\n"
+        "   third\n"
+    )
+    assert api_reference_names(text) == {"pkg.First", "pkg.Second", "pkg.sub.third"}
+
+
+def test_every_public_name_has_a_docstring_example():
+    missing = []
+    for qualified in sorted(public_names()):
+        module, name = qualified.rsplit(".", 1)
+        if ">>>" not in (getattr(importlib.import_module(module), name).__doc__ or ""):
+            missing.append(qualified)
     assert not missing, f"public names without an Examples section: {missing}"

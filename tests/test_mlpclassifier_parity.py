@@ -2,9 +2,10 @@
 per-epoch curves across warm starts and partial_fit, one class, the
 stratified hold-out of early stopping and the errors they raise.
 
-Each test fits both classifiers on the same data with the README's parameter
-mapping and compares what the behaviour is about; where skmlp documents a
-difference (README, "Differences worth knowing"), the test pins skmlp's side.
+Each test fits both classifiers on the same data with the parameter mapping
+of docs/user_guide/mlpclassifier.md and compares what the behaviour is about;
+where skmlp documents a difference (that page, "Differences worth knowing"),
+the test pins skmlp's side.
 """
 
 import re
@@ -36,7 +37,7 @@ def iris():
 
 
 def pair(**params):
-    """(ours, theirs) with the same settings; the README maps their
+    """(ours, theirs) with the same settings; the user guide maps their
     learning_rate_init to our learning_rate."""
     lr = params.pop("learning_rate_init", 0.001)
     params = {"hidden_layer_sizes": (10,), "random_state": 0, **params}

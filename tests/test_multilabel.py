@@ -4,7 +4,7 @@ MLPClassifier fits an indicator matrix ``y`` of shape ``(n_samples,
 n_labels)`` with one logistic output unit per label and the binary
 cross-entropy summed over the labels: ``predict`` thresholds each probability
 at 0.5, ``predict_proba`` gives one probability per label, ``score`` is the
-subset accuracy. Each test fits both on the same data, with the README's
+subset accuracy. Each test fits both on the same data, with the user guide's
 parameter mapping, and compares what its behaviour is about. (The weights
 themselves are compared in test_mlpclassifier_equivalence.py.)
 """
@@ -43,7 +43,7 @@ def data():
 
 
 def both(X, Y, hidden=(20,), learning_rate_init=0.001, **params):
-    """(ours, theirs) fitted with the same settings, through the README's
+    """(ours, theirs) fitted with the same settings, through the user guide's
     mapping (learning_rate_init is our learning_rate)."""
     params = {"max_iter": 50, "random_state": 0, **params}
     ours = MLPDigitClassifier(hidden, learning_rate=learning_rate_init, **params)

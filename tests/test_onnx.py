@@ -105,7 +105,7 @@ def test_onnxruntime_matches_predict(digits_split, activation, dtype, labels):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_to_onnx_infers_input_type_from_sample(digits_split, dtype):
-    # The one-liner of the README: the input type comes from X[:1].
+    # The one-liner of the user guide (onnx.md): the input type comes from X[:1].
     X_train, X_test, y_train, _ = digits_split
     model = _fit(X_train, y_train, dtype)
     X_test = X_test.astype(dtype)

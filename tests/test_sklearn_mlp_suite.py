@@ -3,9 +3,10 @@
 ``sklearn/neural_network/tests/test_mlp.py`` (installed with scikit-learn)
 runs in a child pytest with ``MLPClassifier`` replaced by the adapter of
 ``tests/mlpclassifier_adapter.py``, which maps MLPClassifier's parameters as
-the README does. Every test must pass except those the adapter lists with a
-reason: MLPRegressor's, those that read MLPClassifier's private attributes
-(skipped), and the documented differences (strict xfails).
+the user guide does (docs/user_guide/mlpclassifier.md). Every test must pass
+except those the adapter lists with a reason: MLPRegressor's, those that read
+MLPClassifier's private attributes (skipped), and the documented differences
+(strict xfails).
 """
 
 import os
@@ -114,7 +115,7 @@ def test_the_adapter_takes_mlpclassifiers_parameter_names():
 )
 def test_alpha_is_l2_over_twice_mlpclassifiers_batch(digits, params, batch):
     """The adapter's fit equals MLPDigitClassifier's with l2 = alpha / (2 * batch)
-    (the README's mapping), and leaves the estimator's own l2 alone."""
+    (the user guide's mapping), and leaves the estimator's own l2 alone."""
     X, y = digits
     X, y = X[:150], y[:150]
     common = {"hidden_layer_sizes": (5,), "max_iter": 3, "random_state": 0, **params}

@@ -192,7 +192,7 @@ def test_a_users_limit_holds_inside_and_after_fits():
             large_fit(callback)
             print("INSIDE", {"epochs": callback.counts})
             print("LIMITED", blas_threads())
-        # The README's recipe, then a lone large fit: back to BLAS's own count.
+        # The user guide's recipe, then a lone large fit: back to BLAS's own count.
         callback = ThreadsSeen()
         large_fit(callback)
         print("UNLIMITED", {"epochs": callback.counts})
