@@ -156,6 +156,28 @@ def _double(X):
     return 2 * X
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_skops_model_with_augmentation_settings_loads_and_refits_checked(tmp_path):
+    """A model whose ``augment`` is a DigitAugmentation loads (the class is
+    reviewed); settings a file forged past its checks are refused when a
+    refit would use them, never used."""
+    sio = pytest.importorskip("skops.io")
+    from skmlp.augmentation import DigitAugmentation
+
+    X = np.random.RandomState(0).rand(40, 16)
+    y = np.arange(40) % 2
+    augmentation = DigitAugmentation(rotation=5, elastic_alpha=0)
+    model = MLPDigitClassifier((4,), max_iter=2, augment=augmentation).fit(X, y)
+    augmentation.rotation = 1e9  # what a forged file could hold
+    path = tmp_path / "augmented.skops"
+    sio.dump(model, path)
+    loaded = load_model(path)
+    assert isinstance(loaded.augment, DigitAugmentation)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    with pytest.raises(ValueError, match="augment.*rotation"):
+        loaded.fit(X, y)
+
+
 def _skops_file_bytes(sio, content, schema_of):
     """A .skops zip whose top object is ``schema_of(state)``, ``state`` being
     the schema skops writes for ``content``."""

@@ -25,6 +25,9 @@ MODEL_SUFFIXES = (".skops", ".joblib")
 TRUSTED_SKOPS_TYPES = frozenset(
     {
         "skmlp._classifier.MLPDigitClassifier",
+        # The ``augment`` parameter's settings: numbers, checked again by
+        # ``fit`` before a refit uses them, never read by predictions.
+        "skmlp.augmentation.DigitAugmentation",
     }
 )
 
