@@ -83,7 +83,7 @@ RECIPES = {
             l2=0.0,
             max_norm=4.0,
             batch_size=128,
-            max_iter=200,
+            max_iter=150,  # 10.4 s per epoch on 2 cores: 1554 s projected
             augment=DIGIT_DISTORTIONS,
             random_state=0,
         ),
