@@ -1,5 +1,6 @@
 import importlib.util
 import os
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,27 @@ def _child_interpreters_import_the_tested_skmlp(tmp_path_factory):
         del os.environ["PYTHONPATH"]
     else:
         os.environ["PYTHONPATH"] = previous_path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _ctrl_c_reaches_the_tests():
+    """Let the Ctrl-C tests send SIGINT even when the session started with
+    it ignored.
+
+    A shell without job control starts background jobs (``cmd &``, as CI
+    scripts and ``nohup`` do) with SIGINT ignored; Python then leaves it
+    ignored, and so do the interpreters the tests start, since an ignored
+    signal stays ignored across ``exec``. A handled one is reset to the
+    default there, so handling it here reaches them too.
+    """
+    if not hasattr(signal, "SIGINT"):
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture(scope="session")
