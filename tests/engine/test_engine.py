@@ -607,11 +607,7 @@ def test_run_epoch_distorts_each_row_as_its_sample_at_that_epoch(dtype):
     augmenter.augment(distorted, np.arange(len(X)), 5)
     assert not np.array_equal(distorted, X)
 
-    trained = {}
-    for name, data, kwargs in (
-        ("engine", X, {"augmenter": augmenter}),
-        ("beforehand", distorted, {}),
-    ):
+    def train_one_epoch(data, epoch, **kwargs):
         engine = Engine(
             layout,
             batch_size=5,
@@ -620,22 +616,19 @@ def test_run_epoch_distorts_each_row_as_its_sample_at_that_epoch(dtype):
             optimizer=make_optimizer(Update.NESTEROV, layout.n_params, dtype),
             **kwargs,
         )
-        trained[name] = params.copy()
+        trained = params.copy()
         engine.run_epoch(
-            RowSource(data, y, sample_weight, order, N_CLASSES), trained[name], epoch=5
+            RowSource(data, y, sample_weight, order, N_CLASSES), trained, epoch=epoch
         )
+        return trained
+
+    trained = {
+        "engine": train_one_epoch(X, 5, augmenter=augmenter),
+        "beforehand": train_one_epoch(distorted, 5),
+    }
     assert trained["engine"].tobytes() == trained["beforehand"].tobytes()
     # Another epoch, other distortions.
-    engine = Engine(
-        layout,
-        batch_size=5,
-        dtype=dtype,
-        activation=ACTIVATIONS["relu"],
-        optimizer=make_optimizer(Update.NESTEROV, layout.n_params, dtype),
-        augmenter=augmenter,
-    )
-    other = params.copy()
-    engine.run_epoch(RowSource(X, y, sample_weight, order, N_CLASSES), other, epoch=6)
+    other = train_one_epoch(X, 6, augmenter=augmenter)
     assert other.tobytes() != trained["engine"].tobytes()
 
 
