@@ -575,8 +575,12 @@ class Fitter:
         loss a million times that of an uninformed model (``start_loss``:
         Adam with an absurd step size).
         """
-        limit = overflow_limit(self.params.dtype)
-        if not np.isfinite(epoch_loss) or not np.all(np.abs(self.params) < limit):
+        params, limit = self.params, overflow_limit(self.params.dtype)
+        # max and min propagate NaN, which fails both comparisons; unlike
+        # np.abs, they allocate nothing.
+        if not np.isfinite(epoch_loss) or not (
+            params.max() < limit and params.min() > -limit
+        ):
             return True
         return epoch_loss > 1e6 * start_loss
 
