@@ -292,6 +292,15 @@ class MLPDigitClassifier(
         the max-norm constraint of Srivastava et al. (2014), who paired it
         with dropout and used 3 to 4. Needs a minibatch solver.
 
+    label_smoothing : float, default=0.0
+        Train on smoothed targets, in [0, 1): each sample's one-hot target
+        becomes ``(1 - label_smoothing) * onehot + label_smoothing /
+        n_classes`` (Szegedy et al., 2016), which keeps the network from
+        growing ever more confident on its training data. The training loss
+        (``loss_``, ``loss_curve_``) is the cross-entropy with these targets;
+        the validation loss is the plain one. Softmax output only: multilabel
+        targets take 0.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -426,6 +435,7 @@ class MLPDigitClassifier(
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "augment": [None, "boolean", dict, DigitAugmentation],
         "max_norm": [Interval(Real, 0, np.inf, closed="neither"), None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -463,6 +473,7 @@ class MLPDigitClassifier(
         max_fun=15000,
         augment=None,
         max_norm=None,
+        label_smoothing=0.0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -496,6 +507,7 @@ class MLPDigitClassifier(
         self.max_fun = max_fun
         self.augment = augment
         self.max_norm = max_norm
+        self.label_smoothing = label_smoothing
 
     # ------------------------------------------------------------------ fit
 
@@ -688,6 +700,12 @@ class MLPDigitClassifier(
         y_codes = self._encode_targets(y, classes, first_call, incremental)
         self.n_outputs_ = len(self.classes_)
         self.out_activation_ = "logistic" if y_codes.ndim == 2 else "softmax"
+        if self.out_activation_ == "logistic" and self.label_smoothing > 0:
+            raise ValueError(
+                "label_smoothing smooths the targets of exclusive classes (a "
+                "softmax output); multilabel targets train one sigmoid per "
+                f"label: use label_smoothing=0, got {self.label_smoothing}."
+            )
         sample_weight = self._training_weights(sample_weight, y_codes, X.dtype)
         random_state = check_random_state(self.random_state)
         hidden = _validate_hidden_layer_sizes(self.hidden_layer_sizes)
@@ -772,6 +790,7 @@ class MLPDigitClassifier(
             dropout=dropout,
             augment=augmentation,
             max_norm=None if self.max_norm is None else float(self.max_norm),
+            label_smoothing=float(self.label_smoothing),
         )
 
     def _training_weights(self, sample_weight, y_codes, dtype):

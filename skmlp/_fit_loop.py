@@ -62,6 +62,7 @@ class TrainingSettings(NamedTuple):
     dropout: np.ndarray  # one rate per hidden layer, validated
     augment: object = None  # a validated DigitAugmentation, or None
     max_norm: float | None = None
+    label_smoothing: float = 0.0  # of the softmax output's targets
 
 
 class TrainingData(NamedTuple):
@@ -391,6 +392,7 @@ class Fitter:
             output=self.data.output,
             augmenter=augmenter,
             max_norm=settings.max_norm,
+            label_smoothing=settings.label_smoothing,
         )
 
     def _callback_context(self, max_subtasks):

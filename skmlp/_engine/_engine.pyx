@@ -230,6 +230,10 @@ cdef class Engine:
         After each update, scale every column of each hidden layer's weights
         (a hidden unit's incoming weights) longer than this back to this
         length; the output layer's are left alone. None: no constraint.
+    label_smoothing : float, default=0.0
+        The SOFTMAX output trains on the targets ``(1 - label_smoothing) *
+        onehot + label_smoothing / n_classes``, in [0, 1); the SIGMOID output
+        takes 0 only.
 
     Attributes
     ----------
@@ -274,7 +278,8 @@ cdef class Engine:
     def __init__(self, layout, *, Py_ssize_t batch_size, dtype, int activation,
                  optimizer, double l1=0.0, double l2=0.0, dropout=None,
                  unsigned long long seed=0, Py_ssize_t signal_interval=1,
-                 int output=SOFTMAX, augmenter=None, max_norm=None):
+                 int output=SOFTMAX, augmenter=None, max_norm=None,
+                 double label_smoothing=0.0):
         if batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}.")
         # Checked before anything is allocated: gemm would truncate these.
@@ -286,6 +291,7 @@ cdef class Engine:
             raise TypeError(f"dtype must be float32 or float64, got {self.dtype}.")
         self.batch_size = batch_size
         self._set_layout(layout, activation, output, dropout)
+        self._set_label_smoothing(label_smoothing)
         self._rng_state = seed
         self.signal_interval = max(signal_interval, 1)
         self._allocate(layout.scratch(batch_size))
@@ -323,6 +329,17 @@ cdef class Engine:
         self.layout.dropout = &self._dropout[0]
         self.layout.activation = <Activation> activation
         self.layout.output = <OutputLayer> output
+
+    def _set_label_smoothing(self, double label_smoothing):
+        """Take the label smoothing of the SOFTMAX output's targets."""
+        if not 0 <= label_smoothing < 1:
+            raise ValueError(
+                f"label_smoothing must be in [0, 1), got {label_smoothing}.")
+        if label_smoothing > 0 and self.layout.output != SOFTMAX:
+            raise ValueError(
+                f"label_smoothing applies to the SOFTMAX output layer; the "
+                f"{_types.OutputLayer(self.layout.output).name} output takes 0.")
+        self.layout.label_smoothing = label_smoothing
 
     def _allocate(self, scratch):
         self._a_offset = np.array(scratch.activation_offsets, dtype=np.intp)
@@ -579,7 +596,7 @@ cdef class Engine:
         data_loss = output_loss_delta(
             self.layout.output, activations + self.layout.a_offset[n_layers],
             self._batch_y_data, self._batch_indicators_data, batch_weight, n_rows,
-            self._n_units[n_layers], 1 / loss_weight)
+            self._n_units[n_layers], 1 / loss_weight, self.layout.label_smoothing)
         if not isfinite(data_loss):
             return data_loss
         step_size = begin_step(hyper, self._n_steps)

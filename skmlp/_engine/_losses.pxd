@@ -11,7 +11,7 @@ from ._types cimport OutputLayer
 cdef double output_loss_delta(
     OutputLayer output, floating *z, const int *y, const unsigned char *indicators,
     const floating *sample_weight, Py_ssize_t n_rows, Py_ssize_t n_outputs,
-    double delta_scale,
+    double delta_scale, double label_smoothing,
 ) noexcept nogil
 
 cdef void output_probabilities(
@@ -24,6 +24,7 @@ cdef double uninformed_loss(OutputLayer output, Py_ssize_t n_outputs) noexcept n
 cdef double softmax_cross_entropy_delta(
     floating *z, const int *y, const floating *sample_weight,
     Py_ssize_t n_rows, Py_ssize_t n_classes, double delta_scale,
+    double label_smoothing,
 ) noexcept nogil
 
 cdef void softmax(floating *z, Py_ssize_t n_rows, Py_ssize_t n_classes) noexcept nogil

@@ -5,7 +5,8 @@ probabilities of prediction.
 the output layer's kernels with one C switch. Two output layers:
 
 - ``SOFTMAX``: softmax with cross-entropy over exclusive classes (targets are
-  class codes). Each kernel subtracts the row maximum before exponentiating.
+  class codes, optionally smoothed: ``(1 - eps) * onehot + eps / K``). Each
+  kernel subtracts the row maximum before exponentiating.
 - ``SIGMOID``: one sigmoid per label with the binary cross-entropy summed over
   the labels (targets are a 0/1 indicator matrix, multilabel). Each kernel
   exponentiates ``-|z|`` only, the ``log1p(exp(-|z|))`` form.
@@ -31,16 +32,18 @@ cdef double output_loss_delta(
     Py_ssize_t n_rows,                  # IN
     Py_ssize_t n_outputs,               # IN
     double delta_scale,                 # IN     1 / (sum of the weights the loss averages over)
+    double label_smoothing,             # IN     eps of the SOFTMAX targets, in [0, 1)
 ) noexcept nogil:
     """Return the weighted sum of the rows' losses; z := their gradient * scale.
 
     Each output layer reads its own kind of target; the other pointer is unused
-    (and may be NULL). NaN for an unknown output layer, which the engine
+    (and may be NULL). ``label_smoothing`` is read by SOFTMAX only (the engine
+    refuses it for SIGMOID). NaN for an unknown output layer, which the engine
     reports as divergence.
     """
     if output == SOFTMAX:
         return softmax_cross_entropy_delta(z, y, sample_weight, n_rows, n_outputs,
-                                           delta_scale)
+                                           delta_scale, label_smoothing)
     if output == SIGMOID:
         return sigmoid_binary_cross_entropy_delta(z, indicators, sample_weight,
                                                   n_rows, n_outputs, delta_scale)
@@ -87,16 +90,22 @@ cdef double softmax_cross_entropy_delta(
     Py_ssize_t n_rows,              # IN
     Py_ssize_t n_classes,           # IN
     double delta_scale,             # IN     1 / (sum of the weights the loss averages over)
+    double label_smoothing,         # IN     eps in [0, 1): targets (1 - eps) onehot + eps / K
 ) noexcept nogil:
-    """Return sum_i s_i * CE(y_i, softmax(z_i)); z := (softmax(z) - onehot(y)) * s * scale.
+    """Return sum_i s_i * CE(t_i, softmax(z_i)); z := (softmax(z) - t) * s * scale.
 
-    The row maximum is subtracted before exponentiating, so any finite logits
-    give a finite loss and a finite gradient.
+    t_i = (1 - eps) * onehot(y_i) + eps / n_classes (Szegedy et al.'s label
+    smoothing); eps = 0 is the plain cross-entropy, bit for bit. With
+    a = log(sum_j exp(z_ij - max z_i)), CE(t_i, softmax(z_i)) = a - sum_j t_ij
+    (z_ij - max z_i). The row maximum is subtracted before exponentiating, so
+    any finite logits give a finite loss and a finite gradient.
     """
     cdef Py_ssize_t i, j
     cdef floating *row
     cdef floating row_max, true_logit, total, inverse_total, weight
-    cdef double loss = 0
+    cdef double shifted_sum, target_logit, loss = 0
+    cdef double off_target = label_smoothing / n_classes
+    cdef double on_target = 1 - label_smoothing
     for i in range(n_rows):
         row = z + i * n_classes
         row_max = row[0]
@@ -104,16 +113,28 @@ cdef double softmax_cross_entropy_delta(
             if row[j] > row_max:
                 row_max = row[j]
         true_logit = row[y[i]] - row_max
+        target_logit = true_logit
+        if label_smoothing > 0:
+            # sum_j t_ij (z_ij - max): before z is overwritten by exponentials.
+            shifted_sum = 0
+            for j in range(n_classes):
+                shifted_sum += <double> (row[j] - row_max)
+            target_logit = on_target * true_logit + off_target * shifted_sum
         total = 0
         for j in range(n_classes):
             row[j] = _exp(row[j] - row_max)
             total += row[j]
-        loss += sample_weight[i] * (<double> _log(total) - true_logit)
+        loss += sample_weight[i] * (<double> _log(total) - target_logit)
         weight = sample_weight[i] * delta_scale
         inverse_total = weight / total
         for j in range(n_classes):
             row[j] *= inverse_total
-        row[y[i]] -= weight
+        if label_smoothing > 0:
+            for j in range(n_classes):
+                row[j] -= <floating> (off_target * weight)
+            row[y[i]] -= <floating> (on_target * weight)
+        else:
+            row[y[i]] -= weight
     return loss
 
 
@@ -246,10 +267,11 @@ cdef void log_sigmoid(
 
 def _softmax_cross_entropy_delta_for_tests(
     floating[:, ::1] z, const int[::1] y, const floating[::1] sample_weight,
-    double delta_scale,
+    double delta_scale, double label_smoothing=0.0,
 ):
     return softmax_cross_entropy_delta(
-        &z[0, 0], &y[0], &sample_weight[0], z.shape[0], z.shape[1], delta_scale
+        &z[0, 0], &y[0], &sample_weight[0], z.shape[0], z.shape[1], delta_scale,
+        label_smoothing,
     )
 
 

@@ -46,6 +46,7 @@ cdef struct Layout:
     const double *dropout        # (n_layers,) dropout rate of hidden layer l (l >= 1)
     Activation activation        # of the hidden layers
     OutputLayer output           # of the last layer
+    double label_smoothing       # eps of SOFTMAX's targets (1 - eps) onehot + eps / K; 0: none
 
 
 cdef struct Hyper:
