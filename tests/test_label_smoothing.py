@@ -7,6 +7,7 @@ With ``label_smoothing=eps`` each one-hot target becomes ``(1 - eps) * onehot
 
 import numpy as np
 import pytest
+from network_problems import random_problem
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import log_softmax, softmax
 from sklearn.datasets import load_digits
@@ -18,7 +19,7 @@ from skmlp._engine._engine import Engine
 from skmlp._engine._losses import _softmax_cross_entropy_delta_for_tests
 from skmlp._engine._rows import RowSource
 from skmlp._engine._types import OutputLayer
-from skmlp._network import ACTIVATIONS, ParameterLayout, initialize
+from skmlp._network import ACTIVATIONS
 
 DTYPES = [np.float32, np.float64]
 RTOL = {np.float32: 1e-5, np.float64: 1e-12}
@@ -133,24 +134,14 @@ N_FEATURES, N_CLASSES, N_SAMPLES = 5, 4, 11
 
 
 def make_problem(hidden, activation="tanh", seed=0):
-    rng = np.random.RandomState(seed)
-    X = rng.normal(size=(N_SAMPLES, N_FEATURES))
-    y = rng.randint(N_CLASSES, size=N_SAMPLES).astype(np.intc)
-    sample_weight = rng.uniform(0.5, 2.0, size=N_SAMPLES)
-    layout = ParameterLayout([N_FEATURES, *hidden, N_CLASSES])
-    params = initialize(
-        layout,
-        init="glorot_uniform",
-        init_scale=None,
-        output_init="same",
-        activation=activation,
-        random_state=rng,
-        dtype=np.float64,
+    return random_problem(
+        hidden,
+        activation,
+        n_features=N_FEATURES,
+        n_classes=N_CLASSES,
+        n_samples=N_SAMPLES,
+        seed=seed,
     )
-    params[~layout.weight_mask()] = rng.normal(
-        scale=0.5, size=(~layout.weight_mask()).sum()
-    )
-    return X, y, sample_weight, layout, params
 
 
 def make_engine(layout, activation, batch_size, label_smoothing, l2=0.0, **kwargs):

@@ -7,6 +7,7 @@ then checked against that verified gradient, one step per update rule.
 
 import numpy as np
 import pytest
+from network_problems import random_problem
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skmlp import _optimizers
@@ -19,25 +20,15 @@ N_FEATURES, N_CLASSES, N_SAMPLES = 5, 3, 11
 
 
 def make_problem(hidden, activation, dtype=np.float64, seed=0):
-    rng = np.random.RandomState(seed)
-    X = rng.normal(size=(N_SAMPLES, N_FEATURES)).astype(dtype)
-    y = rng.randint(N_CLASSES, size=N_SAMPLES).astype(np.intc)
-    sample_weight = rng.uniform(0.5, 2.0, size=N_SAMPLES).astype(dtype)
-    layout = ParameterLayout([N_FEATURES, *hidden, N_CLASSES])
-    params = initialize(
-        layout,
-        init="glorot_uniform",
-        init_scale=None,
-        output_init="same",
-        activation=activation,
-        random_state=rng,
+    return random_problem(
+        hidden,
+        activation,
+        n_features=N_FEATURES,
+        n_classes=N_CLASSES,
+        n_samples=N_SAMPLES,
         dtype=dtype,
+        seed=seed,
     )
-    # Non-zero biases, so that their gradients are exercised too.
-    params[~layout.weight_mask()] = rng.normal(
-        scale=0.5, size=(~layout.weight_mask()).sum()
-    )
-    return X, y, sample_weight, layout, params
 
 
 OPTIMIZERS = {
