@@ -40,11 +40,13 @@ from ._network import (
     forward_proba,
     initialize,
     overflow_limit,
+    prediction_chunk_rows,
 )
 from ._optimizers import make_optimizer
 from ._persistence import VersionedPickleMixin
 from ._schedules import SCHEDULES
 from ._sparse import check_sparse_structure
+from ._threads import blas_threads_for_fit, flops_per_step
 from .augmentation import DigitAugmentation
 
 # Fitted attributes of the model that training does not change.
@@ -1119,11 +1121,19 @@ class MLPDigitClassifier(
                 X_model = X.astype(dtype, copy=False)
             else:
                 X_model = np.ascontiguousarray(X, dtype=dtype)
-        proba = forward_proba(X_model, coefs, intercepts, activation, take_log, output)
-        if not np.isfinite(proba).all():
-            _recompute_overflowing_rows(
-                proba, X, coefs, intercepts, activation, take_log, output
+        # A prediction's products are those of a training step of one chunk's
+        # rows: the fits' thread policy applies (one BLAS thread unless they
+        # are large and a core is spare; the caller's count restored after).
+        chunk_rows = prediction_chunk_rows(X_model.shape)
+        flops = flops_per_step([c.shape for c in coefs], chunk_rows)
+        with blas_threads_for_fit(flops):
+            proba = forward_proba(
+                X_model, coefs, intercepts, activation, take_log, output
             )
+            if not np.isfinite(proba).all():
+                _recompute_overflowing_rows(
+                    proba, X, coefs, intercepts, activation, take_log, output
+                )
         return proba, classes, out_activation
 
     def __sklearn_is_fitted__(self):

@@ -246,6 +246,16 @@ def initialize(
     return params
 
 
+def prediction_chunk_rows(shape):
+    """Rows per chunk of :func:`forward_proba` for an X of this shape.
+
+    Chunks bound the memory of the activations, and of the dense copy of a
+    sparse chunk: at most ~2**21 values of X at a time.
+    """
+    n_samples, n_features = shape
+    return max(1, min(_PREDICT_CHUNK_ROWS, n_samples, 2**21 // max(n_features, 1)))
+
+
 def forward_proba(
     X, coefs, intercepts, activation, take_log=False, output=OutputLayer.SOFTMAX
 ):
@@ -275,9 +285,7 @@ def forward_proba(
     """
     n_samples = X.shape[0]
     n_layers = len(coefs)
-    # Chunks of rows bound the memory of the activations, and of the dense
-    # copy of a sparse chunk: at most ~2**21 values of X at a time.
-    chunk_rows = max(1, min(_PREDICT_CHUNK_ROWS, 2**21 // max(X.shape[1], 1)))
+    chunk_rows = prediction_chunk_rows(X.shape)
     hidden = ACTIVATIONS[activation]
     proba = np.empty((n_samples, coefs[-1].shape[1]), dtype=X.dtype)
     for start in range(0, n_samples, chunk_rows):

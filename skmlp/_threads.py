@@ -10,6 +10,8 @@ The policy, as the user guide states it (docs/user_guide/threads.md):
    asks for more threads than BLAS had when it started, so a limit the user
    set (``threadpool_limits``, ``OPENBLAS_NUM_THREADS``) holds inside the
    fit.
+   Predictions follow the same rules, their products judged as those of a
+   training step of one chunk of rows (``MLPDigitClassifier._forward``).
 2. skmlp changes only the BLAS it calls (SciPy's), only while fits run, and
    when the last running fit ends, in whatever thread, it puts back the
    count the first one found — unless somebody else changed the count in
@@ -56,7 +58,8 @@ def flops_per_step(coef_shapes, batch_size):
 
 @contextmanager
 def blas_threads_for_fit(flops):
-    """Context of one fit doing ``flops`` operations per minibatch step.
+    """Context of one fit doing ``flops`` operations per minibatch step (or of
+    one prediction, whose chunks make the products of such a step).
 
     Yields a function the fit calls between epochs to look at the machine's
     load again (a busy neighbour may have started or stopped).

@@ -117,6 +117,13 @@ SCENARIOS = {
                 MLPDigitClassifier((16,), max_iter=3), X, y, cv=4, n_jobs=2
             )
     """,
+    "predictions-in-threads": """
+        small, large = small_fit(), large_fit()
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            jobs = [pool.submit(small.predict_proba, X) for _ in range(4)]
+            jobs += [pool.submit(large.predict, np.tile(X, (3, 1))) for _ in range(2)]
+            [job.result() for job in jobs]
+    """,
     "mixed-large-and-small": """
         with concurrent.futures.ThreadPoolExecutor(3) as pool:
             jobs = [pool.submit(large_fit)] + [pool.submit(small_fit) for _ in range(3)]
@@ -268,3 +275,40 @@ def test_numpy_blas_is_never_touched():
     if not numpy_before or numpy_before == [v for k, v in seen["BEFORE"].items()]:
         pytest.skip("NumPy and SciPy share one BLAS here")
     assert seen["NUMPY"]["counts"] == numpy_before
+
+
+def test_predictions_follow_the_thread_policy():
+    """A prediction makes its products on one BLAS thread when they are
+    small (a second thread only waits there, and on a busy machine made a
+    360-row predict 25-50 times slower), on BLAS's own count when they are
+    large and a core is spare, on the user's limit when there is one; BLAS
+    is as found afterwards."""
+    seen = _run(
+        """
+        import skmlp._classifier
+
+        counts = []
+        real_forward = skmlp._classifier.forward_proba
+
+        def forward_seeing_threads(*args, **kwargs):
+            counts.append(min(v for k, v in blas_threads().items() if "scipy" in k))
+            return real_forward(*args, **kwargs)
+
+        skmlp._classifier.forward_proba = forward_seeing_threads
+        small, large = small_fit(), large_fit()
+        many_rows = np.tile(X, (3, 1))  # chunks of 4,096 rows of 64-1500-10
+        small.predict(X[:360])
+        large.predict(many_rows)
+        spare_core = iter(lambda: False, None)
+        large.predict_proba(many_rows)
+        spare_core = iter(lambda: True, None)
+        with threadpool_limits(limits=1, user_api="blas"):
+            large.predict(many_rows)
+            print("LIMITED", blas_threads())
+        print("PREDICTIONS", {"counts": counts})
+        """
+    )
+    scipy_threads = min(v for k, v in seen["BEFORE"].items() if "scipy" in k)
+    assert seen["PREDICTIONS"]["counts"] == [1, scipy_threads, 1, 1]
+    assert set(seen["LIMITED"].values()) == {1}
+    assert seen["AFTER"] == seen["BEFORE"]
