@@ -12,6 +12,7 @@ variables switch to a checking build (CI runs the tests on both):
   (``LD_PRELOAD=$(gcc -print-file-name=libasan.so)``).
 """
 
+import glob
 import os
 import sys
 
@@ -86,6 +87,9 @@ EXTENSIONS = [
     Extension(
         f"skmlp.{module}",
         [f"skmlp/{module.replace('.', '/')}.pyx"],
+        # The C headers some modules include (cdef extern from "....h").
+        include_dirs=["skmlp/_engine"],
+        depends=glob.glob("skmlp/_engine/*.h"),
         extra_compile_args=EXTRA_COMPILE_ARGS,
         extra_link_args=EXTRA_LINK_ARGS,
     )

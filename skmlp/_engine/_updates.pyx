@@ -23,8 +23,30 @@ from libc.math cimport pow, sqrt
 from libc.string cimport memset
 
 from ._blas cimport gemm
-from ._math cimport _abs, _sign, _sqrt
+from ._math cimport _sign
 from ._types cimport ADAM, GRADIENT, MOMENTUM, NESTEROV, SGD, Hyper, Update
+
+
+cdef extern from "_update_passes.h" nogil:
+    # The element-wise passes, compiled for the baseline CPU and for AVX2 (see
+    # the header): the lane sums and each update rule's pass, per type.
+    void skmlp_add_lanes_f(const float *w, Py_ssize_t n, bint squares, double *total)
+    void skmlp_add_lanes_d(const double *w, Py_ssize_t n, bint squares, double *total)
+    void skmlp_sgd_pass_f(float *w, const float *grad, float *velocity, Py_ssize_t n,
+                          float lr, float mu, bint plain, bint nesterov, float c2)
+    void skmlp_sgd_pass_d(double *w, const double *grad, double *velocity,
+                          Py_ssize_t n, double lr, double mu, bint plain,
+                          bint nesterov, double c2)
+    void skmlp_momentum_finish_pass_f(float *w, float *velocity, Py_ssize_t n,
+                                      float c1, float c2, bint has_l1, bint has_l2)
+    void skmlp_momentum_finish_pass_d(double *w, double *velocity, Py_ssize_t n,
+                                      double c1, double c2, bint has_l1, bint has_l2)
+    void skmlp_adam_pass_f(float *w, const float *grad, float *m, float *v,
+                           Py_ssize_t n, float step, float b1, float b2, float d1,
+                           float d2, float eps, float p2)
+    void skmlp_adam_pass_d(double *w, const double *grad, double *m, double *v,
+                           Py_ssize_t n, double step, double b1, double b2, double d1,
+                           double d2, double eps, double p2)
 
 
 def n_state_buffers(int update):
@@ -257,21 +279,11 @@ cdef inline void _add_lanes(
     """total += sum w**2 (squares) or sum |w| of one block (n <= _LANE_BLOCK),
     in eight independent lanes (no chain of dependent additions, vectorisable,
     and the same result on every run, unlike a threaded BLAS dot), the lanes
-    added to total in double. Callers pass ``squares`` as a constant: the
-    compiler keeps one loop per case."""
-    cdef floating lanes[8]
-    cdef Py_ssize_t i = 0, j
-    for j in range(8):
-        lanes[j] = 0
-    while i + 8 <= n:
-        for j in range(8):
-            lanes[j] += w[i + j] * w[i + j] if squares else _abs(w[i + j])
-        i += 8
-    while i < n:
-        lanes[0] += w[i] * w[i] if squares else _abs(w[i])
-        i += 1
-    for j in range(8):
-        total[0] += lanes[j]
+    added to total in double."""
+    if floating is float:
+        skmlp_add_lanes_f(w, n, squares, total)
+    else:
+        skmlp_add_lanes_d(w, n, squares, total)
 
 
 cdef inline double _lane_sum(const floating *w, Py_ssize_t n, bint squares) noexcept nogil:
@@ -448,18 +460,11 @@ cdef inline void _momentum_finish_pass(
     floating *w, floating *velocity, Py_ssize_t n, floating c1, floating c2,
     bint has_l1, bint has_l2,
 ) noexcept nogil:
-    cdef Py_ssize_t i
-    if has_l1:
-        for i in range(n):
-            velocity[i] -= c1 * _sign(w[i]) + c2 * w[i]
-            w[i] += velocity[i]
-    elif has_l2:
-        for i in range(n):
-            velocity[i] -= c2 * w[i]
-            w[i] += velocity[i]
+    """velocity -= c1 * sign(w) + c2 * w; w += velocity, on n elements."""
+    if floating is float:
+        skmlp_momentum_finish_pass_f(w, velocity, n, c1, c2, has_l1, has_l2)
     else:
-        for i in range(n):
-            w[i] += velocity[i]
+        skmlp_momentum_finish_pass_d(w, velocity, n, c1, c2, has_l1, has_l2)
 
 
 cdef double sgd_step(
@@ -507,22 +512,10 @@ cdef inline void _sgd_pass(
 ) noexcept nogil:
     """sgd_step's update of n elements: the L2 gradient is added as each
     element is updated."""
-    cdef Py_ssize_t i
-    cdef floating g, v
-    if plain:
-        for i in range(n):
-            w[i] -= lr * (grad[i] + c2 * w[i])
-    elif nesterov:
-        for i in range(n):
-            g = grad[i] + c2 * w[i]
-            v = mu * velocity[i] - lr * g
-            velocity[i] = v
-            w[i] += mu * v - lr * g
+    if floating is float:
+        skmlp_sgd_pass_f(w, grad, velocity, n, lr, mu, plain, nesterov, c2)
     else:
-        for i in range(n):
-            v = mu * velocity[i] - lr * (grad[i] + c2 * w[i])
-            velocity[i] = v
-            w[i] += v
+        skmlp_sgd_pass_d(w, grad, velocity, n, lr, mu, plain, nesterov, c2)
 
 
 cdef double adam_step(
@@ -567,14 +560,12 @@ cdef inline void _adam_pass(
 ) noexcept nogil:
     """adam_step's update of n elements: the L2 gradient is added as each
     element is updated."""
-    cdef Py_ssize_t i
     cdef floating b1 = beta_1, b2 = beta_2, d1 = 1 - beta_1, d2 = 1 - beta_2
-    cdef floating step = step_size, eps = epsilon, p2 = 2 * l2, g
-    for i in range(n):
-        g = grad[i] + p2 * w[i]
-        m[i] = b1 * m[i] + d1 * g
-        v[i] = b2 * v[i] + d2 * g * g
-        w[i] -= step * m[i] / (_sqrt(v[i]) + eps)
+    cdef floating step = step_size, eps = epsilon, p2 = 2 * l2
+    if floating is float:
+        skmlp_adam_pass_f(w, grad, m, v, n, step, b1, b2, d1, d2, eps, p2)
+    else:
+        skmlp_adam_pass_d(w, grad, m, v, n, step, b1, b2, d1, d2, eps, p2)
 
 
 # ---------------------------------------------------------------------------

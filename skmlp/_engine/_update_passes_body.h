@@ -1,0 +1,100 @@
+/* One type's update passes: included by _update_passes.h with SKMLP_T (the
+ * element type), SKMLP_NAME (the suffix), SKMLP_SQRT and SKMLP_ABS defined.
+ * No include guard: it is meant to be included once per type. */
+
+/* (x > 0) - (x < 0), as the Cython kernels' _sign. */
+static inline SKMLP_T SKMLP_NAME(skmlp_sign)(SKMLP_T x) {
+    return (SKMLP_T)((x > 0) - (x < 0));
+}
+
+/* total += sum w**2 (squares) or sum |w| of one block (n <= 1024), in eight
+ * independent lanes of SKMLP_T, the lanes then added to total in double. */
+static SKMLP_CLONES void SKMLP_NAME(skmlp_add_lanes)(
+    const SKMLP_T *w, ptrdiff_t n, int squares, double *total)
+{
+    SKMLP_T lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    ptrdiff_t i = 0;
+    int j;
+    if (squares) {
+        for (; i + 8 <= n; i += 8)
+            for (j = 0; j < 8; j++)
+                lanes[j] += w[i + j] * w[i + j];
+        for (; i < n; i++)
+            lanes[0] += w[i] * w[i];
+    } else {
+        for (; i + 8 <= n; i += 8)
+            for (j = 0; j < 8; j++)
+                lanes[j] += SKMLP_ABS(w[i + j]);
+        for (; i < n; i++)
+            lanes[0] += SKMLP_ABS(w[i]);
+    }
+    for (j = 0; j < 8; j++)
+        *total += lanes[j];
+}
+
+/* Plain SGD, momentum or Nesterov momentum on n elements, with the L2
+ * gradient c2 * w added to the data gradient as each element is updated. */
+static SKMLP_CLONES void SKMLP_NAME(skmlp_sgd_pass)(
+    SKMLP_T *w, const SKMLP_T *grad, SKMLP_T *velocity, ptrdiff_t n,
+    SKMLP_T lr, SKMLP_T mu, int plain, int nesterov, SKMLP_T c2)
+{
+    ptrdiff_t i;
+    SKMLP_T g, v;
+    if (plain) {
+        for (i = 0; i < n; i++)
+            w[i] -= lr * (grad[i] + c2 * w[i]);
+    } else if (nesterov) {
+        for (i = 0; i < n; i++) {
+            g = grad[i] + c2 * w[i];
+            v = mu * velocity[i] - lr * g;
+            velocity[i] = v;
+            w[i] += mu * v - lr * g;
+        }
+    } else {
+        for (i = 0; i < n; i++) {
+            v = mu * velocity[i] - lr * (grad[i] + c2 * w[i]);
+            velocity[i] = v;
+            w[i] += v;
+        }
+    }
+}
+
+/* The momentum rule's pass after its GEMM filled velocity with
+ * momentum * v - lr * data gradient: the penalty's gradient, then the step. */
+static SKMLP_CLONES void SKMLP_NAME(skmlp_momentum_finish_pass)(
+    SKMLP_T *w, SKMLP_T *velocity, ptrdiff_t n, SKMLP_T c1, SKMLP_T c2,
+    int has_l1, int has_l2)
+{
+    ptrdiff_t i;
+    if (has_l1) {
+        for (i = 0; i < n; i++) {
+            velocity[i] -= c1 * SKMLP_NAME(skmlp_sign)(w[i]) + c2 * w[i];
+            w[i] += velocity[i];
+        }
+    } else if (has_l2) {
+        for (i = 0; i < n; i++) {
+            velocity[i] -= c2 * w[i];
+            w[i] += velocity[i];
+        }
+    } else {
+        for (i = 0; i < n; i++)
+            w[i] += velocity[i];
+    }
+}
+
+/* Adam on n elements, with the L2 gradient p2 * w added to the data gradient
+ * as each element is updated. */
+static SKMLP_CLONES void SKMLP_NAME(skmlp_adam_pass)(
+    SKMLP_T *w, const SKMLP_T *grad, SKMLP_T *m, SKMLP_T *v, ptrdiff_t n,
+    SKMLP_T step, SKMLP_T b1, SKMLP_T b2, SKMLP_T d1, SKMLP_T d2, SKMLP_T eps,
+    SKMLP_T p2)
+{
+    ptrdiff_t i;
+    SKMLP_T g;
+    for (i = 0; i < n; i++) {
+        g = grad[i] + p2 * w[i];
+        m[i] = b1 * m[i] + d1 * g;
+        v[i] = b2 * v[i] + d2 * g * g;
+        w[i] -= step * m[i] / (SKMLP_SQRT(v[i]) + eps);
+    }
+}
