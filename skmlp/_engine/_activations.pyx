@@ -11,6 +11,20 @@ from cython cimport floating
 from ._math cimport _exp, _tanh
 from ._types cimport IDENTITY, LEAKY_RELU, LOGISTIC, RELU, TANH, Activation
 
+
+cdef extern from "_vector_passes.h" nogil:
+    # The passes without exp or tanh, compiled for the baseline CPU and for
+    # AVX2 (see the header). kind: 0 ReLU, 1 leaky ReLU, 2 identity (forward)
+    # or tanh (backward), 3 logistic (backward).
+    void skmlp_bias_relu_f(float *z, const float *bias, Py_ssize_t n_rows,
+                           Py_ssize_t n_cols, int kind, float slope)
+    void skmlp_bias_relu_d(double *z, const double *bias, Py_ssize_t n_rows,
+                           Py_ssize_t n_cols, int kind, double slope)
+    void skmlp_activation_backward_f(float *delta, const float *a, Py_ssize_t n,
+                                     int kind, float slope)
+    void skmlp_activation_backward_d(double *delta, const double *a, Py_ssize_t n,
+                                     int kind, double slope)
+
 # Slope of leaky_relu for negative inputs: f(z) = z if z > 0 else 0.01 * z.
 cdef double _LEAKY_RELU_SLOPE = 0.01
 LEAKY_RELU_SLOPE = _LEAKY_RELU_SLOPE
@@ -29,21 +43,8 @@ cdef void bias_activation(
     """z[i, j] = f(z[i, j] + bias[j])"""
     cdef Py_ssize_t i, j
     cdef floating *row
-    cdef floating value
-    # One branch per activation outside the loops keeps the loops vectorisable.
-    if activation == RELU:
-        for i in range(n_rows):
-            row = z + i * n_cols
-            for j in range(n_cols):
-                value = row[j] + bias[j]
-                row[j] = value if value > 0 else 0
-    elif activation == LEAKY_RELU:
-        for i in range(n_rows):
-            row = z + i * n_cols
-            for j in range(n_cols):
-                value = row[j] + bias[j]
-                row[j] = value if value > 0 else <floating> _LEAKY_RELU_SLOPE * value
-    elif activation == TANH:
+    cdef int kind
+    if activation == TANH:
         for i in range(n_rows):
             row = z + i * n_cols
             for j in range(n_cols):
@@ -55,10 +56,11 @@ cdef void bias_activation(
                 # exp overflows to inf for very negative inputs: 1 / inf = 0, no NaN.
                 row[j] = 1 / (1 + _exp(-(row[j] + bias[j])))
     else:
-        for i in range(n_rows):
-            row = z + i * n_cols
-            for j in range(n_cols):
-                row[j] = row[j] + bias[j]
+        kind = 0 if activation == RELU else 1 if activation == LEAKY_RELU else 2
+        if floating is float:
+            skmlp_bias_relu_f(z, bias, n_rows, n_cols, kind, _LEAKY_RELU_SLOPE)
+        else:
+            skmlp_bias_relu_d(z, bias, n_rows, n_cols, kind, _LEAKY_RELU_SLOPE)
 
 
 cdef void activation_backward(
@@ -68,20 +70,21 @@ cdef void activation_backward(
     Activation activation,      # IN
 ) noexcept nogil:
     """delta *= f'(z), with f'(z) written in terms of a = f(z)"""
-    cdef Py_ssize_t i
-    # Selects, not branches: the compiler turns them into vector blends.
+    cdef int kind
     if activation == RELU:
-        for i in range(n):
-            delta[i] = delta[i] if a[i] > 0 else 0
+        kind = 0
     elif activation == LEAKY_RELU:
-        for i in range(n):
-            delta[i] = delta[i] if a[i] > 0 else <floating> _LEAKY_RELU_SLOPE * delta[i]
+        kind = 1
     elif activation == TANH:
-        for i in range(n):
-            delta[i] *= 1 - a[i] * a[i]
+        kind = 2
     elif activation == LOGISTIC:
-        for i in range(n):
-            delta[i] *= a[i] * (1 - a[i])
+        kind = 3
+    else:
+        return  # the identity's derivative is 1
+    if floating is float:
+        skmlp_activation_backward_f(delta, a, n, kind, _LEAKY_RELU_SLOPE)
+    else:
+        skmlp_activation_backward_d(delta, a, n, kind, _LEAKY_RELU_SLOPE)
 
 
 # ---------------------------------------------------------------------------

@@ -27,9 +27,9 @@ from ._math cimport _sign
 from ._types cimport ADAM, GRADIENT, MOMENTUM, NESTEROV, SGD, Hyper, Update
 
 
-cdef extern from "_update_passes.h" nogil:
+cdef extern from "_vector_passes.h" nogil:
     # The element-wise passes, compiled for the baseline CPU and for AVX2 (see
-    # the header): the lane sums and each update rule's pass, per type.
+    # the header): the lane sums, each update rule's pass and the column sums.
     void skmlp_add_lanes_f(const float *w, Py_ssize_t n, bint squares, double *total)
     void skmlp_add_lanes_d(const double *w, Py_ssize_t n, bint squares, double *total)
     void skmlp_sgd_pass_f(float *w, const float *grad, float *velocity, Py_ssize_t n,
@@ -44,6 +44,10 @@ cdef extern from "_update_passes.h" nogil:
     void skmlp_adam_pass_f(float *w, const float *grad, float *m, float *v,
                            Py_ssize_t n, float step, float b1, float b2, float d1,
                            float d2, float eps, float p2)
+    void skmlp_column_sums_f(const float *d, Py_ssize_t n_rows, Py_ssize_t n_cols,
+                             float *out, bint accumulate)
+    void skmlp_column_sums_d(const double *d, Py_ssize_t n_rows, Py_ssize_t n_cols,
+                             double *out, bint accumulate)
     void skmlp_adam_pass_d(double *w, const double *grad, double *m, double *v,
                            Py_ssize_t n, double step, double b1, double b2, double d1,
                            double d2, double eps, double p2)
@@ -178,26 +182,10 @@ cdef void column_sums(
     rows: summing into out row after row would store and reload each sum once
     per row. Each column is still summed in row order, from 0 (or out[j]).
     """
-    cdef Py_ssize_t i, j, k, width
-    cdef floating sums[8]
-    cdef const floating *column
-    for j in range(0, n_cols, 8):
-        width = min(8, n_cols - j)
-        column = d + j
-        if width == 8:
-            for k in range(8):
-                sums[k] = out[j + k] if accumulate else 0
-            for i in range(n_rows):
-                for k in range(8):
-                    sums[k] += column[i * n_cols + k]
-        else:
-            for k in range(width):
-                sums[k] = out[j + k] if accumulate else 0
-            for i in range(n_rows):
-                for k in range(width):
-                    sums[k] += column[i * n_cols + k]
-        for k in range(width):
-            out[j + k] = sums[k]
+    if floating is float:
+        skmlp_column_sums_f(d, n_rows, n_cols, out, accumulate)
+    else:
+        skmlp_column_sums_d(d, n_rows, n_cols, out, accumulate)
 
 
 # ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-/* One type's update passes: included by _update_passes.h with SKMLP_T (the
+/* One type's element-wise passes: included by _vector_passes.h with SKMLP_T (the
  * element type), SKMLP_NAME (the suffix), SKMLP_SQRT and SKMLP_ABS defined.
  * No include guard: it is meant to be included once per type. */
 
@@ -96,5 +96,87 @@ static SKMLP_CLONES void SKMLP_NAME(skmlp_adam_pass)(
         m[i] = b1 * m[i] + d1 * g;
         v[i] = b2 * v[i] + d2 * g * g;
         w[i] -= step * m[i] / (SKMLP_SQRT(v[i]) + eps);
+    }
+}
+
+/* out[j] = sum_i d[i, j] (+ out[j] when accumulating): the bias gradient.
+ * Eight columns at a time, their running sums held in registers down the rows;
+ * each column is still summed in row order, from 0 (or out[j]). */
+static SKMLP_CLONES void SKMLP_NAME(skmlp_column_sums)(
+    const SKMLP_T *d, ptrdiff_t n_rows, ptrdiff_t n_cols, SKMLP_T *out,
+    int accumulate)
+{
+    ptrdiff_t i, j, width;
+    int k;
+    SKMLP_T sums[8];
+    const SKMLP_T *column;
+    for (j = 0; j < n_cols; j += 8) {
+        width = n_cols - j < 8 ? n_cols - j : 8;
+        column = d + j;
+        if (width == 8) {
+            for (k = 0; k < 8; k++)
+                sums[k] = accumulate ? out[j + k] : 0;
+            for (i = 0; i < n_rows; i++)
+                for (k = 0; k < 8; k++)
+                    sums[k] += column[i * n_cols + k];
+        } else {
+            for (k = 0; k < width; k++)
+                sums[k] = accumulate ? out[j + k] : 0;
+            for (i = 0; i < n_rows; i++)
+                for (k = 0; k < width; k++)
+                    sums[k] += column[i * n_cols + k];
+        }
+        for (k = 0; k < width; k++)
+            out[j + k] = sums[k];
+    }
+}
+
+/* z[i, j] = f(z[i, j] + bias[j]) for f = ReLU (kind 0), leaky ReLU of the
+ * given slope (1) or the identity (2). */
+static SKMLP_CLONES void SKMLP_NAME(skmlp_bias_relu)(
+    SKMLP_T *z, const SKMLP_T *bias, ptrdiff_t n_rows, ptrdiff_t n_cols,
+    int kind, SKMLP_T slope)
+{
+    ptrdiff_t i, j;
+    SKMLP_T *row, value;
+    for (i = 0; i < n_rows; i++) {
+        row = z + i * n_cols;
+        if (kind == 0) {
+            for (j = 0; j < n_cols; j++) {
+                value = row[j] + bias[j];
+                row[j] = value > 0 ? value : 0;
+            }
+        } else if (kind == 1) {
+            for (j = 0; j < n_cols; j++) {
+                value = row[j] + bias[j];
+                row[j] = value > 0 ? value : slope * value;
+            }
+        } else {
+            for (j = 0; j < n_cols; j++)
+                row[j] = row[j] + bias[j];
+        }
+    }
+}
+
+/* delta *= f'(z), f'(z) written in terms of a = f(z), for f = ReLU (kind 0),
+ * leaky ReLU of the given slope (1), tanh (2) or the logistic function (3). */
+static SKMLP_CLONES void SKMLP_NAME(skmlp_activation_backward)(
+    SKMLP_T *delta, const SKMLP_T *a, ptrdiff_t n, int kind, SKMLP_T slope)
+{
+    ptrdiff_t i;
+    if (kind == 0) {
+        for (i = 0; i < n; i++)
+            delta[i] = a[i] > 0 ? delta[i] : 0;
+    } else if (kind == 1) {
+        for (i = 0; i < n; i++)
+            delta[i] = a[i] > 0 ? delta[i] : slope * delta[i];
+    } else if (kind == 2) {
+        /* 1.0, a double, as the Cython loop this replaces had it: float
+         * deltas are scaled in double, then rounded. */
+        for (i = 0; i < n; i++)
+            delta[i] *= 1.0 - a[i] * a[i];
+    } else {
+        for (i = 0; i < n; i++)
+            delta[i] *= a[i] * (1.0 - a[i]);
     }
 }
