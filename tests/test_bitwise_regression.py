@@ -3,7 +3,9 @@
 Each configuration trains a small network and hashes ``coefs_``,
 ``intercepts_``, ``loss_curve_`` and ``predict_proba`` on held-back rows. The
 hashes in ``data/bitwise_hashes.json`` were recorded before the engine and
-the fit loop were reorganised; any change of a single bit fails here.
+the fit loop were reorganised, and again when the softmax's exp became
+skmlp's own (fdlibm's, vectorised, instead of libm's); any change of a single
+bit fails here.
 
 Bits depend on the BLAS kernels (the order of a product's sums), so the
 hashes are recorded per OpenBLAS kernel family and version of the BLAS skmlp

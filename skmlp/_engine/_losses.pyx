@@ -20,6 +20,21 @@ from ._math cimport _abs, _exp, _log, _log1p
 from ._types cimport SIGMOID, SOFTMAX, OutputLayer
 
 
+cdef extern from "_vector_passes.h" nogil:
+    # exp of each value, in place, in a loop that vectorises (see the header):
+    # the softmax's exponentials.
+    void skmlp_exp_f(float *x, Py_ssize_t n)
+    void skmlp_exp_d(double *x, Py_ssize_t n)
+
+
+cdef inline void _exp_inplace(floating *x, Py_ssize_t n) noexcept nogil:
+    """x := exp(x), in one vectorised loop (fdlibm's exp, below one ulp)."""
+    if floating is float:
+        skmlp_exp_f(x, n)
+    else:
+        skmlp_exp_d(x, n)
+
+
 # ---------------------------------------------------------------------------
 # Dispatch on the output layer
 
@@ -120,9 +135,11 @@ cdef double softmax_cross_entropy_delta(
             for j in range(n_classes):
                 shifted_sum += <double> (row[j] - row_max)
             target_logit = on_target * true_logit + off_target * shifted_sum
+        for j in range(n_classes):
+            row[j] = row[j] - row_max
+        _exp_inplace(row, n_classes)
         total = 0
         for j in range(n_classes):
-            row[j] = _exp(row[j] - row_max)
             total += row[j]
         loss += sample_weight[i] * (<double> _log(total) - target_logit)
         weight = sample_weight[i] * delta_scale
@@ -153,9 +170,11 @@ cdef void softmax(
         for j in range(1, n_classes):
             if row[j] > row_max:
                 row_max = row[j]
+        for j in range(n_classes):
+            row[j] = row[j] - row_max
+        _exp_inplace(row, n_classes)
         total = 0
         for j in range(n_classes):
-            row[j] = _exp(row[j] - row_max)
             total += row[j]
         total = 1 / total
         for j in range(n_classes):
@@ -273,6 +292,12 @@ def _softmax_cross_entropy_delta_for_tests(
         &z[0, 0], &y[0], &sample_weight[0], z.shape[0], z.shape[1], delta_scale,
         label_smoothing,
     )
+
+
+def _exp_for_tests(floating[::1] x):
+    """x := exp(x) by the softmax's vectorised exp."""
+    if x.shape[0]:
+        _exp_inplace(&x[0], x.shape[0])
 
 
 def _softmax_for_tests(floating[:, ::1] z, bint take_log):

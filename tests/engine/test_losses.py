@@ -8,6 +8,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit, log_expit, log_softmax, softmax
 
 from skmlp._engine._losses import (
+    _exp_for_tests,
     _sigmoid_binary_cross_entropy_delta_for_tests,
     _sigmoid_for_tests,
     _softmax_cross_entropy_delta_for_tests,
@@ -16,6 +17,62 @@ from skmlp._engine._losses import (
 )
 from skmlp._engine._predict import output_inplace, softmax_inplace
 from skmlp._engine._types import OutputLayer
+
+# ---------------------------------------------------------------------------
+# The softmax's exp (fdlibm's, vectorised)
+
+
+def _ulps_from_exact(values, x):
+    """|values - exp(x)| in units of the last place of values' dtype, exp(x)
+    taken in long double."""
+    exact = np.exp(x.astype(np.longdouble))
+    spacing = np.spacing(exact.astype(values.dtype)).astype(np.longdouble)
+    return np.abs(values.astype(np.longdouble) - exact) / spacing
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_exp_is_within_one_ulp(dtype):
+    """Over the softmax's inputs (<= 0, down to where exp underflows) and
+    beyond, the vectorised exp is within one ulp of the exact value."""
+    if np.finfo(np.longdouble).nmant <= np.finfo(np.float64).nmant:
+        pytest.skip("long double is double here: no exact reference")
+    rng = np.random.default_rng(0)
+    # Where exp(x) is a normal number of the dtype.
+    low, high = np.log(np.finfo(dtype).tiny), np.log(np.finfo(dtype).max)
+    x = np.concatenate(
+        [
+            rng.uniform(low, high, 100_000),
+            rng.uniform(-3, 0, 100_000),
+            -(10.0 ** rng.uniform(-12, 0, 10_000)),
+            np.arange(np.ceil(low), high, 0.5),  # multiples of ln2 / 2 and between
+        ]
+    ).astype(dtype)
+    values = x.copy()
+    _exp_for_tests(values)
+    assert _ulps_from_exact(values, x).max() <= 1
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_exp_special_values(dtype):
+    """exp(0) is 1 exactly; beyond the polynomial's range (underflow to
+    subnormals or 0, overflow, -inf, NaN) libm's exp answers, and a value's
+    result never depends on the values beside it."""
+    special = np.array(
+        [0.0, -0.0, -np.inf, np.inf, np.nan, -709.5, -740.0, -746.0, 710.0],
+        dtype=dtype,
+    )
+    values = special.copy()
+    _exp_for_tests(values)
+    with np.errstate(over="ignore", under="ignore"):
+        expected = np.array([np.exp(np.float64(v)) for v in special]).astype(dtype)
+    assert_array_equal(values, expected)
+    in_range = np.linspace(-20, 0, 37).astype(dtype)
+    alone, mixed = in_range.copy(), np.concatenate([in_range, special])
+    _exp_for_tests(alone)
+    _exp_for_tests(mixed)
+    assert_array_equal(mixed[: len(in_range)], alone)
+    assert_array_equal(mixed[len(in_range) :], expected)
+
 
 # ---------------------------------------------------------------------------
 # softmax_cross_entropy_delta
