@@ -583,3 +583,27 @@ def test_python_ints_beyond_float64_are_value_errors(digits, where):
         rows[0][0] = -(10**400)
         with pytest.raises(ValueError, match="too large for float64"):
             clf.predict(rows[:2])
+
+
+def test_parameter_names_and_classes_match_scikit_learns():
+    """The shortcuts of a fit's fixed cost change nothing: the cached
+    constructor parameter names are scikit-learn's, and ``classes_`` of numeric
+    targets has unique_labels' values and dtype."""
+    from sklearn.base import BaseEstimator
+    from sklearn.utils.multiclass import unique_labels
+
+    names = MLPDigitClassifier._get_param_names()
+    assert names == BaseEstimator._get_param_names.__func__(MLPDigitClassifier)
+    names.append("mutated")  # a caller's list, not the cache
+    assert "mutated" not in MLPDigitClassifier._get_param_names()
+    X = np.random.default_rng(0).normal(size=(12, 3))
+    for y in (
+        np.array([3, 1, 2, 1, 0, 3] * 2, dtype=np.int8),
+        np.array([3, 1, 2, 1, 0, 3] * 2, dtype=np.uint16),
+        np.array([3.0, 1.0, 2.0, 1.0, 0.0, 3.0] * 2, dtype=np.float32),
+        np.array([True, False] * 6),
+        np.array(["b", "a", "c"] * 4),
+    ):
+        clf = MLPDigitClassifier((4,), max_iter=1).fit(X, y)
+        assert clf.classes_.dtype == unique_labels(y).dtype
+        np.testing.assert_array_equal(clf.classes_, unique_labels(y))
