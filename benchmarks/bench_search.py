@@ -5,9 +5,12 @@ momentum, batch 32, float64). Timed in one run: MLPClassifier with n_jobs=1
 (its ``alpha`` set to ``2 * batch_size * l2``, the same penalty), and skmlp
 with n_jobs=1, and n_jobs=2 under joblib's threading and loky backends.
 
+With ``--busy N``, N CPU-bound processes run beside the searches (they stop
+by themselves; see ``bench_contention.py``): a busy laptop or shared server.
+
 Usage::
 
-    python benchmarks/bench_search.py [--quick] [--epochs 50]
+    python benchmarks/bench_search.py [--quick] [--epochs 50] [--busy N]
 
 Sample output: see the README's performance section for the latest run.
 """
@@ -18,6 +21,7 @@ import time
 import warnings
 
 import _common
+from bench_contention import start_neighbours, stop_neighbours
 from joblib import parallel_config
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
@@ -72,6 +76,12 @@ def main(argv=None):
     )
     parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--busy",
+        type=int,
+        default=0,
+        help="CPU-bound processes running beside the searches (default 0)",
+    )
     args = parser.parse_args(argv)
     epochs, repeats = (5, 1) if args.quick else (args.epochs, args.repeats)
     X, y = load_digits(return_X_y=True)
@@ -80,18 +90,23 @@ def main(argv=None):
     scores = {}
     for _ in range(repeats):
         _common.wait_for_idle_machine()
-        for name, (estimator, grid, n_jobs, backend) in searches(epochs).items():
-            elapsed, scores[name] = run_search(
-                estimator, grid, n_jobs, backend, X, y, 5
-            )
-            seconds[name].append(elapsed)
+        neighbours = start_neighbours(args.busy, 900) if args.busy else []
+        try:
+            for name, (estimator, grid, n_jobs, backend) in searches(epochs).items():
+                elapsed, scores[name] = run_search(
+                    estimator, grid, n_jobs, backend, X, y, 5
+                )
+                seconds[name].append(elapsed)
+        finally:
+            stop_neighbours(neighbours)
     medians = {name: _common.median(t) for name, t in seconds.items()}
     base = medians["skmlp, n_jobs=1"]
     theirs = medians["MLPClassifier, n_jobs=1"]
     print(_common.environment_summary(_common.default_threads()))
     print(
         f"GridSearchCV: {len(LEARNING_RATES)} x {len(L2)} x 5 folds, {epochs} "
-        f"epochs per fit, median of {repeats}\n"
+        f"epochs per fit, median of {repeats}, {args.busy} busy processes "
+        "beside\n"
     )
     rows = [
         [
