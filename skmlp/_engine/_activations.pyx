@@ -14,16 +14,23 @@ from ._types cimport IDENTITY, LEAKY_RELU, LOGISTIC, RELU, TANH, Activation
 
 cdef extern from "_vector_passes.h" nogil:
     # The passes without exp or tanh, compiled for the baseline CPU and for
-    # AVX2 (see the header). kind: 0 ReLU, 1 leaky ReLU, 2 identity (forward)
-    # or tanh (backward), 3 logistic (backward).
-    void skmlp_bias_relu_f(float *z, const float *bias, Py_ssize_t n_rows,
-                           Py_ssize_t n_cols, int kind, float slope)
-    void skmlp_bias_relu_d(double *z, const double *bias, Py_ssize_t n_rows,
-                           Py_ssize_t n_cols, int kind, double slope)
+    # AVX2 (see the header).
+    cdef enum skmlp_pass_activation:
+        SKMLP_PASS_RELU
+        SKMLP_PASS_LEAKY_RELU
+        SKMLP_PASS_IDENTITY
+        SKMLP_PASS_TANH
+        SKMLP_PASS_LOGISTIC
+    void skmlp_bias_activation_f(float *z, const float *bias, Py_ssize_t n_rows,
+                                 Py_ssize_t n_cols, skmlp_pass_activation activation,
+                                 float slope)
+    void skmlp_bias_activation_d(double *z, const double *bias, Py_ssize_t n_rows,
+                                 Py_ssize_t n_cols, skmlp_pass_activation activation,
+                                 double slope)
     void skmlp_activation_backward_f(float *delta, const float *a, Py_ssize_t n,
-                                     int kind, float slope)
+                                     skmlp_pass_activation activation, float slope)
     void skmlp_activation_backward_d(double *delta, const double *a, Py_ssize_t n,
-                                     int kind, double slope)
+                                     skmlp_pass_activation activation, double slope)
 
 # Slope of leaky_relu for negative inputs: f(z) = z if z > 0 else 0.01 * z.
 cdef double _LEAKY_RELU_SLOPE = 0.01
@@ -43,7 +50,7 @@ cdef void bias_activation(
     """z[i, j] = f(z[i, j] + bias[j])"""
     cdef Py_ssize_t i, j
     cdef floating *row
-    cdef int kind
+    cdef skmlp_pass_activation kind
     if activation == TANH:
         for i in range(n_rows):
             row = z + i * n_cols
@@ -56,11 +63,13 @@ cdef void bias_activation(
                 # exp overflows to inf for very negative inputs: 1 / inf = 0, no NaN.
                 row[j] = 1 / (1 + _exp(-(row[j] + bias[j])))
     else:
-        kind = 0 if activation == RELU else 1 if activation == LEAKY_RELU else 2
+        kind = (SKMLP_PASS_RELU if activation == RELU else
+                SKMLP_PASS_LEAKY_RELU if activation == LEAKY_RELU else
+                SKMLP_PASS_IDENTITY)
         if floating is float:
-            skmlp_bias_relu_f(z, bias, n_rows, n_cols, kind, _LEAKY_RELU_SLOPE)
+            skmlp_bias_activation_f(z, bias, n_rows, n_cols, kind, _LEAKY_RELU_SLOPE)
         else:
-            skmlp_bias_relu_d(z, bias, n_rows, n_cols, kind, _LEAKY_RELU_SLOPE)
+            skmlp_bias_activation_d(z, bias, n_rows, n_cols, kind, _LEAKY_RELU_SLOPE)
 
 
 cdef void activation_backward(
@@ -70,15 +79,15 @@ cdef void activation_backward(
     Activation activation,      # IN
 ) noexcept nogil:
     """delta *= f'(z), with f'(z) written in terms of a = f(z)"""
-    cdef int kind
+    cdef skmlp_pass_activation kind
     if activation == RELU:
-        kind = 0
+        kind = SKMLP_PASS_RELU
     elif activation == LEAKY_RELU:
-        kind = 1
+        kind = SKMLP_PASS_LEAKY_RELU
     elif activation == TANH:
-        kind = 2
+        kind = SKMLP_PASS_TANH
     elif activation == LOGISTIC:
-        kind = 3
+        kind = SKMLP_PASS_LOGISTIC
     else:
         return  # the identity's derivative is 1
     if floating is float:

@@ -111,6 +111,16 @@ static SKMLP_CLONES void skmlp_exp_f(float *x, ptrdiff_t n)
     }
 }
 
+/* The activations of the passes skmlp_bias_activation (ReLU, leaky ReLU,
+ * identity) and skmlp_activation_backward (ReLU, leaky ReLU, tanh, logistic). */
+enum skmlp_pass_activation {
+    SKMLP_PASS_RELU,
+    SKMLP_PASS_LEAKY_RELU,
+    SKMLP_PASS_IDENTITY,
+    SKMLP_PASS_TANH,
+    SKMLP_PASS_LOGISTIC
+};
+
 #define SKMLP_T float
 #define SKMLP_NAME(name) name##_f
 #define SKMLP_SQRT sqrtf

@@ -131,22 +131,22 @@ static SKMLP_CLONES void SKMLP_NAME(skmlp_column_sums)(
     }
 }
 
-/* z[i, j] = f(z[i, j] + bias[j]) for f = ReLU (kind 0), leaky ReLU of the
- * given slope (1) or the identity (2). */
-static SKMLP_CLONES void SKMLP_NAME(skmlp_bias_relu)(
+/* z[i, j] = f(z[i, j] + bias[j]) for f = ReLU, leaky ReLU of the given
+ * slope or the identity. */
+static SKMLP_CLONES void SKMLP_NAME(skmlp_bias_activation)(
     SKMLP_T *z, const SKMLP_T *bias, ptrdiff_t n_rows, ptrdiff_t n_cols,
-    int kind, SKMLP_T slope)
+    enum skmlp_pass_activation activation, SKMLP_T slope)
 {
     ptrdiff_t i, j;
     SKMLP_T *row, value;
     for (i = 0; i < n_rows; i++) {
         row = z + i * n_cols;
-        if (kind == 0) {
+        if (activation == SKMLP_PASS_RELU) {
             for (j = 0; j < n_cols; j++) {
                 value = row[j] + bias[j];
                 row[j] = value > 0 ? value : 0;
             }
-        } else if (kind == 1) {
+        } else if (activation == SKMLP_PASS_LEAKY_RELU) {
             for (j = 0; j < n_cols; j++) {
                 value = row[j] + bias[j];
                 row[j] = value > 0 ? value : slope * value;
@@ -158,24 +158,25 @@ static SKMLP_CLONES void SKMLP_NAME(skmlp_bias_relu)(
     }
 }
 
-/* delta *= f'(z), f'(z) written in terms of a = f(z), for f = ReLU (kind 0),
- * leaky ReLU of the given slope (1), tanh (2) or the logistic function (3). */
+/* delta *= f'(z), f'(z) written in terms of a = f(z), for f = ReLU, leaky
+ * ReLU of the given slope, tanh or the logistic function. */
 static SKMLP_CLONES void SKMLP_NAME(skmlp_activation_backward)(
-    SKMLP_T *delta, const SKMLP_T *a, ptrdiff_t n, int kind, SKMLP_T slope)
+    SKMLP_T *delta, const SKMLP_T *a, ptrdiff_t n,
+    enum skmlp_pass_activation activation, SKMLP_T slope)
 {
     ptrdiff_t i;
-    if (kind == 0) {
+    if (activation == SKMLP_PASS_RELU) {
         for (i = 0; i < n; i++)
             delta[i] = a[i] > 0 ? delta[i] : 0;
-    } else if (kind == 1) {
+    } else if (activation == SKMLP_PASS_LEAKY_RELU) {
         for (i = 0; i < n; i++)
             delta[i] = a[i] > 0 ? delta[i] : slope * delta[i];
-    } else if (kind == 2) {
+    } else if (activation == SKMLP_PASS_TANH) {
         /* 1.0, a double, as the Cython loop this replaces had it: float
          * deltas are scaled in double, then rounded. */
         for (i = 0; i < n; i++)
             delta[i] *= 1.0 - a[i] * a[i];
-    } else {
+    } else if (activation == SKMLP_PASS_LOGISTIC) {
         for (i = 0; i < n; i++)
             delta[i] *= a[i] * (1.0 - a[i]);
     }
