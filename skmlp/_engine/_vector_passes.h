@@ -77,40 +77,6 @@ static inline int skmlp_exp_in_range(double x)
     return (x >= -708.0) & (x <= 709.0);
 }
 
-/* x := exp(x), element by element: one vector loop when every value is in
- * range (the softmax's case), else value by value. */
-static SKMLP_CLONES void skmlp_exp_d(double *x, ptrdiff_t n)
-{
-    ptrdiff_t i;
-    int all_in_range = 1;
-    for (i = 0; i < n; i++)
-        all_in_range &= skmlp_exp_in_range(x[i]);
-    if (all_in_range) {
-        for (i = 0; i < n; i++)
-            x[i] = skmlp_exp_core(x[i]);
-    } else {
-        for (i = 0; i < n; i++)
-            x[i] = skmlp_exp_in_range(x[i]) ? skmlp_exp_core(x[i]) : exp(x[i]);
-    }
-}
-
-/* The same for floats, computed in double and rounded once. */
-static SKMLP_CLONES void skmlp_exp_f(float *x, ptrdiff_t n)
-{
-    ptrdiff_t i;
-    int all_in_range = 1;
-    for (i = 0; i < n; i++)
-        all_in_range &= skmlp_exp_in_range(x[i]);
-    if (all_in_range) {
-        for (i = 0; i < n; i++)
-            x[i] = (float)skmlp_exp_core(x[i]);
-    } else {
-        for (i = 0; i < n; i++)
-            x[i] = (float)(skmlp_exp_in_range(x[i]) ? skmlp_exp_core(x[i])
-                                                    : exp(x[i]));
-    }
-}
-
 /* The activations of the passes skmlp_bias_activation (ReLU, leaky ReLU,
  * identity) and skmlp_activation_backward (ReLU, leaky ReLU, tanh, logistic). */
 enum skmlp_pass_activation {

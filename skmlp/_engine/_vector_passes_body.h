@@ -181,3 +181,23 @@ static SKMLP_CLONES void SKMLP_NAME(skmlp_activation_backward)(
             delta[i] *= a[i] * (1.0 - a[i]);
     }
 }
+
+/* x := exp(x), element by element, by skmlp_exp_core (in double; floats are
+ * rounded once): one vector loop when every value is in range (the
+ * softmax's case), else value by value, libm's exp taking the values out of
+ * range. */
+static SKMLP_CLONES void SKMLP_NAME(skmlp_exp)(SKMLP_T *x, ptrdiff_t n)
+{
+    ptrdiff_t i;
+    int all_in_range = 1;
+    for (i = 0; i < n; i++)
+        all_in_range &= skmlp_exp_in_range(x[i]);
+    if (all_in_range) {
+        for (i = 0; i < n; i++)
+            x[i] = (SKMLP_T)skmlp_exp_core(x[i]);
+    } else {
+        for (i = 0; i < n; i++)
+            x[i] = (SKMLP_T)(skmlp_exp_in_range(x[i]) ? skmlp_exp_core(x[i])
+                                                      : exp(x[i]));
+    }
+}
