@@ -61,9 +61,11 @@ static inline double skmlp_exp_core(double x)
     double t = r * r;
     double c = r - t * (p1 + t * (p2 + t * (p3 + t * (p4 + t * p5))));
     double y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
-    long long bits, k_bits;
+    /* Unsigned: k may be negative, and a negative value shifted left is
+     * undefined in C; modulo 2**64 the sum is the same. */
+    unsigned long long bits, k_bits;
     memcpy(&k_bits, &shifted, sizeof k_bits);
-    k_bits -= 0x4338000000000000LL; /* less the bits of round_shift: k */
+    k_bits -= 0x4338000000000000ULL; /* less the bits of round_shift: k */
     memcpy(&bits, &y, sizeof bits);
     bits += k_bits << 52; /* y * 2**k, a normal number for x in range */
     memcpy(&y, &bits, sizeof bits);
