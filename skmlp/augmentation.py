@@ -2,7 +2,8 @@
 
 :class:`DigitAugmentation` configures the random affine and elastic
 distortions that training applies to every image of every minibatch, anew at
-each epoch (Simard, Steinkraus & Platt, 2003), when an estimator is given it
+each epoch (Simard, Steinkraus & Platt, 2003), and the random erasing of a
+rectangle of them (Zhong et al., 2017), when an estimator is given it
 as ``MLPDigitClassifier(augment=...)``. The distortions run in the compiled
 engine (:mod:`skmlp._engine._augment`); this module validates the settings,
 builds the elastic field bank once per fit, and lets users look at what
@@ -33,7 +34,8 @@ class DigitAugmentation:
     Each image is zoomed, sheared, rotated and shifted by a random affine
     transform, displaced by a random elastic field, optionally mirrored, and
     resampled bilinearly, pixels from outside the image reading 0 (the
-    background of normalised digits). Training only distorts the minibatches
+    background of normalised digits); then, if asked, one random rectangle of
+    it is set to 0 (random erasing). Training only distorts the minibatches
     it trains on: never the validation data, never the inputs of
     ``predict``. Every draw is uniform and comes from a stream derived from
     the estimator's ``random_state``, the epoch and the sample: the same seed
@@ -85,6 +87,25 @@ class DigitAugmentation:
         Mirror half of the images left to right. Leave it off for digits
         (a mirrored 2 is not a 2); it helps on clothes (Fashion-MNIST).
 
+    erase : float, default=0.0
+        Probability that an image, once warped, has one random rectangle of
+        its pixels set to 0 (random erasing, Zhong et al. 2017; Cutout,
+        DeVries & Taylor 2017): the network learns not to rely on any one
+        part of the image. In ``[0, 1]``; 0 turns it off.
+
+    erase_area : tuple of (float, float), default=(0.02, 0.33)
+        Range ``(low, high)`` of the erased rectangle's share of the image's
+        pixels; ``0 < low <= high <= 1``. The share and the aspect ratio are
+        drawn uniformly (the ratio on a log scale) until the rectangle,
+        rounded to whole pixels, fits in the image with its share and ratio
+        still in their ranges; an image for which 10 such draws fail is left
+        unerased (about one in 10**14 with the defaults on 28 x 28 images).
+        Its position is then uniform among those where it fits.
+
+    erase_ratio : tuple of (float, float), default=(0.3, 3.3)
+        Range ``(low, high)`` of the erased rectangle's aspect ratio, height
+        over width; ``0 < low <= high < inf``.
+
     image_shape : tuple of (int, int) or None, default=None
         ``(height, width)`` of the images, whose pixels the rows of X hold
         row by row. None means square images of ``sqrt(n_features)`` pixels
@@ -99,6 +120,12 @@ class DigitAugmentation:
     P. Y. Simard, D. Steinkraus and J. C. Platt, "Best practices for
     convolutional neural networks applied to visual document analysis",
     ICDAR 2003.
+
+    Z. Zhong, L. Zheng, G. Kang, S. Li and Y. Yang, "Random erasing data
+    augmentation", AAAI 2020 (arXiv:1708.04896, 2017).
+
+    T. DeVries and G. W. Taylor, "Improved regularization of convolutional
+    neural networks with Cutout", arXiv:1708.04552, 2017.
 
     Examples
     --------
@@ -124,6 +151,9 @@ class DigitAugmentation:
         elastic_alpha=20.0,
         elastic_sigma=4.0,
         flip=False,
+        erase=0.0,
+        erase_area=(0.02, 0.33),
+        erase_ratio=(0.3, 3.3),
         image_shape=None,
     ):
         self.rotation = rotation
@@ -134,6 +164,9 @@ class DigitAugmentation:
         self.elastic_alpha = elastic_alpha
         self.elastic_sigma = elastic_sigma
         self.flip = flip
+        self.erase = erase
+        self.erase_area = erase_area
+        self.erase_ratio = erase_ratio
         self.image_shape = image_shape
         self._validate(type(self).__name__)
 
@@ -150,6 +183,9 @@ class DigitAugmentation:
             "elastic_alpha",
             "elastic_sigma",
             "flip",
+            "erase",
+            "erase_area",
+            "erase_ratio",
             "image_shape",
         )
 
@@ -186,6 +222,17 @@ class DigitAugmentation:
                 setattr(self, name, value)
             raise
         return self
+
+    def __setstate__(self, state):
+        """Restore a pickled or skops-saved instance; settings that did not
+        exist when it was saved (the erasing ones) take their defaults, which
+        leave training as it was then."""
+        defaults = {
+            "erase": 0.0,
+            "erase_area": (0.02, 0.33),
+            "erase_ratio": (0.3, 3.3),
+        }
+        self.__dict__.update({**defaults, **state})
 
     def __repr__(self):
         defaults = type(self)().get_params()
@@ -263,6 +310,9 @@ class DigitAugmentation:
             raise TypeError(
                 f"{where}: flip must be a bool, got {type(self.flip).__name__}."
             )
+        _check_real(self.erase, "erase", where, 0, 1, "probability")
+        _check_range(self.erase_area, "erase_area", where, "1", high_open=False)
+        _check_range(self.erase_ratio, "erase_ratio", where, "inf", high_open=True)
         if self.image_shape is not None:
             _check_image_shape(self.image_shape, where)
 
@@ -343,6 +393,9 @@ class DigitAugmentation:
             bool(self.flip),
             bank,
             seed,
+            erase=float(self.erase),
+            erase_area=tuple(float(v) for v in self.erase_area),
+            erase_ratio=tuple(float(v) for v in self.erase_ratio),
         )
 
     def transform_images(self, X, random_state=None, epoch=0):
@@ -508,6 +561,29 @@ def _check_scale(scale, where):
         raise ValueError(
             f"{where}: scale must be (low, high) with 0 < low <= high < inf, got "
             f"{tuple(scale)!r}."
+        )
+
+
+def _check_range(value, name, where, high, high_open):
+    """Raise unless value is a pair (low, high) of real numbers with
+    0 < low <= high <= high (or < high when high_open)."""
+    try:
+        low_value, high_value = value
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{where}: {name} must be a pair (low, high), got {value!r}."
+        ) from None
+    if not (_is_real(low_value) and _is_real(high_value)):
+        raise TypeError(
+            f"{where}: {name} must be a pair of real numbers, got {value!r}."
+        )
+    limit = float(high)
+    below = high_value < limit if high_open else high_value <= limit
+    if not (0 < low_value <= high_value and below):
+        relation = "<" if high_open else "<="
+        raise ValueError(
+            f"{where}: {name} must be (low, high) with 0 < low <= high {relation} "
+            f"{high}, got {tuple(value)!r}."
         )
 
 

@@ -21,6 +21,12 @@ cdef struct WarpSettings:
     const float *bank_float         # the two fields, when training in float32
     const double *bank_double       # the two fields, when training in float64
     unsigned long long seed         # with (epoch, sample index): each image's stream
+    bint warp                       # False when every distortion above is neutral
+    double erase                    # probability of erasing one rectangle per image
+    double erase_area_low           # the rectangle's share of the image's pixels,
+    double erase_area_high          #   in [erase_area_low, erase_area_high]
+    double erase_ratio_low          # its height / width, in
+    double erase_ratio_high         #   [erase_ratio_low, erase_ratio_high]
 
 
 cdef class Augmenter:
