@@ -19,6 +19,9 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from test_augment import (
+    test_invalid_settings_raise_naming_the_setting as rejects_naming_the_setting,
+)
 
 from skmlp import MLPDigitClassifier
 from skmlp._engine._augment import Augmenter
@@ -297,14 +300,8 @@ def test_defaults_leave_erasing_off_and_repr_shows_it():
     ],
 )
 def test_invalid_erasing_settings_raise_naming_the_setting(settings, error, message):
-    with pytest.raises(error, match="DigitAugmentation: " + message):
-        DigitAugmentation(**settings)
-    with pytest.raises(error, match="The 'augment' parameter: " + message):
-        DigitAugmentation.from_param(settings)
-    augmentation = DigitAugmentation()
-    with pytest.raises(error, match=message):
-        augmentation.set_params(**settings)
-    assert repr(augmentation) == "DigitAugmentation()"
+    # The constructor, from_param and set_params, as for the warp's settings.
+    rejects_naming_the_setting(settings, error, message)
     with pytest.raises(error, match="augment.*" + message):
         MLPDigitClassifier(augment=settings).fit(_images(4, 2, 2), [0, 1, 0, 1])
 
