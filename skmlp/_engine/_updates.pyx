@@ -44,13 +44,13 @@ cdef extern from "_vector_passes.h" nogil:
     void skmlp_adam_pass_f(float *w, const float *grad, float *m, float *v,
                            Py_ssize_t n, float step, float b1, float b2, float d1,
                            float d2, float eps, float p2)
+    void skmlp_adam_pass_d(double *w, const double *grad, double *m, double *v,
+                           Py_ssize_t n, double step, double b1, double b2, double d1,
+                           double d2, double eps, double p2)
     void skmlp_column_sums_f(const float *d, Py_ssize_t n_rows, Py_ssize_t n_cols,
                              float *out, bint accumulate)
     void skmlp_column_sums_d(const double *d, Py_ssize_t n_rows, Py_ssize_t n_cols,
                              double *out, bint accumulate)
-    void skmlp_adam_pass_d(double *w, const double *grad, double *m, double *v,
-                           Py_ssize_t n, double step, double b1, double b2, double d1,
-                           double d2, double eps, double p2)
 
 
 def n_state_buffers(int update):
