@@ -22,6 +22,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from test_augment import (
     test_invalid_settings_raise_naming_the_setting as rejects_naming_the_setting,
 )
+from test_training_augmentation import _bits
 
 from skmlp import MLPDigitClassifier
 from skmlp._engine._augment import Augmenter
@@ -351,10 +352,6 @@ def _fit(X, y, **params):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return MLPDigitClassifier(**params).fit(X, y)
-
-
-def _bits(clf):
-    return b"".join(a.tobytes() for a in clf.coefs_ + clf.intercepts_)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
