@@ -1,9 +1,12 @@
-"""Turning pictures of digits into rows a digit classifier was trained on.
+"""Preparing images for a digit classifier.
 
-:class:`DigitImageNormalizer` finds the ink in an image of any size, colour
+:class:`DigitImageNormalizer` turns pictures of digits into rows a digit
+classifier was trained on: it finds the ink in an image of any size, colour
 and polarity and lays it out the way the digits of MNIST or of scikit-learn's
 ``load_digits`` were made, so that a model trained on those data sets reads
 a digit drawn in a paint program, scanned or photographed.
+:class:`ZCAWhitening` decorrelates the pixels of such rows and keeps them
+images.
 """
 
 import math
@@ -22,8 +25,9 @@ from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._images import read_image
+from ._whitening import ZCAWhitening
 
-__all__ = ["DigitImageNormalizer"]
+__all__ = ["DigitImageNormalizer", "ZCAWhitening"]
 
 # Side of the output image, in pixels, for each layout.
 _SIDES = {"mnist": 28, "digits": 8}
