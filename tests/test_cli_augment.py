@@ -29,6 +29,24 @@ def test_augment_alone_takes_the_defaults_and_settings_change_them():
     assert build_classifier(args).augment == args.augment
 
 
+def test_erasing_settings_reach_the_estimator():
+    args = _parse(
+        ["--augment", "erase=0.5", "erase_area=0.02,0.1", "erase_ratio=0.5,2"]
+    )
+    assert args.augment == {
+        "erase": 0.5,
+        "erase_area": (0.02, 0.1),
+        "erase_ratio": (0.5, 2),
+    }
+    assert build_classifier(args).augment == args.augment
+
+
+def test_help_lists_the_erasing_settings(capsys):
+    status, out, _ = run(capsys, ["train", "--help"])
+    assert status == 0
+    assert "erase_area=LOW,HIGH" in " ".join(out.split())
+
+
 def test_max_norm_sets_its_parameter():
     assert build_classifier(_parse([])).max_norm is None
     assert build_classifier(_parse(["--max-norm", "3.5"])).max_norm == 3.5

@@ -268,7 +268,9 @@ def _add_training_arguments(training):
         "it takes the defaults, made for 28x28 digits, and KEY=VALUE changes "
         "one of them: rotation (degrees), scale=LOW,HIGH, stretch, shear "
         "(degrees), shift (pixels), elastic_alpha, elastic_sigma (pixels), "
-        "flip=true|false, image_shape=ROWS,COLUMNS (default: no distortion)",
+        "flip=true|false, erase (probability of blanking a random "
+        "rectangle), erase_area=LOW,HIGH, erase_ratio=LOW,HIGH, "
+        "image_shape=ROWS,COLUMNS (default: no distortion)",
     )
     training.add_argument(
         "--seed",
