@@ -156,6 +156,7 @@ class ZCAWhitening(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        self._check_fitted_arrays()
         whitening = self.whitening_.astype(X.dtype, copy=False)
         # X W - mean W: one output array, no centred copy of X.
         X_whitened = X @ whitening
@@ -177,9 +178,34 @@ class ZCAWhitening(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        self._check_fitted_arrays()
         X_original = X @ self._matrix(power=0.5).astype(X.dtype, copy=False)
         X_original += self.mean_.astype(X.dtype)
         return X_original
+
+    def _check_fitted_arrays(self):
+        """Refuse fitted arrays that ``fit`` could not have made: a model
+        file may hold anything (see :doc:`/user_guide/persistence`)."""
+        n = self.n_features_in_
+        expected = {
+            "mean_": (n,),
+            "explained_variance_": (n,),
+            "components_": (n, n),
+            "whitening_": (n, n),
+        }
+        for name, shape in expected.items():
+            value = getattr(self, name)
+            if not (
+                isinstance(value, np.ndarray)
+                and value.dtype == np.float64
+                and value.shape == shape
+                and np.isfinite(value).all()
+            ):
+                raise ValueError(
+                    f"{name} must be a finite float64 array of shape {shape} for "
+                    f"{n} features: it was changed after fit or loaded from a "
+                    "damaged file."
+                )
 
     def _matrix(self, power):
         """:math:`U (\\Lambda + \\epsilon I)^{power} U^T`."""

@@ -13,6 +13,7 @@ import pickle
 import re
 import stat
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from cli_helpers import (
     run,
     run_subprocess,
 )
+from sklearn.exceptions import ConvergenceWarning
 
 from skmlp import MLPDigitClassifier
 from skmlp.cli._model_io import TRUSTED_SKOPS_TYPES, load_model
@@ -176,6 +178,62 @@ def test_skops_model_with_augmentation_settings_loads_and_refits_checked(tmp_pat
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
     with pytest.raises(ValueError, match="augment.*rotation"):
         loaded.fit(X, y)
+
+
+def _digits_pipeline_with_whitening():
+    """ZCAWhitening then a small network, fitted on load_digits' pixels as
+    the command line scales them (the data evaluate reads by default)."""
+    from sklearn.datasets import load_digits
+    from sklearn.pipeline import make_pipeline
+
+    from skmlp.preprocessing import ZCAWhitening
+
+    X, y = load_digits(return_X_y=True)
+    pipe = make_pipeline(ZCAWhitening(), MLPDigitClassifier((16,), max_iter=30))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return pipe.fit(X / 16.0, y)
+
+
+def test_skops_pipeline_with_zca_whitening_is_trusted(capsys, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    path = tmp_path / "whitened.skops"
+    sio.dump(_digits_pipeline_with_whitening(), path)
+    assert "skmlp._whitening.ZCAWhitening" in sio.get_untrusted_types(file=path)
+    status, out, err = run(capsys, ["evaluate", str(path)])
+    assert status == 0, err
+    accuracy = float(re.search(r"^Test accuracy: (\S+)", out, re.M).group(1))
+    assert accuracy > 0.8
+
+
+@pytest.mark.parametrize(
+    "attribute, forged",
+    [
+        ("whitening_", np.zeros((3, 3))),
+        ("mean_", np.full(64, np.nan)),
+        ("components_", np.zeros((64, 64), dtype=np.float32)),
+    ],
+)
+def test_forged_whitening_arrays_are_a_one_line_error(
+    capsys, tmp_path, digit_images, attribute, forged
+):
+    sio = pytest.importorskip("skops.io")
+    pipe = _digits_pipeline_with_whitening()
+    setattr(pipe[0], attribute, forged)
+    path = tmp_path / "forged.skops"
+    sio.dump(pipe, path)
+    status, out, err = run(capsys, ["evaluate", str(path)])
+    assert status == 1
+    assert_one_line_error(err)
+    assert f"cannot classify the test images: {attribute} must be" in err
+    assert "Test accuracy" not in out
+
+    files, _ = digit_images
+    status, out, err = run(capsys, ["predict", str(path), str(files[0][0])])
+    assert status == 1
+    assert_one_line_error(err)
+    assert f"cannot classify images: {attribute} must be" in err
+    assert out == ""
 
 
 def _skops_file_bytes(sio, content, schema_of):

@@ -193,3 +193,24 @@ def test_in_a_pipeline_before_the_classifier():
     )
     model.fit(X_train, y_train)
     assert model.score(X_test, y_test) >= 0.95
+
+
+@pytest.mark.parametrize(
+    "attribute, forged",
+    [
+        ("whitening_", np.eye(5)),  # the wrong number of features
+        ("whitening_", np.full((6, 6), np.inf)),
+        ("mean_", np.zeros(6, dtype=np.float32)),
+        ("explained_variance_", [1.0] * 6),  # not an array
+        ("components_", np.zeros((6, 5))),
+    ],
+)
+def test_fitted_arrays_fit_could_not_make_are_refused(attribute, forged):
+    # What a damaged or hostile model file could hold: refused before use.
+    X = correlated_rows()
+    zca = ZCAWhitening().fit(X)
+    setattr(zca, attribute, forged)
+    with pytest.raises(ValueError, match=f"{attribute} must be a finite float64"):
+        zca.transform(X)
+    with pytest.raises(ValueError, match=f"{attribute} must be a finite float64"):
+        zca.inverse_transform(X)

@@ -22,7 +22,12 @@ def run_evaluate(args):
     rows, columns = data.image_shape
     print(f"Data:  {len(data.X_test)} test images of {data.name}, {rows}x{columns}")
     print()
-    print_scores(model, data)
+    try:
+        print_scores(model, data)
+    except ValueError as exc:  # a model file holding arrays fit never made
+        raise CommandError(
+            f"{args.model}: the model cannot classify the test images: {exc}"
+        ) from None
     if args.plots:
         write_plots(args.plots, model, data)
     print(f"Time: {time.perf_counter() - start:.2f} s")

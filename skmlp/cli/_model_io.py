@@ -28,6 +28,9 @@ TRUSTED_SKOPS_TYPES = frozenset(
         # The ``augment`` parameter's settings: numbers, checked again by
         # ``fit`` before a refit uses them, never read by predictions.
         "skmlp.augmentation.DigitAugmentation",
+        # Arrays and a number; transform checks the arrays' shapes, dtype and
+        # finiteness against n_features_in_ before it multiplies by them.
+        "skmlp._whitening.ZCAWhitening",
     }
 )
 

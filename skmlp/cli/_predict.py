@@ -36,7 +36,12 @@ def run_predict(args):
             report_error(_file_error(exc, path))
             status = 1
             continue
-        line = _prediction_line(model, path, row)
+        try:
+            line = _prediction_line(model, path, row)
+        except ValueError as exc:  # the model's fault, not the image's: stop
+            raise CommandError(
+                f"{args.model}: the model cannot classify images: {exc}"
+            ) from None
         if args.show is not None:
             shown = _write_shown(args.show, path, row, normalizer, shown_names)
             line = f"{line}  seen: {shown}"
