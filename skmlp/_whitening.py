@@ -1,6 +1,6 @@
 """ZCA whitening: decorrelating the pixels of images while keeping them images."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from scipy import linalg
@@ -24,15 +24,19 @@ class ZCAWhitening(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Decorrelate the features with the ZCA transform, regularised.
 
     Centres each feature and multiplies by :math:`W = U (\\Lambda +
-    \\epsilon I)^{-1/2} U^T`, where :math:`U \\Lambda U^T` is the features'
-    covariance on the training data (Bell & Sejnowski 1997; Krizhevsky 2009).
-    Unlike PCA whitening, the output stays in the input's coordinates: each
-    output feature is the same pixel, with the directions of large variance
-    (the broad shapes images share) damped and the small ones (edges,
-    details) kept, so images stay images and ``augment`` can still distort
-    them. ``epsilon`` sets where the damping stops: directions of variance
-    far above :math:`\\epsilon` are scaled to unit variance, those far below
-    it are left nearly as they were.
+    \\epsilon \\bar\\lambda I)^{-1/2} U^T`, where :math:`U \\Lambda U^T` is
+    the features' covariance on the training data and :math:`\\bar\\lambda`
+    its mean eigenvalue, the mean variance of a feature (Bell & Sejnowski
+    1997; Krizhevsky 2009). Unlike PCA whitening, the output stays in the
+    input's coordinates: each output feature is the same pixel, with the
+    directions of large variance (the broad shapes images share) damped and
+    the small ones (edges, details) kept, so images stay images and
+    ``augment`` can still distort them. ``epsilon`` sets where the damping
+    stops: a direction of variance :math:`\\lambda` comes out with variance
+    :math:`\\lambda / (\\lambda + \\epsilon \\bar\\lambda)`, so directions
+    of variance far above :math:`\\epsilon \\bar\\lambda` come out near unit
+    variance, and those far below it are all scaled by the same factor,
+    :math:`(\\epsilon \\bar\\lambda)^{-1/2}`, keeping their relative sizes.
 
     In front of :class:`~skmlp.MLPDigitClassifier` it changes what the
     network sees first, not what it can learn: a network trained on whitened
@@ -132,9 +136,17 @@ class ZCAWhitening(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self : ZCAWhitening
             The fitted transformer.
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
-        self.mean_ = X.mean(axis=0, dtype=np.float64)
-        covariance = _covariance(X, self.mean_)
+        # Integers and booleans stay as they are: the chunks of the covariance
+        # are converted, never the whole of X.
+        X = validate_data(self, X, dtype="numeric", ensure_min_samples=2)
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.mean_ = X.mean(axis=0, dtype=np.float64)
+            covariance = _covariance(X, self.mean_)
+        if not np.isfinite(covariance).all():
+            raise ValueError(
+                "X's values are too large for ZCAWhitening: the covariance of its "
+                "features overflows float64. Scale X down before fitting."
+            )
         eigenvalues, eigenvectors = linalg.eigh(covariance)
         self.explained_variance_ = np.clip(eigenvalues, 0.0, None)
         self.components_ = eigenvectors.T
@@ -155,12 +167,14 @@ class ZCAWhitening(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             Float32 for float32 input, float64 otherwise.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         self._check_fitted_arrays()
-        whitening = self.whitening_.astype(X.dtype, copy=False)
-        # X W - mean W: one output array, no centred copy of X.
-        X_whitened = X @ whitening
-        X_whitened -= (self.mean_ @ self.whitening_).astype(X.dtype)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        with np.errstate(over="ignore", invalid="ignore"):
+            whitening = self.whitening_.astype(X.dtype, copy=False)
+            # X W - mean W: one output array, no centred copy of X.
+            X_whitened = X @ whitening
+            X_whitened -= (self.mean_ @ self.whitening_).astype(X.dtype)
+        _check_finite_output(X_whitened, "whitening_")
         return X_whitened
 
     def inverse_transform(self, X):
@@ -177,16 +191,26 @@ class ZCAWhitening(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             Float32 for float32 input, float64 otherwise.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        # epsilon is read again here, not only in fit: check it as fit did.
+        self._validate_params()
         self._check_fitted_arrays()
-        X_original = X @ self._matrix(power=0.5).astype(X.dtype, copy=False)
-        X_original += self.mean_.astype(X.dtype)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        with np.errstate(over="ignore", invalid="ignore"):
+            unwhitening = self._matrix(power=0.5).astype(X.dtype, copy=False)
+            X_original = X @ unwhitening
+            X_original += self.mean_.astype(X.dtype)
+        _check_finite_output(X_original, "components_ and explained_variance_")
         return X_original
 
     def _check_fitted_arrays(self):
-        """Refuse fitted arrays that ``fit`` could not have made: a model
-        file may hold anything (see :doc:`/user_guide/persistence`)."""
-        n = self.n_features_in_
+        """Refuse fitted state that ``fit`` could not have made: a model file
+        may hold anything (see :doc:`/user_guide/persistence`)."""
+        n = getattr(self, "n_features_in_", None)
+        if not (isinstance(n, Integral) and not isinstance(n, bool) and n > 0):
+            raise ValueError(
+                f"n_features_in_ must be a positive integer, got {type(n).__name__}: "
+                "it was changed after fit or loaded from a damaged file."
+            )
         expected = {
             "mean_": (n,),
             "explained_variance_": (n,),
@@ -194,7 +218,7 @@ class ZCAWhitening(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             "whitening_": (n, n),
         }
         for name, shape in expected.items():
-            value = getattr(self, name)
+            value = getattr(self, name, None)
             if not (
                 isinstance(value, np.ndarray)
                 and value.dtype == np.float64
@@ -206,9 +230,14 @@ class ZCAWhitening(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                     f"{n} features: it was changed after fit or loaded from a "
                     "damaged file."
                 )
+        if (self.explained_variance_ < 0).any():
+            raise ValueError(
+                "explained_variance_ must hold no negative variance: it was "
+                "changed after fit or loaded from a damaged file."
+            )
 
     def _matrix(self, power):
-        """:math:`U (\\Lambda + \\epsilon I)^{power} U^T`."""
+        """:math:`U (\\Lambda + \\epsilon \\bar\\lambda I)^{power} U^T`."""
         mean_variance = self.explained_variance_.mean()
         # Constant data has no variance to measure epsilon in: use its value.
         shift = self.epsilon * (mean_variance if mean_variance > 0 else 1.0)
@@ -227,7 +256,24 @@ def _covariance(X, mean):
     n_samples, n_features = X.shape
     covariance = np.zeros((n_features, n_features))
     for start in range(0, n_samples, _CHUNK_ROWS):
-        centred = X[start : start + _CHUNK_ROWS].astype(np.float64) - mean
+        centred = X[start : start + _CHUNK_ROWS].astype(np.float64)
+        centred -= mean
         covariance += centred.T @ centred
     covariance /= n_samples
     return covariance
+
+
+def _check_finite_output(X, source):
+    """Raise when a product overflowed: the fitted ``source`` or X held
+    values too large for X's dtype (finite inputs and finite fitted arrays
+    pass the earlier checks)."""
+    # The sum is one pass without a temporary; the full check runs only
+    # when the sum overflowed, which finite large values can make it do.
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(X.sum()) or np.isfinite(X).all():
+            return
+    raise ValueError(
+        f"ZCAWhitening's output overflows {X.dtype}: X or the fitted {source} "
+        "hold values too large for it (changed after fit, or loaded from a "
+        "damaged file?)."
+    )

@@ -1,5 +1,8 @@
 """ZCAWhitening: the regularised ZCA transform, against a plain NumPy twin."""
 
+import tracemalloc
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse
@@ -214,3 +217,114 @@ def test_fitted_arrays_fit_could_not_make_are_refused(attribute, forged):
         zca.transform(X)
     with pytest.raises(ValueError, match=f"{attribute} must be a finite float64"):
         zca.inverse_transform(X)
+
+
+@pytest.mark.parametrize("attribute", ["mean_", "components_", "whitening_"])
+def test_missing_fitted_array_is_refused(attribute):
+    # A model file can leave out any attribute: a ValueError, not an
+    # AttributeError the command line would print as a traceback.
+    X = correlated_rows()
+    zca = ZCAWhitening().fit(X)
+    delattr(zca, attribute)
+    with pytest.raises(ValueError, match=f"{attribute} must be a finite float64"):
+        zca.transform(X)
+
+
+@pytest.mark.parametrize("forged", ["6", 6.0, -6, True, None, [6]])
+def test_n_features_in_that_fit_could_not_make_is_refused(forged):
+    X = correlated_rows()
+    zca = ZCAWhitening().fit(X)
+    zca.n_features_in_ = forged
+    for method in (zca.transform, zca.inverse_transform):
+        with pytest.raises(ValueError, match="n_features_in_ must be a positive int"):
+            method(X)
+
+
+def test_negative_variances_are_refused():
+    X = correlated_rows()
+    zca = ZCAWhitening().fit(X)
+    zca.explained_variance_ = zca.explained_variance_ - zca.explained_variance_.max()
+    with pytest.raises(ValueError, match="explained_variance_ must hold no negative"):
+        zca.inverse_transform(X)
+
+
+@pytest.mark.parametrize("epsilon", [-1.0, "big"])
+def test_inverse_transform_checks_epsilon_again(epsilon):
+    # inverse_transform reads epsilon after fit: a changed one is refused,
+    # not turned into NaN or a TypeError.
+    X = correlated_rows()
+    zca = ZCAWhitening().fit(X)
+    zca.epsilon = epsilon
+    with pytest.raises(InvalidParameterError, match="epsilon"):
+        zca.inverse_transform(X)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_overflowing_output_is_one_error_without_warnings(dtype):
+    X = correlated_rows().astype(dtype)
+    zca = ZCAWhitening().fit(X)
+    zca.whitening_ = np.full_like(zca.whitening_, 1e307)  # finite: passes the checks
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=f"output overflows {np.dtype(dtype)}"):
+            zca.transform(X)
+        zca = ZCAWhitening().fit(X)
+        with pytest.raises(ValueError, match="output overflows"):
+            zca.inverse_transform(np.full_like(X, np.finfo(dtype).max))
+
+
+def test_values_whose_covariance_overflows_are_one_error_without_warnings():
+    X = correlated_rows() * 1e200
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="X's values are too large"):
+            ZCAWhitening().fit(X)
+    # Large values whose covariance fits are whitened as any others.
+    X = correlated_rows()
+    np.testing.assert_allclose(
+        ZCAWhitening().fit(X * 1e150).transform(X * 1e150),
+        ZCAWhitening().fit(X).transform(X),
+        rtol=1e-9,
+        atol=1e-12,
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.bool_])
+def test_fit_never_converts_the_whole_of_integer_input(monkeypatch, dtype):
+    # The Notes promise memory of a few thousand rows whatever the number
+    # of samples: a float64 copy of all of X would break that.
+    X = np.random.default_rng(0).integers(
+        0, 2 if dtype is np.bool_ else 256, (20_000, 64)
+    )
+    X = X.astype(dtype)
+    monkeypatch.setattr(skmlp._whitening, "_CHUNK_ROWS", 500)
+    tracemalloc.start()
+    try:
+        zca = ZCAWhitening().fit(X)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < X.size * 8 / 4  # a quarter of the float64 copy
+    np.testing.assert_allclose(
+        zca.whitening_, ZCAWhitening().fit(X.astype(np.float64)).whitening_, rtol=1e-9
+    )
+
+
+def test_pandas_output_keeps_the_column_names():
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(correlated_rows(n_features=3), columns=["left", "mid", "right"])
+    zca = ZCAWhitening().set_output(transform="pandas").fit(X)
+    X_white = zca.transform(X)
+    assert list(X_white.columns) == ["left", "mid", "right"]
+    assert list(zca.get_feature_names_out()) == ["left", "mid", "right"]
+    plain = ZCAWhitening().fit(X.to_numpy()).transform(X.to_numpy())
+    np.testing.assert_allclose(X_white.to_numpy(), plain)
+
+
+def test_read_only_memmap_input(tmp_path):
+    X = correlated_rows().astype(np.float32)
+    np.save(tmp_path / "X.npy", X)
+    X_mapped = np.load(tmp_path / "X.npy", mmap_mode="r")
+    zca = ZCAWhitening().fit(X_mapped)
+    np.testing.assert_array_equal(zca.transform(X_mapped), zca.transform(X))
+    np.testing.assert_array_equal(X_mapped, X)
