@@ -236,6 +236,61 @@ def test_forged_whitening_arrays_are_a_one_line_error(
     assert out == ""
 
 
+@pytest.mark.parametrize("forged", ["64", 63.5, -1, None, [64]])
+@pytest.mark.parametrize("bare", [False, True], ids=["pipeline", "classifier"])
+def test_forged_n_features_in_is_a_one_line_error(
+    capsys, tmp_path, digit_images, forged, bare
+):
+    # evaluate and predict size their messages and images by n_features_in_
+    # (math.isqrt, a dict lookup) before any transform could refuse it.
+    sio = pytest.importorskip("skops.io")
+    pipe = _digits_pipeline_with_whitening()
+    model = pipe[-1] if bare else pipe
+    (model if bare else pipe[0]).n_features_in_ = forged
+    path = tmp_path / "forged.skops"
+    sio.dump(model, path)
+    files, _ = digit_images
+    for argv in (["evaluate", str(path)], ["predict", str(path), str(files[0][0])]):
+        status, out, err = run(capsys, argv)
+        assert status == 1
+        assert_one_line_error(err)
+        assert "n_features_in_" in err and "not a positive integer" in err
+        assert "Test accuracy" not in out
+
+
+@pytest.mark.parametrize("attribute", ["mean_", "whitening_"])
+def test_whitening_array_missing_from_the_file_is_a_one_line_error(
+    capsys, tmp_path, attribute
+):
+    sio = pytest.importorskip("skops.io")
+    pipe = _digits_pipeline_with_whitening()
+    delattr(pipe[0], attribute)
+    path = tmp_path / "incomplete.skops"
+    sio.dump(pipe, path)
+    status, out, err = run(capsys, ["evaluate", str(path)])
+    assert status == 1
+    assert_one_line_error(err)
+    assert f"cannot classify the test images: {attribute} must be" in err
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_whitening_that_overflows_float32_is_one_line_without_warnings(
+    capsys, tmp_path
+):
+    # Finite in float64, infinite once cast to the float32 test images: the
+    # error names the whitening, not "Input X contains NaN" from the network,
+    # and no RuntimeWarning reaches stderr before it.
+    sio = pytest.importorskip("skops.io")
+    pipe = _digits_pipeline_with_whitening()
+    pipe[0].whitening_ = np.full((64, 64), 1e300)
+    path = tmp_path / "overflowing.skops"
+    sio.dump(pipe, path)
+    status, out, err = run(capsys, ["evaluate", str(path)])
+    assert status == 1
+    assert_one_line_error(err)
+    assert "ZCAWhitening's output overflows float32" in err
+
+
 def _skops_file_bytes(sio, content, schema_of):
     """A .skops zip whose top object is ``schema_of(state)``, ``state`` being
     the schema skops writes for ``content``."""

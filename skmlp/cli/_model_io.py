@@ -10,8 +10,10 @@ loaded: it loads only when the user says ``--trust-pickle``.
 
 import contextlib
 import os
+import reprlib
 import stat
 import tempfile
+from numbers import Integral
 
 from ._errors import CommandError
 from ._paths import check_writable_folder
@@ -159,6 +161,7 @@ def load_model(path, trust_pickle=False):
         raise CommandError(
             f"{path}: holds a {type(model).__name__}, not a fitted classifier"
         )
+    _check_n_features_in(model, path)
     network = model[-1] if hasattr(model, "steps") else model
     if getattr(network, "out_activation_", None) == "logistic":
         # evaluate and predict read images of one digit each.
@@ -168,6 +171,22 @@ def load_model(path, trust_pickle=False):
             "label per image"
         )
     return model
+
+
+def _check_n_features_in(model, path):
+    """The commands size images and messages by ``n_features_in_``: a file
+    may hold anything there."""
+    n_features = model.n_features_in_
+    if not (
+        isinstance(n_features, Integral)
+        and not isinstance(n_features, bool)
+        and n_features > 0
+    ):
+        raise CommandError(
+            f"{path}: damaged model: its number of input features "
+            f"(n_features_in_) is {_printable(reprlib.repr(n_features))}, not a "
+            "positive integer"
+        )
 
 
 def import_skops():
