@@ -28,7 +28,8 @@ averaged over every choice of seeds among those trained (raw pixels: seeds
 0-3; ZCA 11.5: 0-3; ZCA 0.115: 0-2). These ZCA networks were whitened with the
 matrix of the images and their mirrors, with epsilon 1.0 and 0.01 on the
 [0, 1] scale, where the mean variance of a pixel is 0.087: 11.5 and 0.115 in
-``ZCAWhitening``'s units:
+``ZCAWhitening``'s units. The recipe itself (the last row) is this script:
+``ZCAWhitening`` fitted on the training images alone, epsilon 10 and 0.1:
 
 =====================================================  ==========
 networks                                               validation
