@@ -11,6 +11,8 @@ images.
 
 import math
 import os
+import reprlib
+from numbers import Integral
 
 import numpy as np
 from scipy import ndimage
@@ -265,12 +267,15 @@ def _layout_of(layout):
             "n_features_in_ (a clone forgets its fit: wrap a fitted one in "
             "sklearn.frozen.FrozenEstimator)"
         ) from None
-    if n_features not in _LAYOUTS_BY_N_FEATURES:
+    # A loaded model may hold anything in n_features_in_ (a list is not even
+    # hashable): only the known integers name a layout.
+    known = isinstance(n_features, Integral) and not isinstance(n_features, bool)
+    if not known or int(n_features) not in _LAYOUTS_BY_N_FEATURES:
         raise ValueError(
-            f"layout: the classifier takes {n_features} features; only 784 "
-            "(28x28, MNIST) and 64 (8x8, load_digits) are known layouts"
+            f"layout: the classifier takes {reprlib.repr(n_features)} features; "
+            "only 784 (28x28, MNIST) and 64 (8x8, load_digits) are known layouts"
         )
-    return _LAYOUTS_BY_N_FEATURES[n_features]
+    return _LAYOUTS_BY_N_FEATURES[int(n_features)]
 
 
 # ------------------------------------------------------------------ inputs

@@ -331,6 +331,13 @@ def test_layout_errors():
         DigitImageNormalizer(layout=clf).fit()
     with pytest.raises(ValueError, match="'layout' parameter"):
         DigitImageNormalizer(layout="emnist").fit()
+    # What a damaged model file could hold in n_features_in_: one clear error.
+    for forged in ([784], "784", 784.0, True, None):
+        clf.n_features_in_ = forged
+        with pytest.raises(ValueError, match="known layouts"):
+            DigitImageNormalizer(layout=clf).fit()
+    clf.n_features_in_ = np.int64(784)  # a NumPy integer is still an integer
+    assert DigitImageNormalizer(layout=clf).fit().layout_ == "mnist"
 
 
 # ------------------------------------------------------------------ inputs
