@@ -421,6 +421,38 @@ def test_bad_model_file(capsys, tmp_path):
     assert "not a readable .joblib file" in err
 
 
+def test_skops_zip_declaring_too_much_content_is_refused_unread(
+    capsys, tmp_path, monkeypatch
+):
+    """A zip bomb: two members whose central directory declares 3 GiB each
+    (6 GiB in all, over the 4 GiB cap) in a file of a few hundred bytes. It
+    is refused from the directory alone: skops never sees it."""
+    sio = pytest.importorskip("skops.io")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("schema.json", "{}")
+        archive.writestr("a.npy", b"0")
+    data = bytearray(buffer.getvalue())
+    directory = 0
+    while (directory := data.find(b"PK\x01\x02", directory)) != -1:
+        data[directory + 24 : directory + 28] = (3 * 2**30).to_bytes(4, "little")
+        directory += 4
+    path = tmp_path / "bomb.skops"
+    path.write_bytes(bytes(data))
+    with zipfile.ZipFile(path) as archive:
+        assert sum(info.file_size for info in archive.infolist()) == 6 * 2**30
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("skops read the file")
+
+    monkeypatch.setattr(sio, "get_untrusted_types", must_not_run)
+    monkeypatch.setattr(sio, "load", must_not_run)
+    status, _, err = run(capsys, ["evaluate", str(path)])
+    assert status == 1
+    assert_one_line_error(err)
+    assert "6.0 GiB once decompressed, more than the 4 GiB" in err
+
+
 def test_model_file_that_is_a_fifo_is_refused_without_opening_it(tmp_path):
     fifo = tmp_path / "model.skops"
     os.mkfifo(fifo)
