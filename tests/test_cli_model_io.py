@@ -195,6 +195,16 @@ def _digits_pipeline_with_whitening():
         return pipe.fit(X / 16.0, y)
 
 
+def assert_refused(capsys, argv, message):
+    """``skmlp argv`` fails (status 1) with one line holding ``message``;
+    returns its stdout."""
+    status, out, err = run(capsys, argv)
+    assert status == 1
+    assert_one_line_error(err)
+    assert message in err, err
+    return out
+
+
 def test_skops_pipeline_with_zca_whitening_is_trusted(capsys, tmp_path):
     sio = pytest.importorskip("skops.io")
     path = tmp_path / "whitened.skops"
@@ -222,18 +232,14 @@ def test_forged_whitening_arrays_are_a_one_line_error(
     setattr(pipe[0], attribute, forged)
     path = tmp_path / "forged.skops"
     sio.dump(pipe, path)
-    status, out, err = run(capsys, ["evaluate", str(path)])
-    assert status == 1
-    assert_one_line_error(err)
-    assert f"cannot classify the test images: {attribute} must be" in err
+    message = f"cannot classify the test images: {attribute} must be"
+    out = assert_refused(capsys, ["evaluate", str(path)], message)
     assert "Test accuracy" not in out
 
     files, _ = digit_images
-    status, out, err = run(capsys, ["predict", str(path), str(files[0][0])])
-    assert status == 1
-    assert_one_line_error(err)
-    assert f"cannot classify images: {attribute} must be" in err
-    assert out == ""
+    message = f"cannot classify images: {attribute} must be"
+    argv = ["predict", str(path), str(files[0][0])]
+    assert assert_refused(capsys, argv, message) == ""
 
 
 @pytest.mark.parametrize("forged", ["64", 63.5, -1, None, [64]])
@@ -267,10 +273,8 @@ def test_whitening_array_missing_from_the_file_is_a_one_line_error(
     delattr(pipe[0], attribute)
     path = tmp_path / "incomplete.skops"
     sio.dump(pipe, path)
-    status, out, err = run(capsys, ["evaluate", str(path)])
-    assert status == 1
-    assert_one_line_error(err)
-    assert f"cannot classify the test images: {attribute} must be" in err
+    message = f"cannot classify the test images: {attribute} must be"
+    assert_refused(capsys, ["evaluate", str(path)], message)
 
 
 @pytest.mark.filterwarnings("error::RuntimeWarning")
@@ -285,10 +289,8 @@ def test_whitening_that_overflows_float32_is_one_line_without_warnings(
     pipe[0].whitening_ = np.full((64, 64), 1e300)
     path = tmp_path / "overflowing.skops"
     sio.dump(pipe, path)
-    status, out, err = run(capsys, ["evaluate", str(path)])
-    assert status == 1
-    assert_one_line_error(err)
-    assert "ZCAWhitening's output overflows float32" in err
+    message = "ZCAWhitening's output overflows float32"
+    assert_refused(capsys, ["evaluate", str(path)], message)
 
 
 def _skops_file_bytes(sio, content, schema_of):
