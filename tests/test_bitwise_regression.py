@@ -11,12 +11,18 @@ Bits depend on the BLAS kernels (the order of a product's sums), so the
 hashes are recorded per OpenBLAS kernel family and version of the BLAS skmlp
 calls (SciPy's). The networks are kept small enough (every product's inner
 dimension at most 128) that OpenBLAS never splits a sum into cache blocks,
-whose size depends on the machine. A kernel family without recorded hashes
-is skipped, with its name: record it with
+whose size depends on the machine (checked: the same hashes with
+``OPENBLAS_L2_SIZE`` from 128 KiB to 8 MiB). Each test runs on one BLAS
+thread.
 
-    python tests/test_bitwise_regression.py --record
+CI checks every family it runs (``.ci/kernel_families``): SkylakeX,
+Haswell, Sandybridge and Katmai (what ``OPENBLAS_CORETYPE=Prescott`` loads).
+A family without recorded hashes is skipped, and the test session's summary
+says so in a section of its own (``conftest.py``): record it with
 
-(and ``OPENBLAS_CORETYPE=Haswell`` for the AVX2 kernels).
+    OPENBLAS_CORETYPE=Haswell python tests/test_bitwise_regression.py --record
+
+(from a folder where ``import skmlp`` finds the build under test).
 """
 
 import hashlib
@@ -35,6 +41,8 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from skmlp import MLPDigitClassifier
 
 HASH_FILE = Path(__file__).parent / "data" / "bitwise_hashes.json"
+#: The start of the skip reason that conftest.py's summary looks for.
+NO_HASHES = "no bitwise hashes recorded for BLAS kernels"
 
 SOLVERS = {
     "sgd": {"solver": "sgd", "momentum": 0.0, "learning_rate": 0.05},
@@ -187,7 +195,7 @@ def test_fit_gives_the_recorded_bits(name):
     kernels = blas_kernels()
     recorded = _recorded().get(kernels)
     if recorded is None:
-        pytest.skip(f"no hashes recorded for BLAS kernels {kernels}")
+        pytest.skip(f"{NO_HASHES} {kernels}")
     with threadpool_limits(limits=1, user_api="blas"):
         assert _fit_and_hash(CONFIGS[name]) == recorded[name]
 
