@@ -9,11 +9,13 @@ bit fails here.
 
 Bits depend on the BLAS kernels (the order of a product's sums), so the
 hashes are recorded per OpenBLAS kernel family and version of the BLAS skmlp
-calls (SciPy's). The networks are kept small enough (every product's inner
-dimension at most 128) that OpenBLAS never splits a sum into cache blocks,
-whose size depends on the machine (checked: the same hashes with
-``OPENBLAS_L2_SIZE`` from 128 KiB to 8 MiB). Each test runs on one BLAS
-thread.
+calls (SciPy's). A fit of a given configuration makes products of the same
+shapes on every machine, and OpenBLAS splits a product's sums (along its
+inner dimension, at most 360 here: L-BFGS's full-batch gradient) into blocks
+of a size fixed by the kernel family; the cache size changes only the
+blocking of the other two dimensions, which leaves every sum's order alone
+(checked: the same hashes with ``OPENBLAS_L2_SIZE``, in KiB, from 128 to
+8192, on every family below). Each test runs on one BLAS thread.
 
 CI checks every family it runs (``.ci/kernel_families``): SkylakeX,
 Haswell, Sandybridge and Katmai (what ``OPENBLAS_CORETYPE=Prescott`` loads).

@@ -240,12 +240,14 @@ def wide_runs():
 @pytest.mark.parametrize("backend", ["threading", "loky"])
 def test_wide_network_models_are_identical_across_n_jobs(wide_runs, backend):
     """The per-fold models themselves (not only their accuracy) are identical
-    with n_jobs=1 and n_jobs=2, also for a layer wide enough (512 units) for
-    OpenBLAS to split its matrix products over threads, once BLAS is limited
-    to one thread as the user guide recommends for bit-exact results: a product
+    with n_jobs=1 and n_jobs=2, for a 512-unit layer, with BLAS limited to one
+    thread as the user guide recommends for bit-exact results: a product
     split over a different number of threads may round differently in the
-    last bit (overlapping fits run BLAS single-threaded, a lone large fit
-    does not)."""
+    last bit. Equal bits hold because every side makes products of the same
+    shapes (the same folds, the same minibatches) on one thread: the
+    ``threadpool_limits`` block covers the sequential and threading runs,
+    and in loky's workers (which do not inherit it) skmlp's thread policy
+    keeps products this small (about 5e7 flops a step) on one thread."""
     assert len(wide_runs["sequential"]) == 2
     assert wide_runs[backend] == wide_runs["sequential"], (
         f"n_jobs=2 ({backend}) fold digests {wide_runs[backend]} differ from "

@@ -219,9 +219,14 @@ def test_onnxruntime_agrees_with_predict_proba(data, dtype):
         onx.SerializeToString(), providers=["CPUExecutionProvider"]
     )
     labels, proba = session.run(None, {"X": X})
-    assert_allclose(proba, model.predict_proba(X), rtol=0, atol=1e-6)
+    expected = model.predict_proba(X)
+    assert_allclose(proba, expected, rtol=0, atol=1e-6)
     assert labels.shape == Y.shape and labels.dtype == np.int64
-    assert_array_equal(labels, model.predict(X))
+    # onnxruntime's products are not skmlp's: a label may differ only where
+    # its probability is within the tolerance of the 0.5 threshold.
+    clear = np.abs(expected - 0.5) > 2e-6
+    assert clear.mean() > 0.95
+    assert_array_equal(labels[clear], model.predict(X)[clear])
 
 
 def test_targets_neither_labels_nor_indicators_are_refused(data):

@@ -79,6 +79,21 @@ def _session(onx):
     )
 
 
+def _assert_same_labels(onnx_labels, expected, proba, atol):
+    """onnxruntime's labels are ``expected`` wherever the decision is clear.
+
+    onnxruntime computes the probabilities with GEMMs of its own, equal to
+    skmlp's ``proba`` within ``atol`` (checked by every caller): where the
+    two most probable classes of a row are more than ``2 * atol`` apart, both
+    pick the same class. Closer rows may go either way, bit differences being
+    what they are; they must be rare, or this test would check nothing.
+    """
+    top_two = np.sort(proba, axis=1)[:, -2:]
+    clear = top_two[:, 1] - top_two[:, 0] > 2 * atol
+    assert clear.mean() > 0.95, f"only {clear.sum()} of {len(clear)} rows are clear"
+    assert_array_equal(np.asarray(onnx_labels)[clear], np.asarray(expected)[clear])
+
+
 def _run(model, X, tensor_type, options=None):
     onx = skl2onnx.to_onnx(
         model,
@@ -99,8 +114,9 @@ def test_onnxruntime_matches_predict(digits_split, activation, dtype, labels):
     label, proba = _run(model, X_test, TENSOR_TYPES[dtype])
 
     assert proba.dtype == dtype
-    assert_allclose(proba, model.predict_proba(X_test), rtol=0, atol=ATOL[dtype])
-    assert_array_equal(label, model.predict(X_test))
+    expected = model.predict_proba(X_test)
+    assert_allclose(proba, expected, rtol=0, atol=ATOL[dtype])
+    _assert_same_labels(label, model.predict(X_test), expected, ATOL[dtype])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -113,8 +129,9 @@ def test_to_onnx_infers_input_type_from_sample(digits_split, dtype):
     onx = skl2onnx.to_onnx(model, X_test[:1], options={"zipmap": False})
     label, proba = _session(onx).run(None, {"X": X_test})
 
-    assert_allclose(proba, model.predict_proba(X_test), rtol=0, atol=ATOL[dtype])
-    assert_array_equal(label, model.predict(X_test))
+    expected = model.predict_proba(X_test)
+    assert_allclose(proba, expected, rtol=0, atol=ATOL[dtype])
+    _assert_same_labels(label, model.predict(X_test), expected, ATOL[dtype])
 
 
 @pytest.mark.parametrize("labels", ["int", "str"])
@@ -126,8 +143,9 @@ def test_zipmap(digits_split, labels):
     label, proba_maps = _run(model, X_test, FloatTensorType, options={})
 
     proba = np.array([[row[c] for c in model.classes_] for row in proba_maps])
-    assert_allclose(proba, model.predict_proba(X_test), rtol=0, atol=1e-5)
-    assert_array_equal(label, model.predict(X_test))
+    expected = model.predict_proba(X_test)
+    assert_allclose(proba, expected, rtol=0, atol=1e-5)
+    _assert_same_labels(label, model.predict(X_test), expected, 1e-5)
 
 
 def test_zipmap_columns(digits_split):
@@ -140,10 +158,9 @@ def test_zipmap_columns(digits_split):
     )
 
     assert len(columns) == len(model.classes_)
-    assert_allclose(
-        np.column_stack(columns), model.predict_proba(X_test), rtol=0, atol=1e-5
-    )
-    assert_array_equal(label, model.predict(X_test))
+    expected = model.predict_proba(X_test)
+    assert_allclose(np.column_stack(columns), expected, rtol=0, atol=1e-5)
+    _assert_same_labels(label, model.predict(X_test), expected, 1e-5)
 
 
 def test_nocl_and_output_class_labels(digits_split):
@@ -153,7 +170,9 @@ def test_nocl_and_output_class_labels(digits_split):
     index, proba = _run(
         model, X_test, DoubleTensorType, options={"zipmap": False, "nocl": True}
     )
-    assert_array_equal(index, np.argmax(model.predict_proba(X_test), axis=1))
+    expected = model.predict_proba(X_test)
+    assert_allclose(proba, expected, rtol=0, atol=1e-10)
+    _assert_same_labels(index, np.argmax(expected, axis=1), expected, 1e-10)
 
     label, proba, class_labels = _run(
         model,
@@ -162,7 +181,7 @@ def test_nocl_and_output_class_labels(digits_split):
         options={"zipmap": False, "output_class_labels": True},
     )
     assert_array_equal(class_labels, model.classes_)
-    assert_array_equal(label, model.predict(X_test))
+    _assert_same_labels(label, model.predict(X_test), expected, 1e-10)
 
 
 def test_float32_model_in_float64_graph(digits_split):
@@ -186,20 +205,24 @@ def test_int64_input_is_cast_to_the_weights_dtype(digits_split):
     label, proba = _run(model, X_test, Int64TensorType)
 
     assert proba.dtype == np.float64
-    assert_allclose(proba, model.predict_proba(X_test), rtol=0, atol=1e-10)
-    assert_array_equal(label, model.predict(X_test))
+    expected = model.predict_proba(X_test)
+    assert_allclose(proba, expected, rtol=0, atol=1e-10)
+    _assert_same_labels(label, model.predict(X_test), expected, 1e-10)
 
 
 def test_bool_and_whole_float_classes_become_int64(digits_split):
     X_train, X_test, y_train, _ = digits_split
-    bool_model = _fit(X_train, y_train >= 5, np.float64)
-    label, _ = _run(bool_model, X_test, DoubleTensorType)
-    assert label.dtype == np.int64
-    assert_array_equal(label.astype(bool), bool_model.predict(X_test))
-
-    float_model = _fit(X_train, y_train.astype(np.float64), np.float64)
-    label, _ = _run(float_model, X_test, DoubleTensorType)
-    assert_array_equal(label, float_model.predict(X_test))
+    for model in [
+        _fit(X_train, y_train >= 5, np.float64),
+        _fit(X_train, y_train.astype(np.float64), np.float64),
+    ]:
+        label, proba = _run(model, X_test, DoubleTensorType)
+        assert label.dtype == np.int64
+        expected = model.predict_proba(X_test)
+        assert_allclose(proba, expected, rtol=0, atol=1e-10)
+        _assert_same_labels(
+            label, model.predict(X_test).astype(np.int64), expected, 1e-10
+        )
 
 
 def test_fractional_float_classes_are_refused(digits_split):
@@ -232,8 +255,9 @@ def test_pipeline(digits_split):
 
     # StandardScaler's graph divides where scikit-learn multiplies (or the
     # reverse): a few ulps, amplified by the network.
-    assert_allclose(proba, pipeline.predict_proba(X_test), rtol=0, atol=1e-9)
-    assert_array_equal(label, pipeline.predict(X_test))
+    expected = pipeline.predict_proba(X_test)
+    assert_allclose(proba, expected, rtol=0, atol=1e-9)
+    _assert_same_labels(label, pipeline.predict(X_test), expected, 1e-9)
 
 
 # ------------------------------------------------------------- registration
