@@ -15,7 +15,14 @@ The policy, as the user guide states it (docs/user_guide/threads.md):
 2. skmlp changes only the BLAS it calls (SciPy's), only while fits run, and
    when the last running fit ends, in whatever thread, it puts back the
    count the first one found — unless somebody else changed the count in
-   the meantime, whose setting then stands.
+   the meantime, whose setting then stands. Somebody else is also a thread
+   that entered a ``threadpool_limits`` block after the fits started, even
+   one setting the count skmlp had set (no change to see): threadpoolctl
+   lets one thread at a time control OpenBLAS's process-wide pool, and while
+   a thread other than the one in control when the fits started holds it,
+   skmlp leaves the count alone, so the user's limit stays in force until
+   their block exits. (The block then puts back the count it found: skmlp's,
+   if the fits were still running when it started.)
 3. Why one thread so often: OpenBLAS's worker threads spin while they wait
    for work. A minibatch step of a small network is a few short products,
    each a hand-off between threads: with two threads such fits were never
@@ -48,6 +55,7 @@ _lock = threading.Lock()
 _running = {}  # fit token -> True if that fit would use several threads
 _baseline = None  # the thread count found when the first running fit started
 _applied = None  # the count skmlp set, or None if it set none
+_owner = None  # the thread controlling OpenBLAS through threadpoolctl then
 _libraries = None
 
 
@@ -64,7 +72,7 @@ def blas_threads_for_fit(flops):
     Yields a function the fit calls between epochs to look at the machine's
     load again (a busy neighbour may have started or stopped).
     """
-    global _baseline, _applied
+    global _baseline, _applied, _owner
     token = object()
     eligible = flops >= MULTI_THREAD_FLOPS
 
@@ -79,6 +87,7 @@ def blas_threads_for_fit(flops):
         if not _running:
             _baseline = _get_threads()
             _applied = None
+            _owner = _threadpoolctl_owner()
         _running[token] = eligible and has_spare_core()
         _apply()
     try:
@@ -89,9 +98,13 @@ def blas_threads_for_fit(flops):
             if _running:
                 _apply()
             else:
-                if _applied is not None and _get_threads() == _applied:
+                if (
+                    _applied is not None
+                    and _get_threads() == _applied
+                    and not _taken_over()
+                ):
                     _set_threads(_baseline)
-                _baseline = _applied = None
+                _baseline = _applied = _owner = None
 
 
 def has_spare_core():
@@ -135,12 +148,32 @@ def _own_running_threads():
     return max(count, 1)
 
 
+def _threadpoolctl_owner():
+    """The thread controlling OpenBLAS's process-wide pool through
+    threadpoolctl (one inside a ``threadpool_limits`` block), or None.
+
+    threadpoolctl (3.6 and later) lets a single thread at a time set the
+    count of an OpenBLAS that is not built on OpenMP, and records which; an
+    older threadpoolctl has no such record, and None is the answer.
+    """
+    from threadpoolctl import OpenBLASController
+
+    state = getattr(OpenBLASController, "_SHARED_STATE", None)
+    return getattr(state, "controlling_thread", None)
+
+
+def _taken_over():
+    """Whether another thread took control of OpenBLAS through threadpoolctl
+    since the running fits started (lock held): its limit then stands."""
+    return _threadpoolctl_owner() is not _owner
+
+
 def _apply():
     """Set the thread count the running fits call for (lock held)."""
     global _applied
     many = len(_running) == 1 and next(iter(_running.values()))
     wanted = _baseline if many else 1
-    if _baseline is None or wanted is None:
+    if _baseline is None or wanted is None or _taken_over():
         return
     wanted = min(wanted, _baseline)
     current = _get_threads()

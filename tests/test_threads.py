@@ -213,6 +213,46 @@ def test_a_users_limit_holds_inside_and_after_fits():
     assert set(seen["UNLIMITED"]["epochs"]) == {scipy_threads}
 
 
+def test_a_users_limit_entered_during_a_fit_in_another_thread_holds():
+    """A fit in a worker thread has set BLAS to one thread (the count it
+    will put back is two) when the user enters ``threadpool_limits(1)`` in
+    the main thread: the fit ending inside the block used to put two back,
+    undoing the user's limit there. The limit now stands until the block
+    exits."""
+    seen = _run(
+        """
+        started, user_inside = threading.Event(), threading.Event()
+
+        class Gate(ThreadsSeen):
+            # Holds the fit after its first epoch until the user's block began.
+            def on_fit_task_end(self, estimator, context, **kwargs):
+                if context.task_name == "epoch":
+                    started.set()
+                    user_inside.wait(timeout=60)
+                return False
+
+        def gated_fit():
+            clf = MLPDigitClassifier((16,), max_iter=3, random_state=0)
+            clf.set_callbacks(Gate())
+            clf.fit(X, y)
+
+        fit = threading.Thread(target=gated_fit)
+        fit.start()
+        started.wait(timeout=60)
+        print("DURING_FIT", blas_threads())
+        with threadpool_limits(limits=1, user_api="blas"):
+            user_inside.set()
+            fit.join()
+            print("INSIDE", blas_threads())
+        """
+    )
+    scipy_before = min(v for k, v in seen["BEFORE"].items() if "scipy" in k)
+    if scipy_before == 1:
+        pytest.skip("SciPy's BLAS runs one thread here: no limit to undo")
+    assert min(v for k, v in seen["DURING_FIT"].items() if "scipy" in k) == 1
+    assert set(seen["INSIDE"].values()) == {1}
+
+
 def test_a_busy_machine_has_no_spare_core():
     """With as many CPU-bound processes as cores, a second BLAS thread would
     only wait: the check sees them (they are always runnable)."""
