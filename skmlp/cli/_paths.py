@@ -68,7 +68,7 @@ def check_output_folder(folder, option, what):
     for candidate in (folder, *folder.parents):
         if candidate.is_symlink() and not candidate.exists():
             raise CommandError(
-                f"{option} {folder}: {candidate} is a link to "
+                f"cannot write {what}: {candidate} is a link to "
                 f"{os.readlink(candidate)}, which does not exist"
             )
     if folder.exists():
@@ -81,8 +81,8 @@ def check_output_folder(folder, option, what):
         descriptor, probe = tempfile.mkstemp(dir=parent, prefix=".skmlp-probe-")
     except OSError as exc:
         raise CommandError(
-            f"{option} {folder}: the folder does not exist and cannot be created "
-            f"in {parent} ({failure_reason(exc)})"
+            f"cannot write {what}: folder {folder} does not exist and cannot be "
+            f"created in {parent} ({failure_reason(exc)})"
         ) from None
     os.close(descriptor)
     os.unlink(probe)
