@@ -20,7 +20,6 @@ The gallery (``examples/plot_*.py``) runs in the documentation build
 """
 
 import doctest
-import gzip
 import importlib
 import pkgutil
 import re
@@ -32,8 +31,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from doc_blocks import code_blocks, python_sessions, run_python_blocks
-from scipy import ndimage
-from sklearn.datasets import load_digits
+from small_mnist import write_small_mnist
 
 import skmlp
 
@@ -42,41 +40,6 @@ RUNNER = Path(__file__).resolve().parent / "doc_blocks.py"
 
 
 # -------------------------------------------------- the examples' world
-
-
-def idx_bytes(array):
-    """``array`` (uint8) in MNIST's IDX format: magic, big-endian sizes, bytes."""
-    header = bytes([0, 0, 0x08, array.ndim])
-    header += b"".join(n.to_bytes(4, "big") for n in array.shape)
-    return header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
-
-
-def write_small_mnist(folder):
-    """A small MNIST-format folder: load_digits upsampled to 28 x 28, 0-255,
-    1,500 training and 297 test images in LeCun's four gzipped IDX files."""
-    X, y = load_digits(return_X_y=True)
-    images = X.reshape(-1, 8, 8) / 16.0
-    # 8x8 -> 20x20 (bilinear), inside a 28x28 field, as MNIST lays digits out.
-    upsampled = ndimage.zoom(images, (1, 2.5, 2.5), order=1)
-    field = np.zeros((len(images), 28, 28))
-    field[:, 4:24, 4:24] = np.clip(upsampled, 0.0, 1.0)
-    pixels = np.round(field * 255).astype(np.uint8)
-    labels = y.astype(np.uint8)
-    folder.mkdir(parents=True)
-    names = {
-        "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-        "t10k": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
-    }
-    splits = {"train": slice(0, 1500), "t10k": slice(1500, None)}
-    for split, (image_name, label_name) in names.items():
-        part = splits[split]
-        (folder / f"{image_name}.gz").write_bytes(
-            gzip.compress(idx_bytes(pixels[part]))
-        )
-        (folder / f"{label_name}.gz").write_bytes(
-            gzip.compress(idx_bytes(labels[part]))
-        )
-    return pixels, labels
 
 
 def write_painted_digit(path, digit, ink=(0, 0, 0), paper=(255, 255, 255)):
