@@ -180,3 +180,20 @@ def test_show_replaces_a_link_and_leaves_no_temporary_file(
     assert not (shown / "digit.png").is_symlink()
     assert np.asarray(Image.open(shown / "digit.png")).shape == (224, 224)
     assert sorted(os.listdir(shown)) == ["digit.png"]
+
+
+def test_show_into_the_images_own_folder_never_replaces_them(
+    capsys, tmp_path, digits_model
+):
+    """--show pointed at the folder being classified: the pictures take
+    other names, and the user's images are left as they were."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    original = write_png(folder / "digit.png", digit(4))
+    before = original.read_bytes()
+    argv = ["predict", str(digits_model), str(folder), "--show", str(folder)]
+    status, out, err = run(capsys, argv)
+    assert status == 0, err
+    assert out.strip().endswith(f"seen: {folder / 'digit-2.png'}")
+    assert original.read_bytes() == before
+    assert sorted(os.listdir(folder)) == ["digit-2.png", "digit.png"]

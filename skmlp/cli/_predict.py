@@ -30,8 +30,11 @@ def run_predict(args):
         check_output_folder(args.show, "--show", f"--show images to {args.show}")
     model = load_model(args.model, trust_pickle=args.trust_pickle)
     normalizer = _normalizer_for(model, args.model)
-    shown_names = set()
     paths, status = image_files(args.images)
+    # Never a name already used by this run, nor an image being classified
+    # (--show pointed at the images' own folder).
+    taken = {_resolved(path) for path in paths}
+    shown_names = set()
     for path in paths:
         # Report a bad file and go on with the others, as cat and ls do.
         try:
@@ -47,7 +50,7 @@ def run_predict(args):
                 f"{args.model}: the model cannot classify images: {exc}"
             ) from None
         if args.show is not None:
-            shown = _write_shown(args.show, path, row, normalizer, shown_names)
+            shown = _write_shown(args.show, path, row, normalizer, shown_names, taken)
             line = f"{line}  seen: {shown}"
         print(line)
     return status
@@ -127,9 +130,17 @@ def _prediction_line(model, path, row):
     return f"{path}: {model.classes_[top[0]]}  ({ranked})"
 
 
-def _write_shown(folder, path, row, normalizer, used_names):
+def _resolved(path):
+    try:
+        return path.resolve()
+    except OSError:  # a loop of links: it names no image either
+        return path
+
+
+def _write_shown(folder, path, row, normalizer, used_names, taken):
     """Write the image the model saw, enlarged, as ``folder/<name>.png``;
-    return its path. Names already written by this run get a number."""
+    return its path. A name already written by this run, or that of an image
+    being classified, gets a number instead."""
     from PIL import Image
 
     try:
@@ -139,7 +150,7 @@ def _write_shown(folder, path, row, normalizer, used_names):
             f"--show {folder}: cannot create the folder ({exc.strerror})"
         ) from None
     name, n = path.stem, 1
-    while name in used_names:
+    while name in used_names or _resolved(folder / f"{name}.png") in taken:
         n += 1
         name = f"{path.stem}-{n}"
     used_names.add(name)
