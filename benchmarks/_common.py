@@ -472,6 +472,23 @@ def environment_summary(n_threads, torch=None):
     return "\n".join(lines)
 
 
+def host_summary():
+    """The machine in a few words, as the results file records it: the CPU
+    and the kernels of the BLAS skmlp calls (SciPy's)."""
+    from threadpoolctl import threadpool_info
+
+    kernels = [
+        info.get("architecture")
+        for info in threadpool_info()
+        if info["user_api"] == "blas" and _owner(info["filepath"]) == "scipy"
+    ]
+    cpus = os.cpu_count()
+    text = f"a {cpus}-core {_cpu_name()}"
+    if kernels and kernels[0]:
+        text += f" (OpenBLAS's {kernels[0]} kernels)"
+    return text
+
+
 def _owner(library_path):
     """The package a wheel-bundled shared library came with (numpy.libs/...)."""
     parts = Path(library_path).parts

@@ -27,6 +27,7 @@ import warnings
 
 import _common
 import numpy as np
+from _results import add_results_argument, record_results
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
@@ -76,6 +77,7 @@ def fit_and_score(augment, epochs, X_train, X_test, y_train, y_test):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=120)
+    add_results_argument(parser)
     args = parser.parse_args(argv)
     X_train, X_test, y_train, y_test = load_digits_split()
     print(_common.environment_summary(_common.default_threads()))
@@ -97,6 +99,16 @@ def main(argv=None):
         )
     cut = 1 - errors["augment=True"] / errors["without augmentation"]
     print(f"augmentation cuts the test error by {100 * cut:.0f} % (target >= 30 %)")
+    if args.results is not None:
+        record_results(
+            args.results,
+            ("recipes", "digits"),
+            {
+                "command": "python benchmarks/bench_digits_recipe.py",
+                "test_error_without": errors["without augmentation"],
+                "test_error_with": errors["augment=True"],
+            },
+        )
     return 0 if cut >= TARGET else 2
 
 

@@ -21,6 +21,7 @@ import time
 import warnings
 
 import _common
+from _results import add_results_argument, record_results
 from bench_contention import start_neighbours, stop_neighbours
 from joblib import parallel_config
 from sklearn.datasets import load_digits
@@ -82,6 +83,7 @@ def main(argv=None):
         default=0,
         help="CPU-bound processes running beside the searches (default 0)",
     )
+    add_results_argument(parser)
     args = parser.parse_args(argv)
     epochs, repeats = (5, 1) if args.quick else (args.epochs, args.repeats)
     X, y = load_digits(return_X_y=True)
@@ -124,6 +126,13 @@ def main(argv=None):
             rows,
         )
     )
+    if args.results is not None and not args.quick:
+        command = "python benchmarks/bench_search.py " + " ".join(sys.argv[1:])
+        record_results(
+            args.results,
+            ("search", "busy" if args.busy else "latest"),
+            {"command": command.strip(), "repeats": repeats, "seconds": medians},
+        )
     return 0
 
 

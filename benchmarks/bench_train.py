@@ -124,12 +124,14 @@ from _common import (
     format_number,
     format_table,
     gemm_floor_epoch,
+    host_summary,
     import_torch,
     limit_threads,
     median,
     time_call,
     time_round_robin,
 )
+from _results import add_results_argument, load_results, record_results
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -600,6 +602,7 @@ def parse_args(argv=None):
         metavar="DIR",
         help="folder of the Fashion-MNIST IDX files (default: %(default)s)",
     )
+    add_results_argument(parser)
     args = parser.parse_args(argv)
     if args.epochs is not None and args.epochs < 3:
         parser.error("--epochs must be at least 3: the time is a median")
@@ -618,6 +621,7 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
         warm_up_torch(torch)
     datasets = {}
+    measured = []
     with limit_threads(args.threads), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for number in args.scenario:
@@ -653,7 +657,64 @@ def main(argv=None):
             warning = load_warning(results)
             if warning:
                 print(warning)
+            measured.append(results_row(number, args.threads, results))
     print(LEGEND)
+    if args.results is not None and measured:
+        if args.quick:
+            print("Not recorded: a --quick run's numbers are not the published kind")
+        else:
+            record_train_run(args, measured, torch)
+
+
+def results_row(number, threads, results):
+    """One scenario's numbers as the results file keeps them (unrounded)."""
+    by_method = {r.method: r for r in results}
+    ours = by_method["skmlp"].median_seconds
+    row = {
+        "scenario": number,
+        "threads": threads,
+        "seconds": {r.method: r.median_seconds for r in results},
+        "speedup": {
+            method: by_method[method].median_seconds / ours
+            for method in ("sklearn", "torch")
+            if method in by_method
+        },
+        "accuracy": {
+            r.method: float(r.accuracy) for r in results if r.accuracy is not None
+        },
+    }
+    if "gemm" in by_method:
+        row["x_floor"] = ours / by_method["gemm"].median_seconds
+    return row
+
+
+def record_train_run(args, rows, torch):
+    """Merge this run's rows into the results file's latest run: rows of the
+    same scenario and threads are replaced; a run on another host starts the
+    latest run afresh."""
+    host = host_summary()
+    try:
+        latest = load_results(args.results)["train"]["latest"]
+    except (OSError, KeyError):
+        latest = {}
+    kept = []
+    if latest.get("host") == host:
+        done = {(row["scenario"], row["threads"]) for row in rows}
+        kept = [
+            row
+            for row in latest.get("rows", [])
+            if (row["scenario"], row["threads"]) not in done
+        ]
+    command = "python benchmarks/bench_train.py " + " ".join(sys.argv[1:])
+    commands = latest.get("commands", []) if latest.get("host") == host else []
+    latest = {
+        "host": host,
+        "other_load": latest.get("other_load", "-"),
+        "torch": torch.__version__.split("+")[0] if torch else latest.get("torch"),
+        "commands": [*(c for c in commands if c != command), command],
+        "rows": sorted(kept + rows, key=lambda row: (row["scenario"], row["threads"])),
+    }
+    record_results(args.results, ("train", "latest"), latest)
 
 
 if __name__ == "__main__":

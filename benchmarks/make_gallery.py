@@ -5,10 +5,14 @@ Nesterov momentum, learning rate 0.01, L2 1e-4, minibatches of 20) with early
 stopping, so that the training curve shows the validation accuracy too, and
 draws skmlp.plotting's displays for it:
 
-- on scikit-learn's 8 x 8 ``load_digits`` (a few seconds), always;
+- on scikit-learn's 8 x 8 ``load_digits`` (a few seconds), always, with
+  ``augmented_digits.png``, the augmentation guide's picture of the
+  distortions (``AugmentedDigitsDisplay``, the guide's own settings);
 - on Fashion-MNIST with ``--fashion-mnist [DIR]`` (about a minute), from the
   four IDX files in DIR (default: where Debian's dataset-fashion-mnist package
-  puts them).
+  puts them), with ``fashion_recipe_flips.png``, the Fashion-MNIST recipe's
+  own picture (its gallery thumbnail): training images beside the random
+  mirror images the recipe trains on.
 
 Usage::
 
@@ -36,6 +40,7 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 from skmlp import MLPDigitClassifier  # noqa: E402
 from skmlp.cli import CommandError, load_dataset, load_digits_split  # noqa: E402
 from skmlp.plotting import (  # noqa: E402
+    AugmentedDigitsDisplay,
     ConfusionMatrixDisplay,
     DigitsGridDisplay,
     HiddenWeightsDisplay,
@@ -169,6 +174,42 @@ def make_gallery(data, prefix, out, max_epochs, class_names=None, weights=True):
     )
 
 
+def augmented_digits(out):
+    """The picture of docs/user_guide/augmentation.md's "Looking at the
+    distortions": the guide's code, on load_digits."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    display = AugmentedDigitsDisplay.from_augmentation(
+        {"rotation": 15, "shift": 1, "elastic_alpha": 4, "elastic_sigma": 2},
+        X / 16,
+        y,
+        n_images=4,
+        n_draws=6,
+        random_state=0,
+    )
+    save(display, out / "augmented_digits.png")
+
+
+def fashion_recipe_flips(fashion, out):
+    """Fashion-MNIST images and the recipe's distortions of them (a random
+    left-right mirror, nothing else), as the recipe's members draw them."""
+    sys.path.insert(0, str(_common.REPO_ROOT / "benchmarks"))
+    from bench_fashion_recipe import MEMBER
+
+    display = AugmentedDigitsDisplay.from_augmentation(
+        MEMBER["augment"],
+        fashion.X_train,
+        fashion.y_train,
+        n_images=4,
+        n_draws=6,
+        display_labels=FASHION_CLASSES,
+        random_state=0,
+        title="The Fashion-MNIST recipe's inputs: each image, then its random mirrors",
+    )
+    save(display, out / "fashion_recipe_flips.png")
+
+
 def main(argv=None):
     args = parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -176,6 +217,7 @@ def main(argv=None):
     # 500 units' 8 x 8 weights barely move from their random start, and the
     # picture shows noise.
     make_gallery(load_digits_split(), "digits", args.out, max_epochs=60, weights=False)
+    augmented_digits(args.out)
     if args.fashion_mnist:
         try:
             fashion = load_dataset(args.fashion_mnist)
@@ -185,6 +227,7 @@ def main(argv=None):
         make_gallery(
             fashion, "fashion", args.out, max_epochs=15, class_names=FASHION_CLASSES
         )
+        fashion_recipe_flips(fashion, args.out)
     return 0
 
 

@@ -18,8 +18,12 @@ import skmlp
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
-# The gallery's order (sphinx-gallery imports it by name).
+# The gallery's order (sphinx-gallery imports it by name), the math renderer
+# and the offline inventories; the renderer of benchmarks/results.json.
 sys.path.insert(0, str(DOCS / "_ext"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from offline_inventories import write_inventories  # noqa: E402
+from publish_results import RENDERERS, load_results, render_regions  # noqa: E402
 
 # -- Project -------------------------------------------------------------------
 
@@ -34,6 +38,8 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.viewcode",
+    "sphinx.ext.intersphinx",
+    "mathml_math",
     "numpydoc",
     "myst_parser",
     "sphinx_gallery.gen_gallery",
@@ -65,7 +71,27 @@ numpydoc_show_class_members = False
 numpydoc_show_inherited_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
-numpydoc_xref_param_type = False
+# Parameter types link to NumPy's and scikit-learn's pages where a word names
+# one of theirs; other words stay text.
+numpydoc_xref_param_type = True
+numpydoc_xref_ignore = "all"
+numpydoc_xref_aliases = {
+    "ndarray": "numpy.ndarray",
+    "dtype": "numpy.dtype",
+    "RandomState": "numpy.random.RandomState",
+    "Generator": "numpy.random.Generator",
+    "Bunch": "sklearn.utils.Bunch",
+    "Pipeline": "sklearn.pipeline.Pipeline",
+    "ConfusionMatrixDisplay": "sklearn.metrics.ConfusionMatrixDisplay",
+    "MLPClassifier": "sklearn.neural_network.MLPClassifier",
+}
+
+# -- Links to scikit-learn and NumPy -------------------------------------------
+
+# Their inventories, written from the installed packages (the build must work
+# offline, and intersphinx would download them): docs/_ext/offline_inventories.py.
+intersphinx_mapping = write_inventories(DOCS / "_build" / "intersphinx")
+intersphinx_timeout = 1
 
 
 # Methods inherited from scikit-learn (get_params, score, set_output, the
@@ -97,9 +123,84 @@ def _escaped_attribute_shapes(app, what, name, obj, options, lines):
             lines[index] = _SHAPE_ATTRIBUTE.sub(r"\1\\_", line)
 
 
+# scikit-learn's version notes ("Added in version 1.3") read as skmlp's on
+# skmlp's pages: they become "Added in scikit-learn 1.3", their text kept.
+_VERSION_NOTE = re.compile(r"^(\s*)\.\. (versionadded|versionchanged):: (\S+)\s*(.*)$")
+_VERSION_WORDS = {"versionadded": "Added", "versionchanged": "Changed"}
+
+
+def _sklearn_version_notes(app, what, name, obj, options, lines):
+    module = getattr(obj, "__module__", None) or ""
+    if not module.startswith("sklearn"):
+        return
+    out, body_indent = [], None
+    for line in lines:
+        match = _VERSION_NOTE.match(line)
+        if match:
+            indent, kind, version, text = match.groups()
+            note = f"{indent}*{_VERSION_WORDS[kind]} in scikit-learn {version}.*"
+            out.append(f"{note} {text}".rstrip())
+            body_indent = len(indent)
+            continue
+        if body_indent is not None and line.strip():
+            if len(line) - len(line.lstrip()) > body_indent:
+                out.append(" " * body_indent + line.strip())
+                continue
+            body_indent = None
+        elif body_indent is not None:
+            body_indent = None
+        out.append(line)
+    lines[:] = out
+
+
+# The metadata-routing requests (set_fit_request, ...) are scikit-learn's,
+# generated for every estimator with docstrings written for scikit-learn's
+# own pages ("default=sklearn.utils.metadata_routing.UNCHANGED", shown as
+# '$UNCHANGED$'): skmlp's pages leave them out and say where they are
+# documented.
+_ROUTING = re.compile(r"^(set_\w+_request|get_metadata_routing)$")
+_ROUTING_NOTE = [
+    "",
+    ".. rubric:: Metadata routing",
+    "",
+    "``get_metadata_routing`` and the ``set_*_request`` methods (such as "
+    "``set_fit_request``) are scikit-learn's, inherited unchanged: see "
+    "`metadata routing in scikit-learn's user guide "
+    "<https://scikit-learn.org/stable/metadata_routing.html>`_.",
+]
+
+
+def _skip_routing_methods(app, what, name, obj, skip, options):
+    if _ROUTING.match(name):
+        return True
+    return None
+
+
+def _routing_note(app, what, name, obj, options, lines):
+    if what == "class" and hasattr(obj, "get_metadata_routing"):
+        if name.startswith("skmlp."):
+            lines.extend(_ROUTING_NOTE)
+
+
+# The pages that show benchmark numbers render them from the results file, as
+# benchmarks/publish_results.py writes them into the Markdown sources (a test
+# keeps the two equal): the site always shows benchmarks/results.json.
+_RESULTS = load_results()
+
+
+def _render_results(app, docname, source):
+    if "<!-- results: " in source[0]:
+        source[0] = render_regions(source[0], _RESULTS)
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _plain_sklearn_references)
     app.connect("autodoc-process-docstring", _escaped_attribute_shapes)
+    app.connect("autodoc-process-docstring", _sklearn_version_notes)
+    app.connect("autodoc-process-docstring", _routing_note)
+    app.connect("autodoc-skip-member", _skip_routing_methods)
+    app.connect("source-read", _render_results)
+    assert RENDERERS  # the regions' renderers, imported above
 
 
 # -- Markdown (MyST) -----------------------------------------------------------
@@ -138,15 +239,22 @@ sphinx_gallery_conf = {
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"skmlp {release}"
-html_static_path = []
+html_static_path = ["_static"]
+# Wide tables scroll inside their box, with a scroll bar that shows.
+html_css_files = ["skmlp.css"]
 html_theme_options = {
     "navbar_align": "left",
     "show_toc_level": 2,
-    "secondary_sidebar_items": ["page-toc", "sourcelink"],
+    # The performance page's tables need the whole width: no page table of
+    # contents beside them (nor the section navigation, see html_sidebars).
+    "secondary_sidebar_items": {
+        "**": ["page-toc", "sourcelink"],
+        "performance": [],
+    },
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
-html_sidebars = {"index": []}
+html_sidebars = {"index": [], "performance": []}
 html_show_sourcelink = True
 
 # matplotlib must not try to open windows while the gallery runs.

@@ -1,6 +1,18 @@
 """skmlp: a scikit-learn multi-layer perceptron trained by a compiled Cython engine."""
 
-from ._classifier import MLPDigitClassifier
+try:
+    from ._classifier import MLPDigitClassifier
+except ModuleNotFoundError as error:
+    if not (error.name or "").startswith("skmlp._engine."):
+        raise
+    # The source folder of a checkout, imported instead of the installed
+    # package (Python started in the checkout's root): its Cython modules
+    # were never compiled there.
+    raise ImportError(
+        f"skmlp is imported from its source folder {__path__[0]}, whose compiled "
+        "modules are not built: start Python from another folder to use the "
+        "installed skmlp, or build them in place with pip install -e ."
+    ) from None
 from ._onnx import _register_if_skl2onnx_imported, register_onnx_converter
 from ._persistence import InconsistentVersionWarning
 

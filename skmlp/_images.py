@@ -16,7 +16,7 @@ import warnings
 
 import numpy as np
 
-__all__ = ["FORMATS", "MAX_PIXELS", "read_image"]
+__all__ = ["FORMAT_NAMES", "FORMATS", "IMAGE_SUFFIXES", "MAX_PIXELS", "read_image"]
 
 #: Largest image read, in pixels (width x height), checked against the
 #: header before decoding: more than a phone camera's photo of a digit.
@@ -24,9 +24,33 @@ __all__ = ["FORMATS", "MAX_PIXELS", "read_image"]
 #: transparency) at its peak.
 MAX_PIXELS = 40_000_000
 
-#: Pillow formats that are tried, in this order. Others are refused unread:
-#: some (EPS) would hand the file to an external program.
-FORMATS = ("PNG", "JPEG", "PPM", "TIFF", "BMP", "GIF", "WEBP")
+#: The image formats skmlp reads, in the order Pillow tries them: Pillow's
+#: name of each, the name people know it by, and the file suffixes that
+#: ``skmlp predict`` takes from a folder. Others are refused unread: some
+#: (EPS) would hand the file to an external program. Every list of formats
+#: (the reader's errors, ``skmlp predict --help``, the documentation, whose
+#: lists tests/test_documentation.py compares) is made from this one.
+IMAGE_FORMATS = (
+    ("PNG", "PNG", (".png",)),
+    ("JPEG", "JPEG", (".jpg", ".jpeg", ".jpe", ".jfif")),
+    ("PPM", "PGM/PPM/PBM", (".pgm", ".ppm", ".pbm", ".pnm")),
+    ("TIFF", "TIFF", (".tif", ".tiff")),
+    ("BMP", "BMP", (".bmp",)),
+    ("GIF", "GIF", (".gif",)),
+    ("WEBP", "WebP", (".webp",)),
+)
+
+#: Pillow's names of the formats that are tried, in this order.
+FORMATS = tuple(pillow_name for pillow_name, _, _ in IMAGE_FORMATS)
+
+#: The formats as messages and the documentation list them:
+#: ``"PNG, JPEG, PGM/PPM/PBM, TIFF, BMP, GIF, WebP"``.
+FORMAT_NAMES = ", ".join(name for _, name, _ in IMAGE_FORMATS)
+
+#: The suffixes (lower case) of the files of those formats.
+IMAGE_SUFFIXES = frozenset(
+    suffix for _, _, suffixes in IMAGE_FORMATS for suffix in suffixes
+)
 
 # Pillow's 16-bit grey modes and its 32-bit integer mode hold 0..65535 (the
 # PPM reader widens a PGM's maximum value to 65535); "F" holds floats.
@@ -38,8 +62,8 @@ def read_image(file):
     """Read an image file as a float32 array of pixels in [0, 1].
 
     The file is decoded by Pillow, in any of the formats :data:`FORMATS`
-    (PNG, JPEG, PGM/PPM/PBM in their plain and binary forms, TIFF, BMP, GIF,
-    WebP); a multi-frame file gives its first frame.
+    (PNG, JPEG, PGM/PPM/PBM, TIFF, BMP, GIF, WebP; the PGM family in its plain
+    and binary forms); a multi-frame file gives its first frame.
 
     Parameters
     ----------
@@ -132,7 +156,7 @@ def _decode(Image, stream, name):
             ) from None
         except Image.UnidentifiedImageError:
             raise ValueError(
-                f"{name}: not an image in a format skmlp reads ({', '.join(FORMATS)})"
+                f"{name}: not an image in a format skmlp reads ({FORMAT_NAMES})"
             ) from None
         except Exception as exc:  # Pillow's parsers raise many types
             raise _unreadable(name, exc) from None

@@ -130,7 +130,7 @@ class DigitImageNormalizer(
     ``transform`` accepts, in a list (or tuple):
 
     - paths (str or path-like) of image files, read by Pillow (PNG, JPEG,
-      PGM, TIFF, BMP, GIF, WebP); errors then name the file;
+      PGM/PPM/PBM, TIFF, BMP, GIF, WebP); errors then name the file;
     - arrays of shape ``(height, width)`` (grey), ``(height, width, 2)``
       (grey and alpha), ``(height, width, 3)`` (RGB) or
       ``(height, width, 4)`` (RGBA).

@@ -76,3 +76,30 @@ def _save_small_model(path):
     argv = ["train", "--hidden", "8", "--epochs", "1", "--quiet", "--save", path]
     assert main([str(a) for a in argv]) == 0
     return path
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("data", [[], ["--data", "digits"]])
+def test_evaluating_an_mnist_model_on_load_digits_names_the_option(
+    capsys, tmp_path, data
+):
+    """--data defaults to load_digits: a 784-pixel model evaluated without it
+    is told which option brings its own test images."""
+    import joblib
+    import numpy as np
+
+    from skmlp import MLPDigitClassifier
+
+    X = np.random.default_rng(0).random((20, 784))
+    model = tmp_path / "mnist.joblib"
+    clf = MLPDigitClassifier((4,), max_iter=1).fit(X, np.arange(20) % 10)
+    joblib.dump(clf, model)
+    status, out, err = run(capsys, ["evaluate", str(model), *data, "--trust-pickle"])
+    assert status == 1 and out == ""
+    assert_one_line_error(err)
+    assert (
+        f"{model} takes 784 pixels (28x28 images), but load_digits has 64 (8x8 "
+        "images): pass its test images with --data, the folder of MNIST's (or "
+        "Fashion-MNIST's) four IDX files or an mnist.pkl.gz, as in 'skmlp "
+        "evaluate MODEL --data ~/data/mnist'"
+    ) in err

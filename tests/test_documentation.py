@@ -20,7 +20,6 @@ The gallery (``examples/plot_*.py``) runs in the documentation build
 """
 
 import doctest
-import gzip
 import importlib
 import pkgutil
 import re
@@ -32,8 +31,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from doc_blocks import code_blocks, python_sessions, run_python_blocks
-from scipy import ndimage
-from sklearn.datasets import load_digits
+from small_mnist import write_small_mnist
 
 import skmlp
 
@@ -42,41 +40,6 @@ RUNNER = Path(__file__).resolve().parent / "doc_blocks.py"
 
 
 # -------------------------------------------------- the examples' world
-
-
-def idx_bytes(array):
-    """``array`` (uint8) in MNIST's IDX format: magic, big-endian sizes, bytes."""
-    header = bytes([0, 0, 0x08, array.ndim])
-    header += b"".join(n.to_bytes(4, "big") for n in array.shape)
-    return header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
-
-
-def write_small_mnist(folder):
-    """A small MNIST-format folder: load_digits upsampled to 28 x 28, 0-255,
-    1,500 training and 297 test images in LeCun's four gzipped IDX files."""
-    X, y = load_digits(return_X_y=True)
-    images = X.reshape(-1, 8, 8) / 16.0
-    # 8x8 -> 20x20 (bilinear), inside a 28x28 field, as MNIST lays digits out.
-    upsampled = ndimage.zoom(images, (1, 2.5, 2.5), order=1)
-    field = np.zeros((len(images), 28, 28))
-    field[:, 4:24, 4:24] = np.clip(upsampled, 0.0, 1.0)
-    pixels = np.round(field * 255).astype(np.uint8)
-    labels = y.astype(np.uint8)
-    folder.mkdir(parents=True)
-    names = {
-        "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-        "t10k": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
-    }
-    splits = {"train": slice(0, 1500), "t10k": slice(1500, None)}
-    for split, (image_name, label_name) in names.items():
-        part = splits[split]
-        (folder / f"{image_name}.gz").write_bytes(
-            gzip.compress(idx_bytes(pixels[part]))
-        )
-        (folder / f"{label_name}.gz").write_bytes(
-            gzip.compress(idx_bytes(labels[part]))
-        )
-    return pixels, labels
 
 
 def write_painted_digit(path, digit, ink=(0, 0, 0), paper=(255, 255, 255)):
@@ -380,3 +343,123 @@ def test_every_public_name_has_a_docstring_example():
         if ">>>" not in (getattr(importlib.import_module(module), name).__doc__ or ""):
             missing.append(qualified)
     assert not missing, f"public names without an Examples section: {missing}"
+
+
+# ------------------------------------------------------- one source each
+
+
+def _benchmarks_module(name):
+    """A module of benchmarks/ (not a package), imported by file."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+
+
+def test_published_numbers_are_those_of_the_results_file():
+    """README.md, docs/index.md and docs/performance.md show what
+    benchmarks/results.json renders, region by region."""
+    publish = _benchmarks_module("publish_results")
+    stale = publish.stale_pages()
+    assert not stale, (
+        f"{stale} differ from benchmarks/results.json: run "
+        "python benchmarks/publish_results.py"
+    )
+
+
+def test_a_changed_result_shows_on_every_page(tmp_path):
+    """The check can fail: one number changed in the results file changes
+    the README, the home page and the performance page alike."""
+    import json
+
+    publish = _benchmarks_module("publish_results")
+    results = json.loads((ROOT / "benchmarks" / "results.json").read_text("utf-8"))
+    for row in results["train"]["latest"]["rows"]:
+        if row["scenario"] == 1 and row["threads"] == 1:
+            row["speedup"]["sklearn"] = 1.23
+    changed = tmp_path / "results.json"
+    changed.write_text(json.dumps(results), encoding="utf-8")
+    assert sorted(publish.stale_pages(results_file=changed)) == [
+        "README.md",
+        "docs/index.md",
+        "docs/performance.md",
+    ]
+    page = (ROOT / "docs" / "index.md").read_text("utf-8")
+    assert "1.23× to" in publish.render_regions(page, results)
+
+
+def test_a_page_without_its_regions_is_refused():
+    publish = _benchmarks_module("publish_results")
+    results = publish.load_results()
+    with pytest.raises(ValueError, match=r"^results regions missing: index-speed$"):
+        publish.render_regions("no regions here\n", results, ["index-speed"])
+    with pytest.raises(ValueError, match=r"^unknown results region 'nope'$"):
+        publish.render_regions("<!-- results: nope -->\n<!-- /results -->\n", results)
+
+
+def _plain(text):
+    """Markdown as words: no code marks or emphasis, one space between."""
+    return " ".join(text.replace("`", "").replace("**", "").split())
+
+
+@pytest.mark.parametrize(
+    "document, kinds",
+    [
+        ("README.md", [".skops", ".joblib", "mnist.pkl.gz", "IDX files and images"]),
+        (
+            "docs/user_guide/persistence.md",
+            [".skops", ".joblib", "mnist.pkl.gz", "IDX files and images"],
+        ),
+        ("docs/user_guide/cli.md", [".skops", ".joblib"]),
+        ("docs/user_guide/mnist.md", ["mnist.pkl.gz"]),
+    ],
+)
+def test_documents_say_what_help_says_about_each_file(document, kinds):
+    """What each kind of file can do when loaded is said once, in
+    skmlp/cli/_file_trust.py, which --help prints: the README and the guides
+    repeat it word for word."""
+    from skmlp.cli._file_trust import LOADING
+
+    text = _plain((ROOT / document).read_text("utf-8"))
+    for kind in kinds:
+        assert _plain(LOADING[kind]) in text, f"{document}: {kind}"
+
+
+def test_help_says_what_each_file_can_do(capsys):
+    from skmlp.cli import main
+    from skmlp.cli._file_trust import LOADING
+
+    assert main(["--help"]) == 0
+    said = _plain(capsys.readouterr().out)
+    for sentence in LOADING.values():
+        assert _plain(sentence) in said
+    assert "pickles, which run code" not in said
+
+
+def test_every_list_of_image_formats_is_the_readers():
+    """Each paragraph of the README and the guides that lists the image
+    formats lists skmlp._images.FORMAT_NAMES, as --help and the reader's
+    errors do."""
+    from skmlp._images import FORMAT_NAMES
+
+    documents = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    listing = 0
+    for document in documents:
+        if "_build" in document.parts:
+            continue
+        for paragraph in document.read_text("utf-8").split("\n\n"):
+            if "TIFF" in paragraph:
+                listing += 1
+                assert FORMAT_NAMES in _plain(paragraph.replace("#", "")), (
+                    f"{document.relative_to(ROOT)}: {paragraph[:200]}"
+                )
+    assert listing >= 4
+
+
+def test_readme_and_mnist_guide_say_where_mnist_comes_from():
+    for document in ("README.md", "docs/user_guide/mnist.md"):
+        text = _plain((ROOT / document).read_text("utf-8"))
+        assert "skmlp never downloads anything" in text, document
+        assert "Yann LeCun's MNIST page" in text, document
+        assert "http://yann.lecun.com/exdb/mnist/" in text, document

@@ -24,6 +24,7 @@ from ._errors import PROG, CommandError, report_error
 from ._evaluate import run_evaluate
 from ._parser import build_parser, with_default_command
 from ._predict import run_predict
+from ._suggest import unrecognized_message
 from ._train import run_train
 
 __all__ = ["CommandError", "Dataset", "load_dataset", "load_digits_split", "main"]
@@ -80,5 +81,6 @@ def _parse(argv):
     args, extra = parser.parse_known_args(with_default_command(argv))
     if extra:
         # Let the command's parser report them: its message points to its help.
-        args.parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        known = args.parser._option_string_actions
+        args.parser.error(unrecognized_message(extra, known))
     return args

@@ -61,5 +61,21 @@ def _check_n_features(model, data, path):
         rows, columns = data.image_shape
         raise CommandError(
             f"{path} takes {model.n_features_in_} pixels{shape}, but {data.name} "
-            f"has {n_features} ({rows}x{columns} images)"
+            f"has {n_features} ({rows}x{columns} images){_data_hint(model, data)}"
         )
+
+
+def _data_hint(model, data):
+    """How to name the model's test images when --data gave load_digits (the
+    default, which a user of an MNIST model may not know they left)."""
+    if data.name != "load_digits":
+        return ""
+    if model.n_features_in_ == 28 * 28:
+        return (
+            ": pass its test images with --data, the folder of MNIST's (or "
+            "Fashion-MNIST's) four IDX files or an mnist.pkl.gz, as in "
+            "'skmlp evaluate MODEL --data ~/data/mnist'"
+        )
+    return (
+        ": pass its test images with --data (a folder of IDX files or an mnist.pkl.gz)"
+    )

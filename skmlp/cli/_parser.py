@@ -5,12 +5,14 @@ import textwrap
 from pathlib import Path
 
 from .. import __version__
+from .._images import FORMAT_NAMES
 from ._errors import PROG
+from ._file_trust import ALL_LOADING, MODEL_LOADING
 from ._model_io import MODEL_SUFFIXES
 from ._options import AugmentAction, choices, int_or_word, parameter_type
 from ._plots import PLOT_FILES
 
-EXAMPLES = """\
+EXAMPLES = f"""\
 examples:
   skmlp                                   train on load_digits, print the report
   skmlp train --epochs 50 --save digits.skops --plots plots/
@@ -19,25 +21,18 @@ examples:
   skmlp train --data ~/data/mnist --hidden 800 --activation relu --augment
   skmlp evaluate mnist.skops --data ~/data/mnist
   skmlp predict mnist.skops my_digit.png another.pgm
+  skmlp predict mnist.skops my_digits/
 
 Run 'skmlp COMMAND --help' for the options of a command.
 
 Exit status: 0 success, 1 error (a missing or unreadable file, bad data, \
 training diverged), 2 bad command line, 130 interrupted.
 
-Security: .joblib model files (and the mnist.pkl.gz data file) are pickles, \
-which run code when loaded: skmlp evaluate and skmlp predict load a .joblib \
-model only with --trust-pickle. A .skops model loads only if every type it \
-holds is one skmlp reviewed (MLPDigitClassifier) or one skops trusts by default \
-(scikit-learn's own steps).
-"""
+Security: {ALL_LOADING}
 
-LOADING_NOTE = (
-    "A .skops model loads only if every type it holds is one skmlp reviewed "
-    "(MLPDigitClassifier) or one skops trusts by default; anything else is "
-    "refused. A .joblib model is a pickle: loading it runs whatever code it "
-    "holds, so skmlp loads one only with --trust-pickle, for files you trust."
-)
+skmlp never downloads anything: MNIST's four files come from Yann LeCun's \
+site or one of its mirrors, downloaded by you.
+"""
 
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -61,7 +56,13 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
 
 
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors take one line, not a usage block."""
+    """An ArgumentParser whose usage errors take one line, not a usage block,
+    and which takes no abbreviation of an option: ``--epoch`` is not
+    ``--epochs`` (the command line suggests the option instead)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message):
         self.exit(2, f"{PROG}: error: {message} (see '{self.prog} --help')\n")
@@ -304,7 +305,7 @@ def _add_evaluate_parser(commands):
         help="score a saved model on test images",
         description="Print a saved model's accuracy and per-class report on the "
         "test images of --data.",
-        epilog=LOADING_NOTE,
+        epilog=MODEL_LOADING,
         formatter_class=_HelpFormatter,
     )
     evaluate.add_argument("model", type=Path, metavar="MODEL", help=".skops or .joblib")
@@ -317,7 +318,7 @@ def _add_evaluate_parser(commands):
 def _add_predict_parser(commands):
     predict = commands.add_parser(
         "predict",
-        help="classify digit images (PNG, JPEG, PGM, ...)",
+        help=f"classify digit images ({FORMAT_NAMES})",
         description=(
             "Print the predicted label and the three most probable labels of each "
             "image. Each image is normalised as the model's training digits were "
@@ -326,17 +327,22 @@ def _add_predict_parser(commands):
             "mass in 28x28; for a 64-feature model (load_digits) the digit is "
             "scaled into a 32x32 bitmap whose ink is counted in 4x4 blocks. Dark "
             "ink on light paper and light on dark both work, in any colour, with "
-            "transparency, on a noisy background. Images are read by Pillow (PNG, "
-            "JPEG, PGM, TIFF, BMP, GIF, WebP), at most 40 megapixels. A file that "
-            "cannot be read or holds no digit is reported and the others are "
-            "still classified (exit status 1)."
+            "transparency, on a noisy background. Images are read by Pillow "
+            f"({FORMAT_NAMES}), at most 40 megapixels; a folder stands for its "
+            "image files, sorted by name. A file that cannot be read or holds no "
+            "digit is reported and the others are still classified (exit status 1)."
         ),
-        epilog=LOADING_NOTE,
+        epilog=MODEL_LOADING,
         formatter_class=_HelpFormatter,
     )
     predict.add_argument("model", type=Path, metavar="MODEL", help=".skops or .joblib")
     predict.add_argument(
-        "images", type=Path, nargs="+", metavar="IMAGE", help="image files"
+        "images",
+        type=Path,
+        nargs="+",
+        metavar="IMAGE",
+        help="image files, or folders: a folder's image files are classified in "
+        "the order of their names",
     )
     predict.add_argument(
         "--show",

@@ -1,5 +1,6 @@
 """File-system checks made before a command reads or works."""
 
+import errno
 import os
 import stat
 import tempfile
@@ -47,10 +48,57 @@ def check_writable_folder(folder, what):
         descriptor, probe = tempfile.mkstemp(dir=folder, prefix=".skmlp-probe-")
     except OSError as exc:
         raise CommandError(
-            f"cannot write {what}: folder {folder} is not writable ({exc.strerror})"
+            f"cannot write {what}: no file can be created in folder {folder} "
+            f"({failure_reason(exc)})"
         ) from None
     os.close(descriptor)
     os.unlink(probe)
+
+
+def check_output_folder(folder, option, what):
+    """Fail now, not after the work, when ``option`` cannot write into ``folder``.
+
+    ``folder`` need not exist: it is created when its first file is written,
+    not here, so that a command that fails or is interrupted leaves no empty
+    folder behind. It must then be creatable in the nearest folder above it
+    that exists. Each message says which of these went wrong: the path is
+    not a folder, a link on the way leads nowhere, the folder does not exist
+    and cannot be created, or it exists and takes no new files.
+    """
+    for candidate in (folder, *folder.parents):
+        if candidate.is_symlink() and not candidate.exists():
+            raise CommandError(
+                f"cannot write {what}: {candidate} is a link to "
+                f"{os.readlink(candidate)}, which does not exist"
+            )
+    if folder.exists():
+        if not folder.is_dir():
+            raise CommandError(f"{option} {folder}: exists and is not a folder")
+        check_writable_folder(folder, what)
+        return
+    parent = nearest_existing_folder(folder)
+    try:
+        descriptor, probe = tempfile.mkstemp(dir=parent, prefix=".skmlp-probe-")
+    except OSError as exc:
+        raise CommandError(
+            f"cannot write {what}: folder {folder} does not exist and cannot be "
+            f"created in {parent} ({failure_reason(exc)})"
+        ) from None
+    os.close(descriptor)
+    os.unlink(probe)
+
+
+def failure_reason(exc):
+    """Why creating a file failed, in words that fit the failure.
+
+    Creating a file in an existing folder fails with "No such file or
+    directory" where the file system takes no new files at all (``/proc``,
+    ``/sys``): said as such, so that a message about an existing folder
+    never reads as if the folder were missing.
+    """
+    if exc.errno == errno.ENOENT:
+        return "its file system takes no new files"
+    return exc.strerror or str(exc)
 
 
 def nearest_existing_folder(path):

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 
 from ._errors import CommandError
-from ._paths import check_writable_folder, nearest_existing_folder
+from ._paths import check_output_folder
 
 # File names --plots writes, in the order they are written.
 PLOT_FILES = (
@@ -31,9 +31,7 @@ def check_plots_target(folder):
             '--plots needs matplotlib: pip install "skmlp[plot]" (or pip install '
             "matplotlib)"
         )
-    if folder.exists() and not folder.is_dir():
-        raise CommandError(f"--plots {folder}: exists and is not a folder")
-    check_writable_folder(nearest_existing_folder(folder), f"the plots to {folder}")
+    check_output_folder(folder, "--plots", f"the plots to {folder}")
 
 
 def write_plots(folder, model, data):

@@ -6,13 +6,17 @@ model's training digits (MNIST's 28x28 or load_digits' 8x8), chosen by the
 model's number of features.
 """
 
+import contextlib
+import os
+import tempfile
+
 import numpy as np
 
-from .._images import _import_pillow
+from .._images import FORMAT_NAMES, IMAGE_SUFFIXES, _import_pillow
 from ..preprocessing import DigitImageNormalizer
 from ._errors import CommandError, report_error
 from ._model_io import load_model
-from ._paths import check_writable_folder, nearest_existing_folder
+from ._paths import check_output_folder, failure_reason
 
 # Each pixel of an image written by --show becomes a square of this many
 # screen pixels, so that 28x28 and 8x8 images both come out 224 px wide.
@@ -23,12 +27,15 @@ def run_predict(args):
     """Classify each image; report a bad file and go on with the others."""
     _check_pillow()
     if args.show is not None:
-        _check_show_target(args.show)
+        check_output_folder(args.show, "--show", f"--show images to {args.show}")
     model = load_model(args.model, trust_pickle=args.trust_pickle)
     normalizer = _normalizer_for(model, args.model)
+    paths, status = image_files(args.images)
+    # Never a name already used by this run, nor an image being classified
+    # (--show pointed at the images' own folder).
+    taken = {_resolved(path) for path in paths}
     shown_names = set()
-    status = 0
-    for path in args.images:
+    for path in paths:
         # Report a bad file and go on with the others, as cat and ls do.
         try:
             row = normalizer.transform([path])
@@ -43,7 +50,7 @@ def run_predict(args):
                 f"{args.model}: the model cannot classify images: {exc}"
             ) from None
         if args.show is not None:
-            shown = _write_shown(args.show, path, row, normalizer, shown_names)
+            shown = _write_shown(args.show, path, row, normalizer, shown_names, taken)
             line = f"{line}  seen: {shown}"
         print(line)
     return status
@@ -56,11 +63,46 @@ def _check_pillow():
         raise CommandError(f"skmlp predict: {exc}") from None
 
 
-def _check_show_target(folder):
-    """Fail before reading any image when --show cannot write there."""
-    if folder.exists() and not folder.is_dir():
-        raise CommandError(f"--show {folder}: exists and is not a folder")
-    check_writable_folder(nearest_existing_folder(folder), f"--show images to {folder}")
+def image_files(paths):
+    """The files to classify: each path, a folder standing for its image files.
+
+    A folder's image files are those whose suffix is one of the formats
+    skmlp reads (``.png``, ``.jpg``, ...; :data:`skmlp._images.IMAGE_SUFFIXES`,
+    any case), not hidden, sorted by name; its subfolders are not entered. A
+    folder that holds none, or cannot be listed, is reported in one line.
+
+    Returns
+    -------
+    files : list of Path
+    status : int
+        1 if a folder was reported, else 0.
+    """
+    files, status = [], 0
+    for path in paths:
+        if not path.is_dir():
+            files.append(path)
+            continue
+        try:
+            entries = sorted(path.iterdir())
+        except OSError as exc:
+            report_error(f"{path}: cannot list the folder ({exc.strerror})")
+            status = 1
+            continue
+        found = [
+            entry
+            for entry in entries
+            if entry.suffix.lower() in IMAGE_SUFFIXES
+            and not entry.name.startswith(".")
+            and entry.is_file()
+        ]
+        if not found:
+            report_error(
+                f"{path}: the folder holds no image file ({FORMAT_NAMES}); name "
+                "the files to classify, or a folder of them"
+            )
+            status = 1
+        files += found
+    return files, status
 
 
 def _normalizer_for(model, path):
@@ -88,14 +130,27 @@ def _prediction_line(model, path, row):
     return f"{path}: {model.classes_[top[0]]}  ({ranked})"
 
 
-def _write_shown(folder, path, row, normalizer, used_names):
+def _resolved(path):
+    try:
+        return path.resolve()
+    except OSError:  # a loop of links: it names no image either
+        return path
+
+
+def _write_shown(folder, path, row, normalizer, used_names, taken):
     """Write the image the model saw, enlarged, as ``folder/<name>.png``;
-    return its path. Names already written by this run get a number."""
+    return its path. A name already written by this run, or that of an image
+    being classified, gets a number instead."""
     from PIL import Image
 
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CommandError(
+            f"--show {folder}: cannot create the folder ({exc.strerror})"
+        ) from None
     name, n = path.stem, 1
-    while name in used_names:
+    while name in used_names or _resolved(folder / f"{name}.png") in taken:
         n += 1
         name = f"{path.stem}-{n}"
     used_names.add(name)
@@ -103,5 +158,36 @@ def _write_shown(folder, path, row, normalizer, used_names):
     pixels = np.round(row.reshape(normalizer.image_shape_) * 255).astype(np.uint8)
     enlarged = np.kron(pixels, np.ones((_SHOWN_SIZE // side,) * 2, dtype=np.uint8))
     target = folder / f"{name}.png"
-    Image.fromarray(enlarged).save(target)
+    _save_atomically(Image.fromarray(enlarged), target)
     return target
+
+
+def _save_atomically(image, target):
+    """Save ``image`` as the PNG ``target`` through a temporary file in its
+    folder, moved into place: never a half-written picture, and a link at
+    ``target`` is replaced, not followed."""
+    try:
+        descriptor, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+        )
+    except OSError as exc:
+        raise CommandError(f"cannot write {target}: {failure_reason(exc)}") from None
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            image.save(file, format="PNG")
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, target)
+    except BaseException as exc:  # interrupted too: remove the partial file
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(exc, OSError):
+            raise CommandError(
+                f"cannot write {target}: {exc.strerror or exc}"
+            ) from None
+        raise
+
+
+def _umask():
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask

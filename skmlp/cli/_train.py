@@ -15,6 +15,7 @@ from ._errors import PROG, CommandError
 from ._model_io import check_save_target, save_model
 from ._options import build_classifier
 from ._plots import check_plots_target, write_plots
+from ._progress import noting_interrupts, progress_bar
 from ._report import print_scores
 
 
@@ -134,7 +135,7 @@ def _fit(clf, data, quiet):
     progress_bar = not quiet and _attach_progress_bar(clf)
     clf.set_params(verbose=int(not quiet and not progress_bar))
     start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, noting_interrupts():
         warnings.simplefilter("always")
         try:
             clf.fit(data.X_train, data.y_train)
@@ -178,14 +179,14 @@ def _check_trained(clf):
 
 
 def _attach_progress_bar(clf):
-    """Give ``clf`` scikit-learn's rich progress bar when it can draw one."""
+    """Give ``clf`` scikit-learn's rich progress bar when it can draw one: one
+    that stops where training stopped on Ctrl-C."""
     if not sys.stdout.isatty() or importlib.util.find_spec("rich") is None:
         return False
     try:
-        from sklearn.callback import ProgressBar
+        clf.set_callbacks(progress_bar())
     except ImportError:  # scikit-learn < 1.9
         return False
-    clf.set_callbacks(ProgressBar())
     return True
 
 
