@@ -47,7 +47,7 @@ from ._optimizers import make_optimizer
 from ._persistence import VersionedPickleMixin
 from ._schedules import SCHEDULES
 from ._sparse import check_sparse_structure
-from ._threads import blas_threads_for_fit, flops_per_step
+from ._threads import blas_threads_for_prediction
 from .augmentation import DigitAugmentation
 
 # Fitted attributes of the model that training does not change.
@@ -1133,8 +1133,7 @@ class MLPDigitClassifier(
         # rows: the fits' thread policy applies (one BLAS thread unless they
         # are large and a core is spare; the caller's count restored after).
         chunk_rows = prediction_chunk_rows(X_model.shape)
-        flops = flops_per_step([c.shape for c in coefs], chunk_rows)
-        with blas_threads_for_fit(flops):
+        with blas_threads_for_prediction([c.shape for c in coefs], chunk_rows):
             proba = forward_proba(
                 X_model, coefs, intercepts, activation, take_log, output
             )

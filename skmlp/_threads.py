@@ -107,6 +107,31 @@ def blas_threads_for_fit(flops):
                 _baseline = _applied = _owner = None
 
 
+# OpenBLAS runs a GEMM whose M * N * K is at most this on the calling thread,
+# whatever its thread count: 65536 * GEMM_MULTITHREAD_THRESHOLD, whose
+# default (4) the wheels of NumPy and SciPy keep (interface/gemm.c).
+SINGLE_THREAD_GEMM_SIZE = 65536 * 4
+
+
+@contextmanager
+def _nothing_to_decide():
+    yield lambda: None
+
+
+def blas_threads_for_prediction(coef_shapes, chunk_rows):
+    """Context of a prediction whose chunks of ``chunk_rows`` rows go through
+    layers of these weight shapes: :func:`blas_threads_for_fit`'s, unless
+    every product is one OpenBLAS runs on one thread anyway, when the policy
+    has nothing to decide and costs nothing (a one-row prediction spent half
+    its time reading and setting the thread count)."""
+    if all(
+        chunk_rows * n_in * n_out <= SINGLE_THREAD_GEMM_SIZE
+        for n_in, n_out in coef_shapes
+    ):
+        return _nothing_to_decide()
+    return blas_threads_for_fit(flops_per_step(coef_shapes, chunk_rows))
+
+
 def has_spare_core():
     """Whether a second BLAS thread would get a core of its own right now.
 
