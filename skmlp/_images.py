@@ -11,10 +11,11 @@ their type are refused. Whatever goes wrong with the content is a one-line
 """
 
 import os
-import stat
 import warnings
 
 import numpy as np
+
+from ._untrusted_files import open_regular_file
 
 __all__ = ["FORMATS", "MAX_PIXELS", "read_image"]
 
@@ -82,7 +83,7 @@ def read_image(file):
     Image = _import_pillow()
     if isinstance(file, (str, os.PathLike)):
         name = os.fspath(file)
-        with _open_regular_file(name) as stream:
+        with open_regular_file(name, "images") as stream:
             return _decode(Image, stream, name)
     return _decode(Image, file, getattr(file, "name", "<file object>"))
 
@@ -95,23 +96,6 @@ def _import_pillow():
             "reading image files needs Pillow: pip install pillow"
         ) from None
     return Image
-
-
-def _open_regular_file(path):
-    """``path`` opened for binary reading, refused unless a regular file.
-
-    The check is made on the open descriptor, so the file cannot be swapped
-    between check and read; ``O_NONBLOCK`` keeps opening a FIFO from
-    waiting for a writer.
-    """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ValueError(f"{path}: not a regular file")
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
 
 
 def _decode(Image, stream, name):

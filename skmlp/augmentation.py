@@ -17,6 +17,7 @@ from scipy.ndimage import gaussian_filter, gaussian_filter1d
 from sklearn.utils import check_array, check_random_state
 
 from skmlp._engine._augment import Augmenter
+from skmlp._image_shape import square_side
 
 __all__ = ["DigitAugmentation"]
 
@@ -335,8 +336,8 @@ class DigitAugmentation:
             When the rows cannot be images of that shape.
         """
         if self.image_shape is None:
-            side = int(np.sqrt(n_features) + 0.5)
-            if side * side != n_features or n_features == 0:
+            side = square_side(n_features)
+            if side is None:
                 raise ValueError(
                     f"Augmentation needs the rows of X to be images: with "
                     f"image_shape=None they must be square, but "

@@ -129,7 +129,7 @@ def test_file_objects():
 def test_png_claiming_30000x30000_is_one_line_naming_the_file(tmp_path):
     bomb = tmp_path / "huge.png"
     bomb.write_bytes(png_bytes(30000, 30000, zlib.compress(b"\0" * 30001)))
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ValueError, match="the image declares more than") as caught:
         read_image(bomb)
     message = str(caught.value)
     assert message.startswith(f"{bomb}: the image declares more than")
@@ -199,7 +199,7 @@ def test_nan_float_tiff(tmp_path):
 def test_bad_pgm_files(tmp_path, content):
     path = tmp_path / "bad.pgm"
     path.write_bytes(content)
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ValueError, match="bad.pgm: ") as caught:
         read_image(path)
     message = str(caught.value)
     assert message.startswith(f"{path}: ") and "\n" not in message
@@ -252,17 +252,20 @@ def test_non_regular_files_are_refused_before_reading(tmp_path):
         text=True,
         timeout=60,
     )
-    assert f"ValueError: {fifo}: not a regular file" in result.stderr
+    assert (
+        f"ValueError: {fifo}: a FIFO (named pipe), not a regular file; skmlp reads "
+        "images only from regular files." in result.stderr
+    )
     for path in ("/dev/zero", tmp_path):
         with pytest.raises(ValueError, match="not a regular file"):
             read_image(path)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match="missing.png"):
         read_image(tmp_path / "missing.png")
 
 
 def test_control_characters_from_the_file_are_not_echoed():
     """A decoder's message may quote the file: it is printed as one plain line."""
     hostile = b"P2\n2 2\n255\n0 1 \x1b[2J99999999999999999999999999 2\n"
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ValueError, match="<file object>: ") as caught:
         read_image(io.BytesIO(hostile))
     assert caught.value.args[0].isprintable()

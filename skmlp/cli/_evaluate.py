@@ -1,8 +1,8 @@
 """``skmlp evaluate``: score a saved model on the test images of --data."""
 
-import math
 import time
 
+from .._image_shape import square_side
 from ._data import load_dataset
 from ._errors import CommandError
 from ._model_io import load_model
@@ -54,10 +54,8 @@ def describe_model(model):
 def _check_n_features(model, data, path):
     n_features = data.X_test.shape[1]
     if model.n_features_in_ != n_features:
-        side = math.isqrt(model.n_features_in_)
-        shape = (
-            f" ({side}x{side} images)" if side * side == model.n_features_in_ else ""
-        )
+        side = square_side(model.n_features_in_)
+        shape = f" ({side}x{side} images)" if side is not None else ""
         rows, columns = data.image_shape
         raise CommandError(
             f"{path} takes {model.n_features_in_} pixels{shape}, but {data.name} "
