@@ -48,7 +48,7 @@ from ._persistence import VersionedPickleMixin
 from ._schedules import SCHEDULES
 from ._sparse import check_sparse_structure
 from ._threads import blas_threads_for_fit, flops_per_step
-from .augmentation import DigitAugmentation
+from .augmentation import DigitAugmentation, with_settings
 
 # Fitted attributes of the model that training does not change.
 _MODEL_ATTRIBUTES = (
@@ -447,6 +447,29 @@ class MLPDigitClassifier(
         reads them from ``inspect.signature`` on every ``get_params``, which
         every fit (parameter validation) and every ``clone`` calls."""
         return list(_constructor_parameter_names(cls))
+
+    # -- nested augment settings (issue 29): see augmentation.with_settings --
+    def set_params(self, **params):
+        """Set parameters, as scikit-learn's ``set_params``.
+
+        ``augment__<setting>=value`` works whatever form ``augment`` takes (a
+        dict, True or a DigitAugmentation); scikit-learn's nests only into
+        estimators. Values are checked by ``fit``, so that a search scores
+        an invalid candidate with ``error_score``.
+
+        Returns
+        -------
+        self : MLPDigitClassifier
+        """
+        settings = {
+            key.removeprefix("augment__"): params.pop(key)
+            for key in list(params)
+            if key.startswith("augment__")
+        }
+        super().set_params(**params)
+        if settings:
+            self.augment = with_settings(self.augment, settings)
+        return self
 
     def __init__(
         self,

@@ -76,9 +76,10 @@ def _augment_for(settings, data):
     the command line gave one, which must hold the images' pixels."""
     settings = {"image_shape": tuple(data.image_shape), **settings}
     try:
-        DigitAugmentation.from_param(settings).resolve_image_shape(
-            data.X_train.shape[1]
-        )
+        with warnings.catch_warnings():
+            # The fit warns again, as a note; errors are usage errors now.
+            warnings.simplefilter("ignore", UserWarning)
+            DigitAugmentation.from_param(settings).check_images(data.X_train.shape[1])
     except ValueError as error:
         raise CommandError(f"argument --augment: {error}", status=2) from None
     return settings
@@ -117,7 +118,8 @@ def _describe_training(clf):
     if clf.max_norm is not None:
         parts.append(f"max-norm {clf.max_norm:g}")
     if clf.augment is not None:
-        parts.append(f"augmented by {DigitAugmentation.from_param(clf.augment)!r}")
+        augmentation = DigitAugmentation.from_param(clf.augment)
+        parts.append(f"augmented by {' '.join(repr(augmentation).split())}")
     stopping = ", early stopping" if clf.early_stopping else ""
     return f"{', '.join(parts)}, up to {clf.max_iter} epochs{stopping}"
 
