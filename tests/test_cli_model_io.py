@@ -111,17 +111,62 @@ def test_saved_file_keeps_the_permissions_of_the_one_it_replaces(capsys, tmp_pat
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask
 
 
-def test_save_through_a_symbolic_link_keeps_the_link(capsys, tmp_path):
+@pytest.mark.parametrize("points_to", ["a file", "nothing"])
+def test_save_to_a_symbolic_link_is_refused_before_training(
+    capsys, tmp_path, points_to
+):
+    """Issue 29 (1): a link at the --save path is never followed (it was, to
+    overwrite whatever it pointed to) nor replaced: one line, before
+    training."""
     real = tmp_path / "models" / "m.joblib"
     real.parent.mkdir()
-    real.write_bytes(b"old")
+    if points_to == "a file":
+        real.write_bytes(b"old")
     link = tmp_path / "current.joblib"
     link.symlink_to(real)
-    status, _, err = run(capsys, ["train", *FAST, "--save", str(link)])
-    assert status == 0, err
-    assert link.is_symlink() and link.resolve() == real
-    assert isinstance(joblib.load(real), MLPDigitClassifier)
-    assert sorted(p.name for p in real.parent.iterdir()) == ["m.joblib"]
+    status, out, err = run(capsys, ["train", *FAST, "--save", str(link)])
+    assert status == 1
+    assert_one_line_error(err)
+    assert (
+        f"cannot save the model to {link}: it is a symbolic link; skmlp never "
+        "writes through a link nor replaces one" in err
+    )
+    assert out == ""  # nothing trained
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    if points_to == "a file":
+        assert real.read_bytes() == b"old"
+    assert sorted(p.name for p in real.parent.iterdir()) == (
+        ["m.joblib"] if points_to == "a file" else []
+    )
+
+
+def test_a_link_planted_during_training_is_one_line_and_plots_go_on(
+    capsys, tmp_path, monkeypatch
+):
+    """The check before training cannot stop a link planted while the model
+    trains: the save refuses it then, and the plots are still written."""
+    pytest.importorskip("matplotlib")
+    from skmlp.cli import _train
+
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"the user's file")
+    target = tmp_path / "m.joblib"
+    fit = _train._fit
+
+    def fit_then_plant(*args):
+        result = fit(*args)
+        target.symlink_to(victim)
+        return result
+
+    monkeypatch.setattr(_train, "_fit", fit_then_plant)
+    plots = tmp_path / "plots"
+    argv = ["train", *FAST, "--save", str(target), "--plots", str(plots)]
+    status, out, err = run(capsys, argv)
+    assert status == 1
+    assert_one_line_error(err)
+    assert f"cannot save the model to {target}: it is a symbolic link" in err
+    assert victim.read_bytes() == b"the user's file"
+    assert "Wrote 5 plots" in out
 
 
 # ------------------------------------------------------------- .skops trust
@@ -559,7 +604,7 @@ def test_save_target_that_is_a_folder_fails_before_training(capsys, tmp_path):
     status, out, err = run(capsys, ["train", *FAST, "--save", str(target)])
     assert status == 1
     assert_one_line_error(err)
-    assert "exists and is not a regular file" in err
+    assert f"cannot save the model to {target}: it is a folder" in err
     assert out == ""
 
 

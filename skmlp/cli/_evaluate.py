@@ -28,10 +28,9 @@ def run_evaluate(args):
         raise CommandError(
             f"{args.model}: the model cannot classify the test images: {exc}"
         ) from None
-    if args.plots:
-        write_plots(args.plots, model, data)
+    status = write_plots(args.plots, model, data) if args.plots else 0
     print(f"Time: {time.perf_counter() - start:.2f} s")
-    return 0
+    return status
 
 
 def describe_model(model):

@@ -8,13 +8,10 @@ A ``.joblib`` file is a pickle, which runs whatever code it holds when it is
 loaded: it loads only when the user says ``--trust-pickle``.
 """
 
-import contextlib
-import os
 import reprlib
-import stat
-import tempfile
 from numbers import Integral
 
+from .._atomic_files import check_target, write_atomically
 from .._untrusted_files import check_zip_content, open_regular_file
 from ._errors import CommandError
 from ._paths import check_writable_folder
@@ -42,12 +39,15 @@ TRUSTED_SKOPS_TYPES = frozenset(
 
 
 def check_save_target(path):
-    """Fail before training, not after, when the model cannot be saved there."""
-    path = _write_target(path)
-    if path.exists() and not path.is_file():
-        raise CommandError(
-            f"cannot save the model to {path}: it exists and is not a regular file"
-        )
+    """Fail before training, not after, when the model cannot be saved there:
+    a link, a folder or a special file at ``path`` (never followed nor
+    replaced), a missing or unwritable folder, skops missing."""
+    try:
+        check_target(path)
+    except ValueError as exc:
+        raise CommandError(f"cannot save the model to {exc}") from None
+    except OSError as exc:
+        raise CommandError(f"cannot save the model to {path}: {exc.strerror}") from None
     folder = path.parent
     if not folder.is_dir():
         raise CommandError(
@@ -61,39 +61,21 @@ def check_save_target(path):
 def save_model(model, path):
     """Save ``model`` to ``path`` (.skops or .joblib), atomically.
 
-    The model is written to a temporary file in the same folder, then renamed
-    over ``path``: a failed or interrupted save leaves any previous file at
-    ``path`` as it was, and never a half-written model.
+    The model is written to a temporary file in the same folder, then moved
+    over ``path`` (:func:`skmlp._atomic_files.write_atomically`): a failed or
+    interrupted save leaves any previous file at ``path`` as it was, never a
+    half-written model, and a link at ``path`` is refused, never followed.
     """
     dump = _dump_function(path)
-    path = _write_target(path)
     try:
-        descriptor, temporary = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-        )
-    except OSError as exc:
-        raise CommandError(f"cannot save the model to {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(descriptor, "wb") as file:
+        with write_atomically(path) as file:
             dump(model, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, _file_mode(path))
-        os.replace(temporary, path)
-    except BaseException as exc:  # interrupted too: remove the partial file
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        if isinstance(exc, OSError):
-            raise CommandError(
-                f"cannot save the model to {path}: {exc.strerror or exc}"
-            ) from None
-        raise
-
-
-def _write_target(path):
-    """The file a save to ``path`` replaces: a symbolic link's target, so
-    that the link stays a link, as when a file is written through it."""
-    return path.resolve() if path.is_symlink() else path
+    except ValueError as exc:
+        raise CommandError(f"cannot save the model to {exc}") from None
+    except OSError as exc:
+        raise CommandError(
+            f"cannot save the model to {path}: {exc.strerror or exc}"
+        ) from None
 
 
 def _dump_function(path):
@@ -102,18 +84,6 @@ def _dump_function(path):
     import joblib
 
     return joblib.dump
-
-
-def _file_mode(path):
-    """The permissions ``open(path, 'w')`` would give: those of the file it
-    replaces, else the usual ones under the current umask (mkstemp's are
-    owner-only)."""
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
 
 
 # --------------------------------------------------------------------- load

@@ -8,6 +8,7 @@ model's number of features.
 
 import numpy as np
 
+from .._atomic_files import write_atomically
 from .._images import _import_pillow
 from ..preprocessing import DigitImageNormalizer
 from ._errors import CommandError, report_error
@@ -43,7 +44,14 @@ def run_predict(args):
                 f"{args.model}: the model cannot classify images: {exc}"
             ) from None
         if args.show is not None:
-            shown = _write_shown(args.show, path, row, normalizer, shown_names)
+            try:
+                shown = _write_shown(args.show, path, row, normalizer, shown_names)
+            except (ValueError, OSError) as exc:
+                # A folder or a link where a picture goes: say so, go on.
+                print(line)
+                report_error(_show_error(exc))
+                status = 1
+                continue
             line = f"{line}  seen: {shown}"
         print(line)
     return status
@@ -79,6 +87,14 @@ def _file_error(exc, path):
     return str(exc)
 
 
+def _show_error(exc):
+    """One line for a picture --show could not write (a ValueError of
+    write_atomically names the path already)."""
+    if isinstance(exc, OSError):
+        return f"--show: cannot write {exc.filename or 'a picture'}: {exc.strerror}"
+    return f"--show: cannot write {exc}"
+
+
 def _prediction_line(model, path, row):
     if not hasattr(model, "predict_proba"):
         return f"{path}: {model.predict(row)[0]}"
@@ -90,7 +106,10 @@ def _prediction_line(model, path, row):
 
 def _write_shown(folder, path, row, normalizer, used_names):
     """Write the image the model saw, enlarged, as ``folder/<name>.png``;
-    return its path. Names already written by this run get a number."""
+    return its path. Names already written by this run get a number. The
+    file is written by :func:`skmlp._atomic_files.write_atomically`: a link,
+    a folder or any special file at that name is refused (ValueError), never
+    followed or replaced."""
     from PIL import Image
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -103,5 +122,6 @@ def _write_shown(folder, path, row, normalizer, used_names):
     pixels = np.round(row.reshape(normalizer.image_shape_) * 255).astype(np.uint8)
     enlarged = np.kron(pixels, np.ones((_SHOWN_SIZE // side,) * 2, dtype=np.uint8))
     target = folder / f"{name}.png"
-    Image.fromarray(enlarged).save(target)
+    with write_atomically(target) as file:
+        Image.fromarray(enlarged).save(file, format="PNG")
     return target

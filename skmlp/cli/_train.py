@@ -11,7 +11,7 @@ import numpy as np
 from .. import __version__
 from ..augmentation import DigitAugmentation
 from ._data import load_dataset
-from ._errors import PROG, CommandError
+from ._errors import PROG, CommandError, report_error
 from ._model_io import check_save_target, save_model
 from ._options import build_classifier
 from ._plots import check_plots_target, write_plots
@@ -41,16 +41,22 @@ def run_train(args):
     print(_training_summary(clf, notes))
     print()
     print_scores(clf, data)
+    status = 0
     if args.save:
-        save_model(clf, args.save)
-        print(f"Saved the model to {args.save}")
+        # An output that cannot be written is one line; the others go on.
+        try:
+            save_model(clf, args.save)
+            print(f"Saved the model to {args.save}")
+        except CommandError as exc:
+            report_error(exc)
+            status = exc.status
     if args.plots:
-        write_plots(args.plots, clf, data)
+        status = write_plots(args.plots, clf, data) or status
     print(
         f"Time: {fit_seconds:.2f} s training, {time.perf_counter() - start:.2f} s "
         "in all"
     )
-    return 0
+    return status
 
 
 def _check_minibatch_options(args):
