@@ -6,7 +6,8 @@
 hostile: only regular files are read, only a few raster formats are tried,
 the size in the header is checked against :data:`MAX_PIXELS` before any
 pixel is decoded, and pixels that are not finite or lie outside the range of
-their type are refused. Whatever goes wrong with the content is a one-line
+their type are refused. Images come out as a viewer shows them: turned as
+their EXIF orientation says. Whatever goes wrong with the content is a one-line
 ``ValueError`` that names the file.
 """
 
@@ -51,7 +52,10 @@ def read_image(file):
     Returns
     -------
     pixels : ndarray of shape (height, width) or (height, width, 2)
-        float32 values in [0, 1]: grey levels, and the alpha channel as
+        The image as a viewer shows it: turned or mirrored as its EXIF
+        orientation says (a phone's photo taken sideways comes out
+        upright), then float32 values in [0, 1]: grey levels, and the alpha
+        channel as
         ``pixels[..., 1]`` if the image has transparency. Colour becomes
         grey as Pillow's ``convert("L")`` makes it (ITU-R 601 luma), which is
         what :class:`~skmlp.preprocessing.DigitImageNormalizer` does with
@@ -127,7 +131,21 @@ def _decode(Image, stream, name):
             except Exception as exc:
                 raise _unreadable(name, exc) from None
             _check_size(image, name)  # a few formats learn their size on load
+            try:
+                _apply_orientation(image)
+            except Exception as exc:
+                raise _unreadable(name, exc) from None
             return _pixels(image, name)
+
+
+def _apply_orientation(image):
+    """Turn ``image`` in place as its EXIF orientation says a viewer shows
+    it (``PIL.ImageOps.exif_transpose``): a phone stores a photo as its
+    sensor saw it and records the turn in the EXIF data. An orientation
+    outside 1 to 8 leaves the image as stored, as viewers do."""
+    from PIL import ImageOps
+
+    ImageOps.exif_transpose(image, in_place=True)
 
 
 def _unreadable(name, exc):
