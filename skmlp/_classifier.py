@@ -33,6 +33,7 @@ from sklearn.utils.validation import (
 
 from ._callbacks import CallbackSupportMixin
 from ._fit_loop import Fitter, Progress, TrainingData, TrainingSettings, rows_ready
+from ._fitted_state import CheckedStateMixin
 from ._network import (
     ACTIVATIONS,
     INITIALIZATIONS,
@@ -113,7 +114,11 @@ def _is_stochastic(estimator):
 
 
 class MLPDigitClassifier(
-    VersionedPickleMixin, CallbackSupportMixin, ClassifierMixin, BaseEstimator
+    CheckedStateMixin,
+    VersionedPickleMixin,
+    CallbackSupportMixin,
+    ClassifierMixin,
+    BaseEstimator,
 ):
     """Multi-layer perceptron classifier trained by a compiled Cython engine.
 

@@ -309,6 +309,43 @@ def test_forged_n_features_in_is_a_one_line_error(
         assert "Test accuracy" not in out
 
 
+def _forge_three_item_step(pipe):
+    pipe.steps[0] = (*pipe.steps[0], "extra")
+
+
+@pytest.mark.parametrize(
+    "forge, message",
+    [
+        (lambda pipe: setattr(pipe[-1], "coefs_", []), r"coefs_ is \[\], not a"),
+        (lambda pipe: setattr(pipe[-1], "coefs_", [1, 2]), r"coefs_ is \[1, 2\]"),
+        (
+            lambda pipe: setattr(pipe[-1], "out_activation_", ["softmax"]),
+            r"out_activation_ is \['softmax'\], not one of",
+        ),
+        (_forge_three_item_step, r"step 0 of the Pipeline is \('zcawhitening', "),
+    ],
+    ids=["coefs-empty", "coefs-ints", "out-activation-list", "three-item-step"],
+)
+def test_trusted_types_with_forged_attributes_are_one_line(
+    capsys, tmp_path, digit_images, forge, message
+):
+    """Issue 29 (5): .skops files holding only trusted types but attributes
+    fit never makes ended evaluate and predict in IndexError,
+    AttributeError or TypeError tracebacks."""
+    sio = pytest.importorskip("skops.io")
+    pipe = _digits_pipeline_with_whitening()
+    forge(pipe)
+    path = tmp_path / "forged.skops"
+    sio.dump(pipe, path)
+    files, _ = digit_images
+    for argv in (["evaluate", str(path)], ["predict", str(path), str(files[0][0])]):
+        status, out, err = run(capsys, argv)
+        assert status == 1
+        assert_one_line_error(err)
+        assert re.search(f"^skmlp: error: {re.escape(str(path))}.*{message}", err), err
+        assert "Test accuracy" not in out and str(files[0][0]) not in out
+
+
 @pytest.mark.parametrize("attribute", ["mean_", "whitening_"])
 def test_whitening_array_missing_from_the_file_is_a_one_line_error(
     capsys, tmp_path, attribute

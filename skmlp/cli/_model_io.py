@@ -12,6 +12,7 @@ import reprlib
 from numbers import Integral
 
 from .._atomic_files import check_target, write_atomically
+from .._fitted_state import check_fitted_model
 from .._untrusted_files import check_zip_content, open_regular_file
 from ._errors import CommandError
 from ._paths import check_writable_folder
@@ -115,8 +116,10 @@ def load_model(path, trust_pickle=False):
         Exit status 2 for a file name with an unknown suffix and for a .joblib
         file without ``trust_pickle``; 1 for a file that is missing, not a
         regular file, unreadable, holds types skmlp does not trust, holds no
-        classifier, or holds a classifier of multilabel targets (evaluate and
-        predict give one label per image).
+        classifier, holds a state ``fit`` never makes
+        (:func:`skmlp._fitted_state.check_fitted_model`), or holds a
+        classifier of multilabel targets (evaluate and predict give one label
+        per image).
     """
     if not path.exists():
         raise CommandError(f"model file not found: {path}")
@@ -143,6 +146,12 @@ def load_model(path, trust_pickle=False):
     load = _load_skops if suffix == ".skops" else _load_joblib
     with file:
         model = load(file, path)
+    try:
+        # Trusted types may still hold forged attributes: check them all
+        # before anything (a property, an index) reads them.
+        check_fitted_model(model, where=str(path))
+    except ValueError as exc:
+        raise CommandError(str(exc).rstrip(".")) from None
     if not (hasattr(model, "predict") and hasattr(model, "n_features_in_")):
         raise CommandError(
             f"{path}: holds a {type(model).__name__}, not a fitted classifier"
