@@ -25,17 +25,9 @@ import stat
 import tempfile
 from pathlib import Path
 
-__all__ = ["check_target", "write_atomically"]
+from ._untrusted_files import file_kind
 
-# What is at a path skmlp would write, when it is not a regular file.
-_KINDS = (
-    (stat.S_ISLNK, "a symbolic link"),
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a named pipe"),
-    (stat.S_ISCHR, "a device"),
-    (stat.S_ISBLK, "a device"),
-    (stat.S_ISSOCK, "a socket"),
-)
+__all__ = ["check_target", "write_atomically"]
 
 
 def check_target(path):
@@ -69,7 +61,7 @@ def check_target(path):
         return None
     if stat.S_ISREG(mode):
         return stat.S_IMODE(mode)
-    kind = next((name for test, name in _KINDS if test(mode)), "a special file")
+    kind = file_kind(mode)
     reason = (
         "skmlp never writes through a link nor replaces one"
         if stat.S_ISLNK(mode)

@@ -39,6 +39,7 @@ __all__ = [
     "check_decompressed_size",
     "check_zip_content",
     "content_limit",
+    "file_kind",
     "gzip_stream",
     "open_regular_file",
     "read_into",
@@ -70,6 +71,7 @@ GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 
 # What a file that is not a regular one is, by the test of its mode.
 _KINDS = (
+    (stat.S_ISLNK, "a symbolic link"),
     (stat.S_ISDIR, "a folder"),
     (stat.S_ISFIFO, "a FIFO (named pipe)"),
     (stat.S_ISCHR, "a character device"),
@@ -130,11 +132,22 @@ def check_regular(path, mode, what="files"):
     """
     if stat.S_ISREG(mode):
         return
-    kind = next((name for test, name in _KINDS if test(mode)), "a special file")
+    kind = file_kind(mode)
     raise ValueError(
         f"{path}: {kind}, not a regular file; skmlp reads {what} only from "
         "regular files."
     )
+
+
+def file_kind(mode):
+    """What a file of ``st_mode`` ``mode`` is, for a message: ``"a regular
+    file"``, ``"a folder"``, ``"a FIFO (named pipe)"``, ``"a character
+    device"``, ``"a block device"``, ``"a socket"``, ``"a symbolic link"`` (of
+    an ``lstat``) or ``"a special file"``; the one naming skmlp's readers and
+    writers use."""
+    if stat.S_ISREG(mode):
+        return "a regular file"
+    return next((name for test, name in _KINDS if test(mode)), "a special file")
 
 
 # ------------------------------------------------------------- decompression

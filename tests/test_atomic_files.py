@@ -76,7 +76,7 @@ def test_a_link_planted_while_writing_is_replaced_never_followed(tmp_path):
 
 @pytest.mark.parametrize(
     "make, kind",
-    [(lambda path: path.mkdir(), "a folder"), (os.mkfifo, "a named pipe")],
+    [(lambda path: path.mkdir(), "a folder"), (os.mkfifo, r"a FIFO \(named pipe\)")],
     ids=["folder", "fifo"],
 )
 def test_other_things_at_the_path_are_refused_naming_them(tmp_path, make, kind):

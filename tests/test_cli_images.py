@@ -173,7 +173,7 @@ def test_show_never_writes_through_what_is_planted_at_a_picture_path(
     status, out, err = run(capsys, [*argv, "--trust-pickle"])
     assert status == 1
     assert_one_line_error(err)
-    kind = {"link": "a symbolic link", "folder": "a folder", "fifo": "a named pipe"}
+    kind = {"link": "a symbolic link", "folder": "a folder", "fifo": "a FIFO"}
     assert f"--show: cannot write {where}: it is {kind[planted]}" in err
     lines = out.strip().splitlines()
     assert len(lines) == 2 and lines[0].startswith(f"{images[0]}: ")

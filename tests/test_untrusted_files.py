@@ -18,6 +18,7 @@ from skmlp._untrusted_files import (
     check_decompressed_size,
     check_zip_content,
     content_limit,
+    file_kind,
     gzip_stream,
     open_regular_file,
     read_into,
@@ -69,6 +70,23 @@ def test_devices_and_sockets_are_refused(tmp_path):
         server.bind(str(path))
         with pytest.raises(ValueError, match=r"sock: a socket, not a regular file"):
             open_regular_file(path)
+
+
+def test_file_kinds_are_named_alike_for_readers_and_writers(tmp_path):
+    (tmp_path / "file").write_bytes(b"")
+    (tmp_path / "link").symlink_to(tmp_path / "file")
+    os.mkfifo(tmp_path / "fifo")
+    kinds = {
+        name: file_kind(os.lstat(tmp_path / name).st_mode)
+        for name in ("file", "link", "fifo")
+    }
+    assert kinds == {
+        "file": "a regular file",
+        "link": "a symbolic link",
+        "fifo": "a FIFO (named pipe)",
+    }
+    assert file_kind(os.stat(tmp_path).st_mode) == "a folder"
+    assert file_kind(os.stat("/dev/null").st_mode) == "a character device"
 
 
 def test_missing_file_is_the_os_error(tmp_path):
