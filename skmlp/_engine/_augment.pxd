@@ -18,7 +18,8 @@ cdef struct WarpSettings:
     Py_ssize_t bank_period_rows     # the bank's fields are periodic, of this period
     Py_ssize_t bank_period_cols     #   along rows and along columns
     Py_ssize_t bank_stride          # row stride of a field (bank_period_cols + width)
-    Py_ssize_t bank_plane           # values per field ((bank_period_rows + height) * stride)
+    Py_ssize_t bank_plane           # values per field: (bank_period_rows + height)
+                                    #   * bank_stride
     const float *bank_float         # the two fields, when training in float32
     const double *bank_double       # the two fields, when training in float64
     unsigned long long seed         # with (epoch, sample index): each image's stream

@@ -31,12 +31,12 @@ from one window of the second, at random offsets and with random signs. The
 period along each axis is the largest of 256, twice the image's side along it
 and 16 sigma (256 x 256 for digits), so that the bank grows with the image's
 pixels, never with the square of its longer side. A window of a stationary
-field has the very distribution of a field drawn afresh (periodic smoothing only removes the
-weakening Simard's zero padding gives near the border), the two components
-stay independent, and each component has 256**2 offsets over about a thousand
-independent patches: a pool one fit does not exhaust. Reading it costs one
-load per component and pixel, from 2 x 284 x 284 values that stay in cache:
-about 0.1 us per image (``benchmarks/bench_augment.py``).
+field has the very distribution of a field drawn afresh (periodic smoothing
+only removes the weakening Simard's zero padding gives near the border), the
+two components stay independent, and each component has 256**2 offsets over
+about a thousand independent patches: a pool one fit does not exhaust.
+Reading it costs one load per component and pixel, from 2 x 284 x 284 values
+that stay in cache: about 0.1 us per image (``benchmarks/bench_augment.py``).
 
 Layout. An image is a row of ``height * width`` pixels, row-major. Source
 coordinates are (row, column) positions in pixels, (0, 0) at the centre of the
