@@ -33,6 +33,7 @@ from sklearn.utils.validation import (
 
 from ._callbacks import CallbackSupportMixin
 from ._fit_loop import Fitter, Progress, TrainingData, TrainingSettings, rows_ready
+from ._fitted_state import CheckedStateMixin
 from ._network import (
     ACTIVATIONS,
     INITIALIZATIONS,
@@ -48,7 +49,7 @@ from ._persistence import VersionedPickleMixin
 from ._schedules import SCHEDULES
 from ._sparse import check_sparse_structure
 from ._threads import blas_threads_for_prediction
-from .augmentation import DigitAugmentation
+from .augmentation import DigitAugmentation, with_settings
 
 # Fitted attributes of the model that training does not change.
 _MODEL_ATTRIBUTES = (
@@ -113,7 +114,11 @@ def _is_stochastic(estimator):
 
 
 class MLPDigitClassifier(
-    VersionedPickleMixin, CallbackSupportMixin, ClassifierMixin, BaseEstimator
+    CheckedStateMixin,
+    VersionedPickleMixin,
+    CallbackSupportMixin,
+    ClassifierMixin,
+    BaseEstimator,
 ):
     """Multi-layer perceptron classifier trained by a compiled Cython engine.
 
@@ -447,6 +452,29 @@ class MLPDigitClassifier(
         reads them from ``inspect.signature`` on every ``get_params``, which
         every fit (parameter validation) and every ``clone`` calls."""
         return list(_constructor_parameter_names(cls))
+
+    # -- nested augment settings (issue 29): see augmentation.with_settings --
+    def set_params(self, **params):
+        """Set parameters, as scikit-learn's ``set_params``.
+
+        ``augment__<setting>=value`` works whatever form ``augment`` takes (a
+        dict, True or a DigitAugmentation); scikit-learn's nests only into
+        estimators. Values are checked by ``fit``, so that a search scores
+        an invalid candidate with ``error_score``.
+
+        Returns
+        -------
+        self : MLPDigitClassifier
+        """
+        settings = {
+            key.removeprefix("augment__"): params.pop(key)
+            for key in list(params)
+            if key.startswith("augment__")
+        }
+        super().set_params(**params)
+        if settings:
+            self.augment = with_settings(self.augment, settings)
+        return self
 
     def __init__(
         self,

@@ -6,15 +6,17 @@
 hostile: only regular files are read, only a few raster formats are tried,
 the size in the header is checked against :data:`MAX_PIXELS` before any
 pixel is decoded, and pixels that are not finite or lie outside the range of
-their type are refused. Whatever goes wrong with the content is a one-line
+their type are refused. Images come out as a viewer shows them: turned as
+their EXIF orientation says. Whatever goes wrong with the content is a one-line
 ``ValueError`` that names the file.
 """
 
 import os
-import stat
 import warnings
 
 import numpy as np
+
+from ._untrusted_files import open_regular_file
 
 __all__ = ["FORMAT_NAMES", "FORMATS", "IMAGE_SUFFIXES", "MAX_PIXELS", "read_image"]
 
@@ -74,7 +76,10 @@ def read_image(file):
     Returns
     -------
     pixels : ndarray of shape (height, width) or (height, width, 2)
-        float32 values in [0, 1]: grey levels, and the alpha channel as
+        The image as a viewer shows it: turned or mirrored as its EXIF
+        orientation says (a phone's photo taken sideways comes out
+        upright), then float32 values in [0, 1]: grey levels, and the alpha
+        channel as
         ``pixels[..., 1]`` if the image has transparency. Colour becomes
         grey as Pillow's ``convert("L")`` makes it (ITU-R 601 luma), which is
         what :class:`~skmlp.preprocessing.DigitImageNormalizer` does with
@@ -106,7 +111,7 @@ def read_image(file):
     Image = _import_pillow()
     if isinstance(file, (str, os.PathLike)):
         name = os.fspath(file)
-        with _open_regular_file(name) as stream:
+        with open_regular_file(name, "images") as stream:
             return _decode(Image, stream, name)
     return _decode(Image, file, getattr(file, "name", "<file object>"))
 
@@ -119,23 +124,6 @@ def _import_pillow():
             "reading image files needs Pillow: pip install pillow"
         ) from None
     return Image
-
-
-def _open_regular_file(path):
-    """``path`` opened for binary reading, refused unless a regular file.
-
-    The check is made on the open descriptor, so the file cannot be swapped
-    between check and read; ``O_NONBLOCK`` keeps opening a FIFO from
-    waiting for a writer.
-    """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ValueError(f"{path}: not a regular file")
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
 
 
 def _decode(Image, stream, name):
@@ -167,7 +155,21 @@ def _decode(Image, stream, name):
             except Exception as exc:
                 raise _unreadable(name, exc) from None
             _check_size(image, name)  # a few formats learn their size on load
+            try:
+                _apply_orientation(image)
+            except Exception as exc:
+                raise _unreadable(name, exc) from None
             return _pixels(image, name)
+
+
+def _apply_orientation(image):
+    """Turn ``image`` in place as its EXIF orientation says a viewer shows
+    it (``PIL.ImageOps.exif_transpose``): a phone stores a photo as its
+    sensor saw it and records the turn in the EXIF data. An orientation
+    outside 1 to 8 leaves the image as stored, as viewers do."""
+    from PIL import ImageOps
+
+    ImageOps.exif_transpose(image, in_place=True)
 
 
 def _unreadable(name, exc):

@@ -5,29 +5,193 @@ distortions that training applies to every image of every minibatch, anew at
 each epoch (Simard, Steinkraus & Platt, 2003), and the random erasing of a
 rectangle of them (Zhong et al., 2017), when an estimator is given it
 as ``MLPDigitClassifier(augment=...)``. The distortions run in the compiled
-engine (:mod:`skmlp._engine._augment`); this module validates the settings,
-builds the elastic field bank once per fit, and lets users look at what
-their settings do with :meth:`DigitAugmentation.transform_images`.
+engine (:mod:`skmlp._engine._augment`); this module declares and checks the
+settings (one table: defaults, scikit-learn constraints, the command line's
+help), builds the elastic field bank once per fit, and lets users look at
+what their settings do with :meth:`DigitAugmentation.transform_images`.
 """
 
-import numbers
+import warnings
+from numbers import Integral, Real
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.ndimage import gaussian_filter, gaussian_filter1d
+from sklearn.base import BaseEstimator
 from sklearn.utils import check_array, check_random_state
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    validate_parameter_constraints,
+)
 
 from skmlp._engine._augment import Augmenter
+from skmlp._image_shape import square_side
 
 __all__ = ["DigitAugmentation"]
 
-# The smallest period of the elastic field bank, in pixels: with 28 x 28
-# digits and sigma 4, a fit draws its displacement windows from 256**2
-# offsets in 1000 or so independent patches (see _engine/_augment.pyx). Larger images
-# and sigmas get larger banks (see _elastic_field_bank).
+# The smallest period of the elastic field bank along each axis, in pixels:
+# with 28 x 28 digits and sigma 4, a fit draws its displacement windows from
+# 256**2 offsets in 1000 or so independent patches (see _engine/_augment.pyx).
+# Longer sides and larger sigmas get longer periods (see _bank_periods).
 _MIN_BANK_PERIOD = 256
 
+#: The most values the elastic field bank of one fit may hold (2**24: 64 MiB
+#: in float32, 128 MiB in float64; its construction takes about three times
+#: as much at its peak). The bank holds ``2 * (P_r + height) * (P_c +
+#: width)`` values, its periods ``P`` the largest of 256, twice the side and
+#: 16 sigma: 161,312 for 28 x 28 digits, and at most 18 per pixel for large
+#: square images. Larger banks are refused (use ``elastic_alpha=0``).
+MAX_BANK_VALUES = 2**24
 
-class DigitAugmentation:
+# Below this sigma, scipy's Gaussian filter is one tap (its radius, 4 sigma
+# rounded, is 0): the field is white noise unsmoothed, whatever the sigma.
+# Smaller sigmas are smoothed with this one, which gives the same bits and
+# keeps scipy from dividing by sigma**2 == 0.0 (elastic_sigma=1e-300).
+_ONE_TAP_SIGMA = 0.1
+
+
+class _Number(Interval):
+    """A number in an interval, as scikit-learn's ``Interval``, that is also a
+    finite float64 (an int of the range, for ``Integral``).
+
+    A bool is not a number here (``shift=True`` is a mistake, not 1); a
+    Fraction or a NumPy scalar counts by its value (the settings are used as
+    ``float(value)``); a number beyond float64 (``10**400``) is refused, with
+    the parameter's name, instead of overflowing where it is used.
+    """
+
+    def is_satisfied_by(self, val):
+        if isinstance(val, bool | np.bool_) or not isinstance(val, self.type):
+            return False
+        try:
+            value = int(val) if self.type is Integral else float(val)
+        except (OverflowError, ValueError, TypeError):
+            return False
+        return value in self
+
+
+class _Pair(_Number):
+    """A pair of numbers of one interval (a tuple, list or 1-D array of two),
+    ``first <= second`` if ``ordered``."""
+
+    def __init__(self, type, left, right, *, closed, names=("low", "high"), ordered):
+        super().__init__(type, left, right, closed=closed)
+        self.names = names
+        self.ordered = ordered
+
+    def is_satisfied_by(self, val):
+        if not isinstance(val, tuple | list | np.ndarray) or np.ndim(val) != 1:
+            return False
+        number = super().is_satisfied_by
+        if len(val) != 2 or not all(number(v) for v in val):
+            return False
+        return not self.ordered or float(val[0]) <= float(val[1])
+
+    def __str__(self):
+        numbers_in = super().__str__().replace("a float in", "floats in", 1)
+        numbers_in = numbers_in.replace("an int in", "ints in", 1)
+        first, second = self.names
+        order = f" with {first} <= {second}" if self.ordered else ""
+        return f"a pair ({first}, {second}) of {numbers_in}{order}"
+
+
+class _Setting(NamedTuple):
+    """One parameter of DigitAugmentation: its default, its constraints (as
+    scikit-learn's ``_parameter_constraints``), how the command line writes
+    its value, and how the compiled augmenter takes it."""
+
+    default: Any
+    constraints: list
+    form: str
+    convert: Any
+
+
+def _floats(pair):
+    return tuple(float(v) for v in pair)
+
+
+def _ints(pair):
+    return None if pair is None else tuple(int(v) for v in pair)
+
+
+# The parameters of DigitAugmentation, in the order of its signature: the one
+# table that the signature's defaults, the constraints, __setstate__ (for
+# files saved before a setting existed), the augmenter's settings and the
+# command line's help read. A new setting's default must leave training as it
+# was without it, since older files load with it.
+_SETTINGS = {
+    "rotation": _Setting(
+        12.0, [_Number(Real, 0, 180, closed="both")], "DEGREES", float
+    ),
+    "scale": _Setting(
+        (0.9, 1.1),
+        [_Pair(Real, 0, None, closed="neither", ordered=True)],
+        "LOW,HIGH",
+        _floats,
+    ),
+    "stretch": _Setting(0.0, [_Number(Real, 0, 1, closed="left")], "FRACTION", float),
+    "shear": _Setting(0.0, [_Number(Real, 0, 60, closed="both")], "DEGREES", float),
+    "shift": _Setting(2.0, [_Number(Real, 0, None, closed="left")], "PIXELS", float),
+    "elastic_alpha": _Setting(
+        20.0, [_Number(Real, 0, None, closed="left")], "PIXELS", float
+    ),
+    "elastic_sigma": _Setting(
+        4.0, [_Number(Real, 0, 16, closed="right")], "PIXELS", float
+    ),
+    "flip": _Setting(False, ["boolean"], "true|false", bool),
+    "erase": _Setting(0.0, [_Number(Real, 0, 1, closed="both")], "PROBABILITY", float),
+    "erase_area": _Setting(
+        (0.02, 0.33),
+        [_Pair(Real, 0, 1, closed="right", ordered=True)],
+        "LOW,HIGH",
+        _floats,
+    ),
+    "erase_ratio": _Setting(
+        (0.3, 3.3),
+        [_Pair(Real, 0, None, closed="neither", ordered=True)],
+        "LOW,HIGH",
+        _floats,
+    ),
+    "image_shape": _Setting(
+        None,
+        [
+            None,
+            _Pair(
+                Integral,
+                1,
+                None,
+                closed="left",
+                names=("height", "width"),
+                ordered=False,
+            ),
+        ],
+        "ROWS,COLUMNS",
+        _ints,
+    ),
+}
+
+_DEFAULTS = {name: setting.default for name, setting in _SETTINGS.items()}
+
+
+def settings_help():
+    """The settings as the command line's ``--augment`` help lists them:
+    ``name=FORM (default)``, from the parameter table."""
+
+    def text(value):
+        if value is None:
+            return "square"
+        if isinstance(value, tuple):
+            return ",".join(map(str, value))
+        return str(value).lower() if isinstance(value, bool) else f"{value:g}"
+
+    return ", ".join(
+        f"{name}={setting.form} ({text(setting.default)})"
+        for name, setting in _SETTINGS.items()
+    )
+
+
+class DigitAugmentation(BaseEstimator):
     """Random distortions of the training images, drawn anew for every image
     at every epoch.
 
@@ -81,7 +245,8 @@ class DigitAugmentation:
 
     elastic_sigma : float, default=4.0
         Smoothness of the elastic distortion: the standard deviation, in
-        pixels, of the Gaussian that smooths its field. In ``(0, 16]``.
+        pixels, of the Gaussian that smooths its field. In ``(0, 16]``; below
+        1/8 pixel the Gaussian is a single tap (no smoothing), as at 0.1.
 
     flip : bool, default=False
         Mirror half of the images left to right. Leave it off for digits
@@ -111,6 +276,14 @@ class DigitAugmentation:
         row by row. None means square images of ``sqrt(n_features)`` pixels
         a side.
 
+    Notes
+    -----
+    The parameters are stored as given and checked where they are used, as
+    scikit-learn's estimators check theirs: by the estimator's ``fit`` and
+    by :meth:`transform_images` (see :meth:`check_images`), so that a search
+    scores an invalid candidate with its ``error_score``. Settings that
+    would blank the training images are refused there too, with the reason.
+
     See Also
     --------
     MLPDigitClassifier : trains on the distortions with ``augment=``.
@@ -133,28 +306,32 @@ class DigitAugmentation:
     >>> from skmlp.augmentation import DigitAugmentation
     >>> augmentation = DigitAugmentation(rotation=15, elastic_alpha=8, elastic_sigma=3)
     >>> augmentation
-    DigitAugmentation(rotation=15, elastic_alpha=8, elastic_sigma=3)
+    DigitAugmentation(elastic_alpha=8, elastic_sigma=3, rotation=15)
     >>> X = np.zeros((2, 784), dtype=np.float32)
     >>> X[:, 300:310] = 1.0
     >>> augmentation.transform_images(X, random_state=0).shape
     (2, 784)
     """
 
+    _parameter_constraints: dict = {
+        name: setting.constraints for name, setting in _SETTINGS.items()
+    }
+
     def __init__(
         self,
         *,
-        rotation=12.0,
-        scale=(0.9, 1.1),
-        stretch=0.0,
-        shear=0.0,
-        shift=2.0,
-        elastic_alpha=20.0,
-        elastic_sigma=4.0,
-        flip=False,
-        erase=0.0,
-        erase_area=(0.02, 0.33),
-        erase_ratio=(0.3, 3.3),
-        image_shape=None,
+        rotation=_DEFAULTS["rotation"],
+        scale=_DEFAULTS["scale"],
+        stretch=_DEFAULTS["stretch"],
+        shear=_DEFAULTS["shear"],
+        shift=_DEFAULTS["shift"],
+        elastic_alpha=_DEFAULTS["elastic_alpha"],
+        elastic_sigma=_DEFAULTS["elastic_sigma"],
+        flip=_DEFAULTS["flip"],
+        erase=_DEFAULTS["erase"],
+        erase_area=_DEFAULTS["erase_area"],
+        erase_ratio=_DEFAULTS["erase_ratio"],
+        image_shape=_DEFAULTS["image_shape"],
     ):
         self.rotation = rotation
         self.scale = scale
@@ -168,92 +345,32 @@ class DigitAugmentation:
         self.erase_area = erase_area
         self.erase_ratio = erase_ratio
         self.image_shape = image_shape
-        self._validate(type(self).__name__)
 
     # ------------------------------------------------------------ parameters
 
     @classmethod
-    def _param_names(cls):
-        return (
-            "rotation",
-            "scale",
-            "stretch",
-            "shear",
-            "shift",
-            "elastic_alpha",
-            "elastic_sigma",
-            "flip",
-            "erase",
-            "erase_area",
-            "erase_ratio",
-            "image_shape",
-        )
-
-    def get_params(self, deep=True):
-        """The parameters, by name, as scikit-learn's ``get_params``.
-
-        Parameters
-        ----------
-        deep : bool, default=True
-            Ignored: there are no nested objects.
-
-        Returns
-        -------
-        params : dict
-        """
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params):
-        """Set parameters by name and validate them, as scikit-learn's.
-
-        Returns
-        -------
-        self : DigitAugmentation
-        """
-        where = type(self).__name__
-        _reject_unknown(params, self._param_names(), where)
-        previous = self.get_params()
-        for name, value in params.items():
-            setattr(self, name, value)
-        try:
-            self._validate(where)
-        except (TypeError, ValueError):
-            for name, value in previous.items():
-                setattr(self, name, value)
-            raise
-        return self
+    def _get_param_names(cls):
+        """The parameters, in the table's order (as scikit-learn's, which
+        reads them from the signature on every ``get_params``)."""
+        return list(_SETTINGS)
 
     def __setstate__(self, state):
         """Restore a pickled or skops-saved instance; settings that did not
         exist when it was saved (the erasing ones) take their defaults, which
         leave training as it was then."""
-        defaults = {
-            "erase": 0.0,
-            "erase_area": (0.02, 0.33),
-            "erase_ratio": (0.3, 3.3),
-        }
-        self.__dict__.update({**defaults, **state})
-
-    def __repr__(self):
-        defaults = type(self)().get_params()
-        changed = {
-            name: value
-            for name, value in self.get_params().items()
-            if not _same(value, defaults[name])
-        }
-        args = ", ".join(f"{name}={value!r}" for name, value in changed.items())
-        return f"{type(self).__name__}({args})"
+        super().__setstate__({**_DEFAULTS, **state})
 
     @classmethod
     def from_param(cls, value, name="augment"):
-        """The augmentation an estimator parameter asks for.
+        """The augmentation an estimator parameter asks for, its settings
+        checked.
 
         Parameters
         ----------
         value : None, bool, dict or DigitAugmentation
             None or False: no augmentation. True: the defaults. A dict: the
             defaults updated with its keys, which are this class's parameter
-            names. An instance: itself, after checking its values.
+            names. An instance: itself.
         name : str, default="augment"
             The estimator parameter's name, for error messages.
 
@@ -264,57 +381,38 @@ class DigitAugmentation:
         Raises
         ------
         TypeError, ValueError
-            With a message naming the parameter, when ``value`` or one of its
-            settings is invalid.
+            With a message naming the parameter and the setting, when
+            ``value`` or one of its settings is invalid (scikit-learn's
+            ``InvalidParameterError``, both a TypeError and a ValueError,
+            for a setting).
         """
         where = f"The {name!r} parameter"
-        if value is None or value is False:
-            return None
-        if value is True:
-            return cls()
+        if isinstance(value, bool | np.bool_) or value is None:
+            return cls() if value else None
         if isinstance(value, cls):
-            value._validate(where)
-            return value
-        if isinstance(value, dict):
-            _reject_unknown(value, cls._param_names(), where)
-            augmentation = cls.__new__(cls)
-            for key, setting in {**cls().get_params(), **value}.items():
-                setattr(augmentation, key, setting)
-            augmentation._validate(where)
-            return augmentation
-        raise TypeError(
-            f"{where} must be None, a bool, a dict or a {cls.__name__}, got "
-            f"{type(value).__name__}."
-        )
-
-    def _validate(self, where):
-        """Check every parameter; errors start with ``where``."""
-        _check_real(self.rotation, "rotation", where, 0, 180, "degrees")
-        _check_scale(self.scale, where)
-        _check_real(self.stretch, "stretch", where, 0, 1, high_open=True)
-        _check_real(self.shear, "shear", where, 0, 60, "degrees")
-        _check_real(self.shift, "shift", where, 0, np.inf, "pixels", high_open=True)
-        _check_real(
-            self.elastic_alpha,
-            "elastic_alpha",
-            where,
-            0,
-            np.inf,
-            "pixels",
-            high_open=True,
-        )
-        _check_real(
-            self.elastic_sigma, "elastic_sigma", where, 0, 16, "pixels", low_open=True
-        )
-        if not isinstance(self.flip, bool | np.bool_):
+            augmentation = value
+        elif isinstance(value, dict):
+            _reject_unknown(value, where)
+            augmentation = cls(**value)
+        else:
             raise TypeError(
-                f"{where}: flip must be a bool, got {type(self.flip).__name__}."
+                f"{where} must be None, a bool, a dict or a {cls.__name__}, got "
+                f"{type(value).__name__}."
             )
-        _check_real(self.erase, "erase", where, 0, 1, "probability")
-        _check_range(self.erase_area, "erase_area", where, "1", high_open=False)
-        _check_range(self.erase_ratio, "erase_ratio", where, "inf", high_open=True)
-        if self.image_shape is not None:
-            _check_image_shape(self.image_shape, where)
+        try:
+            augmentation._validate_params()
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(f"{where}: {exc}") from None
+        return augmentation
+
+    def _settings(self):
+        """The settings, checked and converted as the augmenter takes them
+        (floats, pairs of floats, a bool, a pair of ints or None)."""
+        self._validate_params()
+        return {
+            name: setting.convert(getattr(self, name))
+            for name, setting in _SETTINGS.items()
+        }
 
     # ------------------------------------------------------------ use
 
@@ -335,8 +433,8 @@ class DigitAugmentation:
             When the rows cannot be images of that shape.
         """
         if self.image_shape is None:
-            side = int(np.sqrt(n_features) + 0.5)
-            if side * side != n_features or n_features == 0:
+            side = square_side(n_features)
+            if side is None:
                 raise ValueError(
                     f"Augmentation needs the rows of X to be images: with "
                     f"image_shape=None they must be square, but "
@@ -344,7 +442,12 @@ class DigitAugmentation:
                     f"Set image_shape=(height, width)."
                 )
             return side, side
-        height, width = (int(v) for v in self.image_shape)
+        validate_parameter_constraints(
+            {"image_shape": _SETTINGS["image_shape"].constraints},
+            {"image_shape": self.image_shape},
+            caller_name=type(self).__name__,
+        )
+        height, width = _ints(self.image_shape)
         if height * width != n_features:
             raise ValueError(
                 f"Augmentation's image_shape={tuple(self.image_shape)} holds "
@@ -352,8 +455,42 @@ class DigitAugmentation:
             )
         return height, width
 
+    def check_images(self, n_features):
+        """Check the settings for rows of ``n_features`` pixels, as ``fit``
+        does before training.
+
+        Parameters
+        ----------
+        n_features : int
+            Pixels per row of X.
+
+        Returns
+        -------
+        height, width : int
+            The images' shape (see :meth:`resolve_image_shape`).
+
+        Raises
+        ------
+        ValueError
+            For an invalid setting (naming it), rows that cannot be images of
+            that shape, and settings that would blank (nearly) every image:
+            a shift that moves more than half of them out of their frame, a
+            zoom that shrinks them below one pixel, an elastic displacement
+            larger than the image.
+
+        Warns
+        -----
+        UserWarning
+            When the settings blank some of the images (a shift that can move
+            an image out of its frame).
+        """
+        height, width = self.resolve_image_shape(n_features)
+        _check_blanking(self._settings(), height, width)
+        return height, width
+
     def _build_augmenter(self, n_features, dtype, seed):
-        """The compiled augmenter of one fit.
+        """The compiled augmenter of one fit, its settings checked first
+        (see :meth:`check_images`).
 
         Parameters
         ----------
@@ -367,36 +504,15 @@ class DigitAugmentation:
         Returns
         -------
         augmenter : skmlp._engine._augment.Augmenter
+
+        Raises
+        ------
+        ValueError
+            As :meth:`check_images`, and for an elastic field bank larger
+            than :data:`MAX_BANK_VALUES`.
         """
-        self._validate(type(self).__name__)
-        height, width = self.resolve_image_shape(n_features)
-        low, high = (float(v) for v in self.scale)
-        bank = None
-        if self.elastic_alpha > 0:
-            bank = _elastic_field_bank(
-                (height, width),
-                self.elastic_alpha,
-                self.elastic_sigma,
-                dtype,
-                np.random.default_rng(seed),
-            )
-        return Augmenter(
-            height,
-            width,
-            dtype,
-            np.radians(self.rotation),
-            low,
-            high,
-            float(self.stretch),
-            np.radians(self.shear),
-            float(self.shift),
-            bool(self.flip),
-            bank,
-            seed,
-            erase=float(self.erase),
-            erase_area=tuple(float(v) for v in self.erase_area),
-            erase_ratio=tuple(float(v) for v in self.erase_ratio),
-        )
+        height, width = self.check_images(n_features)
+        return _make_augmenter(self._settings(), height, width, dtype, seed)
 
     def transform_images(self, X, random_state=None, epoch=0):
         """Distorted copies of images, as training would distort them.
@@ -441,8 +557,11 @@ class DigitAugmentation:
                 f"X must hold one image per row (2D) or one 2D image per entry "
                 f"(3D), got {X.ndim} dimensions."
             )
-        if not isinstance(epoch, numbers.Integral) or epoch < 0:
-            raise ValueError(f"epoch must be a non-negative integer, got {epoch!r}.")
+        validate_parameter_constraints(
+            {"epoch": [_Number(Integral, 0, 2**64 - 1, closed="both")]},
+            {"epoch": epoch},
+            caller_name=f"{type(self).__name__}.transform_images",
+        )
         seed = int(check_random_state(random_state).randint(2**63, dtype=np.uint64))
         augmenter = augmentation._build_augmenter(X.shape[1], X.dtype, seed)
         distorted = np.array(X, order="C", copy=True)
@@ -450,46 +569,159 @@ class DigitAugmentation:
         return distorted.reshape(shape)
 
 
-def _elastic_field_bank(image_shape, alpha, sigma, dtype, rng, period=None):
+def _make_augmenter(settings, height, width, dtype, seed):
+    """The compiled augmenter for converted ``settings`` (see
+    ``DigitAugmentation._settings``) and images of ``height`` x ``width``;
+    nothing is checked but the bank's size."""
+    bank = None
+    if settings["elastic_alpha"] > 0:
+        bank = _elastic_field_bank(
+            (height, width),
+            settings["elastic_alpha"],
+            settings["elastic_sigma"],
+            dtype,
+            np.random.default_rng(seed),
+        )
+    return Augmenter(
+        height,
+        width,
+        dtype,
+        np.radians(settings["rotation"]),
+        *settings["scale"],
+        settings["stretch"],
+        np.radians(settings["shear"]),
+        settings["shift"],
+        settings["flip"],
+        bank,
+        seed,
+        erase=settings["erase"],
+        erase_area=settings["erase_area"],
+        erase_ratio=settings["erase_ratio"],
+    )
+
+
+def _check_blanking(settings, height, width):
+    """Refuse settings that blank (nearly) every image of ``height`` x
+    ``width`` pixels, naming the setting and the reason; warn when they blank
+    some of them."""
+    where = f"of {height} x {width} pixels"
+    problems = []
+    shift = settings["shift"]
+    if shift > 0:
+        # An image moved by its width (height) plus one pixel reads nothing
+        # but the zeros outside it; each axis's shift is uniform in +-shift.
+        kept = min(1.0, (width + 1) / shift) * min(1.0, (height + 1) / shift)
+        if kept < 1:
+            problems.append(
+                (
+                    kept < 0.5,
+                    f"shift={shift:g} moves {1 - kept:.0%} of the images {where} "
+                    "entirely out of their frame",
+                )
+            )
+    low, high = settings["scale"]
+    if high * (1 + settings["stretch"]) * max(height, width) < 1:
+        problems.append(
+            (
+                True,
+                f"scale={settings['scale']} shrinks every image {where} to less "
+                "than one pixel",
+            )
+        )
+    alpha = settings["elastic_alpha"]
+    if alpha > 0:
+        sigma = settings["elastic_sigma"]
+        rms = alpha * _expected_elastic_rms(max(sigma, _ONE_TAP_SIGMA))
+        if rms >= max(height, width):
+            problems.append(
+                (
+                    True,
+                    f"elastic_alpha={alpha:g} with elastic_sigma={sigma:g} moves "
+                    f"pixels by {rms:.3g} pixels (root mean square), more than "
+                    f"the images {where} measure: nearly every pixel would read "
+                    "from outside the image",
+                )
+            )
+    refused = [reason for blank, reason in problems if blank]
+    if refused:
+        raise ValueError(
+            f"These augmentation settings blank the training images: "
+            f"{'; '.join(refused)}. Training on blank images cannot learn."
+        )
+    for _, reason in problems:
+        warnings.warn(
+            f"These augmentation settings blank some training images: {reason}.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _bank_periods(image_shape, sigma):
+    """The periods (rows, columns) of the elastic field bank: along each axis
+    the largest of 256, twice the image's side and 16 sigma, so that memory
+    grows with the image's pixels, never with the square of its longer side
+    (a 1 x 4000 image gets periods 256 x 8000)."""
+    floor = max(_MIN_BANK_PERIOD, int(np.ceil(16 * sigma)))
+    return tuple(max(floor, 2 * side) for side in image_shape)
+
+
+def _elastic_field_bank(image_shape, alpha, sigma, dtype, rng, periods=None):
     """The two displacement fields from which every image takes its elastic
     distortion.
 
-    Each field is uniform white noise in [-1, 1] on a periodic square grid,
-    smoothed by a Gaussian of standard deviation ``sigma`` (periodic
-    boundary, ``scipy.ndimage.gaussian_filter``) and multiplied by ``alpha``:
-    a window of it has the distribution of Simard et al.'s displacement
-    field. Each field is then shifted and scaled to mean 0 and to the root
-    mean square that the procedure has in expectation, ``alpha * sqrt(1 / 3)
-    * ||g||`` for the 2D Gaussian kernel ``g`` (about ``alpha / (2 * sqrt(3
-    * pi) * sigma)``), so that no fit gets a bank weaker or stronger than
-    asked. The fields are padded by wrapping, so that a window at any offset
-    in ``[0, period)`` is one contiguous block.
+    Each field is uniform white noise in [-1, 1] on a periodic grid, smoothed
+    by a Gaussian of standard deviation ``sigma`` (periodic boundary,
+    ``scipy.ndimage.gaussian_filter``) and multiplied by ``alpha``: a window
+    of it has the distribution of Simard et al.'s displacement field. Each
+    field is then shifted and scaled to mean 0 and to the root mean square
+    that the procedure has in expectation, ``alpha * sqrt(1 / 3) * ||g||``
+    for the 2D Gaussian kernel ``g`` (about ``alpha / (2 * sqrt(3 * pi) *
+    sigma)``), so that no fit gets a bank weaker or stronger than asked. The
+    fields are padded by wrapping, so that a window at any offset in
+    ``[0, period)`` along each axis is one contiguous block.
 
     Parameters
     ----------
     image_shape : (int, int)
     alpha, sigma : float
+        A sigma below 0.1 smooths as 0.1 does: not at all (one tap).
     dtype : {np.float32, np.float64}
     rng : numpy.random.Generator
-    period : int, default=None
-        The fields' period; None for the largest of 256, twice the image's
-        larger side and 16 sigma.
+    periods : (int, int), default=None
+        The fields' periods along rows and columns; None for
+        :func:`_bank_periods`'s.
 
     Returns
     -------
-    bank : ndarray of shape (2, period + height, period + width)
+    bank : ndarray of shape (2, period_rows + height, period_columns + width)
         The row displacements, then the column displacements, in pixels.
+
+    Raises
+    ------
+    ValueError
+        When the bank would hold more than :data:`MAX_BANK_VALUES` values.
     """
     height, width = image_shape
-    if period is None:
-        period = max(_MIN_BANK_PERIOD, 2 * max(height, width), int(np.ceil(16 * sigma)))
-    noise = rng.uniform(-1.0, 1.0, size=(2, period, period))
+    if periods is None:
+        periods = _bank_periods(image_shape, sigma)
+    n_values = 2 * (periods[0] + height) * (periods[1] + width)
+    if n_values > MAX_BANK_VALUES:
+        raise ValueError(
+            f"The elastic distortion of images of {height} x {width} pixels needs "
+            f"a field bank of {n_values:,} values, more than the "
+            f"{MAX_BANK_VALUES:,} skmlp allows: use elastic_alpha=0 (no elastic "
+            "distortion) for images this large."
+        )
+    sigma = max(sigma, _ONE_TAP_SIGMA)
+    noise = rng.uniform(-1.0, 1.0, size=(2, *periods))
     fields = gaussian_filter(noise, sigma=(0, sigma, sigma), mode="wrap")
+    del noise
     fields -= fields.mean(axis=(1, 2), keepdims=True)
     fields *= (
         alpha * _expected_elastic_rms(sigma) / fields.std(axis=(1, 2), keepdims=True)
     )
     bank = np.pad(fields, ((0, 0), (0, height), (0, width)), mode="wrap")
+    del fields
     return np.ascontiguousarray(bank, dtype=dtype)
 
 
@@ -505,103 +737,62 @@ def _expected_elastic_rms(sigma):
     return np.sqrt(1 / 3) * np.sum(kernel**2)
 
 
-# ---------------------------------------------------------------- validation
+# ---------------------------------------------------------------- parameters
 
 
-def _same(a, b):
-    """Whether two parameter values print the same (as scikit-learn's
-    changed-only repr compares them)."""
-    return repr(a) == repr(b)
-
-
-def _reject_unknown(params, valid, where):
-    unknown = sorted(set(params) - set(valid))
+def _reject_unknown(settings, where):
+    """ValueError naming the keys of ``settings`` that are no parameter."""
+    unknown = sorted(set(settings) - set(_SETTINGS))
     if unknown:
         raise ValueError(
             f"{where}: unknown setting(s) {', '.join(map(repr, unknown))}; the "
-            f"settings are {', '.join(valid)}."
+            f"settings are {', '.join(_SETTINGS)}."
         )
 
 
-def _is_real(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+def with_settings(augment, settings, name="augment"):
+    """An estimator's ``augment`` with ``settings`` changed, as
+    ``set_params(augment__<setting>=value)`` asks.
 
+    scikit-learn's ``set_params`` nests only into estimators: this does it
+    for every form ``augment`` takes. Nothing is validated but the names:
+    ``fit`` checks the values.
 
-def _check_real(
-    value, name, where, low, high, unit=None, low_open=False, high_open=False
-):
-    """Raise unless value is a real number in the interval [low, high] (or
-    open at either end)."""
-    if not _is_real(value):
-        raise TypeError(
-            f"{where}: {name} must be a real number, got {type(value).__name__}."
-        )
-    above = value > low if low_open else value >= low
-    below = value < high if high_open else value <= high
-    if not (above and below):
-        interval = (
-            ("(" if low_open else "[") + f"{low}, {high}" + (")" if high_open else "]")
-        )
-        unit = f" ({unit})" if unit else ""
-        raise ValueError(f"{where}: {name} must be in {interval}{unit}, got {value!r}.")
+    Parameters
+    ----------
+    augment : None, bool, dict or DigitAugmentation
+        The parameter's value.
+    settings : dict
+        New values, by setting name.
+    name : str, default="augment"
+        The parameter's name, for error messages.
 
+    Returns
+    -------
+    augment : dict or DigitAugmentation
+        A DigitAugmentation has its ``set_params`` called and is returned; a
+        dict becomes an updated copy; True becomes a dict of the settings.
 
-def _check_scale(scale, where):
-    try:
-        low, high = scale
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{where}: scale must be a pair (low, high) of zoom factors, got {scale!r}."
-        ) from None
-    if not (_is_real(low) and _is_real(high)):
-        raise TypeError(
-            f"{where}: scale must be a pair of real numbers, got {scale!r}."
-        )
-    if not (0 < low <= high < np.inf):
+    Raises
+    ------
+    ValueError
+        For an unknown setting, or when ``augment`` is None or False (no
+        augmentation, so no settings to change).
+    """
+    if isinstance(augment, DigitAugmentation):
+        return augment.set_params(**settings)
+    keys = ", ".join(f"{name}__{key}" for key in settings)
+    if augment is None or (isinstance(augment, bool | np.bool_) and not augment):
         raise ValueError(
-            f"{where}: scale must be (low, high) with 0 < low <= high < inf, got "
-            f"{tuple(scale)!r}."
+            f"Cannot set {keys}: {name}={augment!r} asks for no augmentation. "
+            f"Set {name}=True or a dict of settings to turn it on."
         )
-
-
-def _check_range(value, name, where, high, high_open):
-    """Raise unless value is a pair (low, high) of real numbers with
-    0 < low <= high <= high (or < high when high_open)."""
-    try:
-        low_value, high_value = value
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{where}: {name} must be a pair (low, high), got {value!r}."
-        ) from None
-    if not (_is_real(low_value) and _is_real(high_value)):
-        raise TypeError(
-            f"{where}: {name} must be a pair of real numbers, got {value!r}."
-        )
-    limit = float(high)
-    below = high_value < limit if high_open else high_value <= limit
-    if not (0 < low_value <= high_value and below):
-        relation = "<" if high_open else "<="
-        raise ValueError(
-            f"{where}: {name} must be (low, high) with 0 < low <= high {relation} "
-            f"{high}, got {tuple(value)!r}."
-        )
-
-
-def _check_image_shape(image_shape, where):
-    try:
-        height, width = image_shape
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{where}: image_shape must be None or a pair (height, width), got "
-            f"{image_shape!r}."
-        ) from None
-    for side in (height, width):
-        if not isinstance(side, numbers.Integral) or isinstance(side, bool | np.bool_):
-            raise TypeError(
-                f"{where}: image_shape must hold integers, got {image_shape!r}."
-            )
-        if side < 1:
-            raise ValueError(
-                f"{where}: image_shape must hold positive integers, got "
-                f"{tuple(image_shape)!r}."
-            )
+    _reject_unknown(settings, f"Cannot set {keys}")
+    if isinstance(augment, bool | np.bool_):  # True: the defaults
+        return dict(settings)
+    if isinstance(augment, dict):
+        return {**augment, **settings}
+    raise ValueError(
+        f"Cannot set {keys}: {name} is a {type(augment).__name__}, not None, a "
+        "bool, a dict or a DigitAugmentation."
+    )

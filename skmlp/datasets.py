@@ -7,24 +7,30 @@ IDX files or the ``mnist.pkl.gz`` pickle of the Theano and Nielsen tutorials.
 
 Every file is treated as untrusted: it may have been written to break the
 reader. Only regular files are opened; sizes are checked before memory is
-spent; gzip data are decompressed as a stream that stops at the declared size;
+spent; gzip data are decompressed as a stream that stops at the declared size
+(:mod:`skmlp._untrusted_files`, skmlp's one policy for the files it reads);
 the pickle is read by a restricted unpickler that builds arrays of numbers in
-tuples and lists, and nothing else.
+tuples and lists, and nothing else (:mod:`skmlp._array_unpickler`).
 """
 
-import contextlib
-import gzip
 import math
 import os
-import pickle
-import pickletools
-import stat
 import struct
-import zlib
 from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
+
+from ._array_unpickler import describe, load_array_pickle, unpickled_array
+from ._image_shape import square_side
+from ._untrusted_files import (
+    MAX_ARRAY_DIMS,
+    check_decompressed_size,
+    gzip_stream,
+    open_regular_file,
+    read_into,
+    read_up_to,
+)
 
 __all__ = ["load_idx", "load_mnist"]
 
@@ -49,29 +55,6 @@ _IDX_FILES = {
 _PICKLE_SPLITS = {"train": 0, "valid": 1, "test": 2}
 
 _SUBSETS = ("train", "test", "valid", "all")
-
-_GZIP_MAGIC = b"\x1f\x8b"
-
-# DEFLATE cannot expand data by more than about 1032:1 (a 258-byte match costs
-# at least 2 bits): a gzip file's content is never longer than this many times
-# the file, whatever its header or the pickle inside claims.
-_DEFLATE_MAX_RATIO = 1032
-
-# The most skmlp decompresses from one gzip file (16 GiB; full MNIST is 55 MB).
-# A larger data set can still be read once decompressed (gunzip), since an
-# uncompressed file's size is known before reading.
-_MAX_DECOMPRESSED_BYTES = 16 * 2**30
-
-# NumPy 1.x arrays have at most 32 dimensions (NumPy 2: 64).
-_MAX_IDX_DIMS = 32
-
-# gzip data are decompressed this many bytes at a time, which bounds the
-# temporary buffers of the gzip module.
-_READ_CHUNK_BYTES = 2**20
-
-# Errors of the gzip module on corrupt or truncated data (BadGzipFile is an
-# OSError; other OSErrors, from the disk, are not caught).
-_GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 
 
 def load_idx(path):
@@ -116,7 +99,8 @@ def load_idx(path):
     header declares. A gzip file is decompressed as a stream into an array of
     the declared size and refused as soon as its data go past it; its header
     may declare at most 1032 times the file's size (the most DEFLATE can
-    expand data) and at most 16 GiB (decompress larger files first).
+    expand data) and at most 4 GiB (decompress larger files first): skmlp's
+    one policy for the files it reads (:mod:`skmlp._untrusted_files`).
 
     Examples
     --------
@@ -198,7 +182,7 @@ def load_mnist(path, *, subset="train", return_X_y=False):
     with a ``ValueError`` naming it. The IDX files are read as plain bytes
     (see :func:`load_idx`). Memory is bounded by what the files declare: a
     gzip file is decompressed as a stream, at most 1032 times its size and at
-    most 16 GiB. FIFOs, devices and sockets are refused before anything is
+    most 4 GiB. FIFOs, devices and sockets are refused before anything is
     read, so a path such as ``/dev/zero`` fails at once instead of hanging.
 
     See Also
@@ -249,91 +233,12 @@ def _existing_path(path, what):
     return path
 
 
-def _open_regular_file(path):
-    """``path`` opened for binary reading, or ValueError if it is not a regular
-    file.
-
-    A FIFO would block the open or the read forever and ``/dev/zero`` never
-    ends, so the kind of file is checked before opening (``O_NONBLOCK`` keeps
-    a FIFO swapped in meanwhile from blocking) and again on the opened
-    descriptor, which is the file actually read.
-    """
-    _check_regular(path, os.stat(path).st_mode)
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    descriptor = os.open(path, flags)
-    try:
-        _check_regular(path, os.fstat(descriptor).st_mode)
-    except BaseException:
-        os.close(descriptor)
-        raise
-    return open(descriptor, "rb")
-
-
-def _check_regular(path, mode):
-    """ValueError naming ``path`` unless ``mode`` is a regular file's."""
-    if stat.S_ISREG(mode):
-        return
-    kinds = [
-        (stat.S_ISDIR, "a folder"),
-        (stat.S_ISFIFO, "a FIFO (named pipe)"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-    ]
-    kind = next((name for test, name in kinds if test(mode)), "not a regular file")
-    raise ValueError(
-        f"{path}: {kind}, not a regular file; skmlp reads data sets only from "
-        "regular files."
-    )
-
-
-@contextlib.contextmanager
-def _decompressed(file):
-    """``(stream, compressed)``: the file's content, decompressed as a stream
-    if the file is gzip (recognised from its content, not its name)."""
-    compressed = file.read(2) == _GZIP_MAGIC
-    file.seek(0)
-    if not compressed:
-        yield file, False
-        return
-    with gzip.GzipFile(fileobj=file, mode="rb") as stream:
-        yield stream, True
-
-
-def _gzip_error(name, exc):
-    return ValueError(f"{name}: corrupt or truncated gzip data ({exc}).")
-
-
-def _read_up_to(stream, size, name):
-    """At most ``size`` bytes from ``stream`` (fewer only at its end)."""
-    try:
-        return stream.read(size)
-    except _GZIP_ERRORS as exc:
-        raise _gzip_error(name, exc) from exc
-
-
-def _read_into(stream, buffer, name):
-    """Fill the uint8 array ``buffer`` from ``stream``; the bytes read (fewer
-    than its size only if the stream ends first)."""
-    n_read = 0
-    while n_read < buffer.size:
-        chunk = buffer[n_read : n_read + _READ_CHUNK_BYTES]
-        try:
-            n_chunk = stream.readinto(chunk)
-        except _GZIP_ERRORS as exc:
-            raise _gzip_error(name, exc) from exc
-        if not n_chunk:
-            break
-        n_read += n_chunk
-    return n_read
-
-
 # --------------------------------------------------------------------- IDX
 
 
 def _read_idx(path):
     """The array in the IDX file at ``path``, in native byte order."""
-    with _open_regular_file(path) as file:
+    with open_regular_file(path, "data sets") as file:
         return _read_idx_file(file, os.fstat(file.fileno()).st_size, path)
 
 
@@ -350,7 +255,7 @@ def _read_idx_file(file, file_size, name):
     name : str or path-like
         How error messages name it.
     """
-    with _decompressed(file) as (stream, compressed):
+    with gzip_stream(file) as (stream, compressed):
         shape, dtype, header_size = _read_idx_header(stream, name)
         n_items = math.prod(shape)  # Python ints: a corrupt header cannot overflow
         expected_size = header_size + n_items * dtype.itemsize
@@ -360,13 +265,13 @@ def _read_idx_file(file, file_size, name):
         )
         _check_declared_size(name, declared, expected_size, file_size, compressed)
         array = np.empty(n_items, dtype=dtype)
-        n_read = _read_into(stream, array.view(np.uint8), name)
+        n_read = read_into(stream, array.view(np.uint8), name)
         if n_read < array.nbytes:
             raise ValueError(
                 f"{name}: truncated IDX file: {declared}, but the file holds "
                 f"{header_size + n_read} bytes (after decompression)."
             )
-        if _read_up_to(stream, 1, name):
+        if read_up_to(stream, 1, name):
             raise ValueError(
                 f"{name}: too long IDX file: {declared}, but the file holds more "
                 "(after decompression)."
@@ -379,7 +284,7 @@ def _read_idx_file(file, file_size, name):
 def _read_idx_header(stream, name):
     """``(shape, dtype, header_size)`` from the header at the start of
     ``stream``, or ValueError if it is not a valid IDX header."""
-    magic = _read_up_to(stream, 4, name)
+    magic = read_up_to(stream, 4, name)
     if len(magic) < 4:
         raise ValueError(
             f"{name}: truncated IDX file, {len(magic)} bytes: too short for the "
@@ -393,12 +298,12 @@ def _read_idx_header(stream, name):
             "type code (08 for unsigned bytes) and NN >= 1 the number of "
             "dimensions, e.g. 0x00000803 for images."
         )
-    if n_dims > _MAX_IDX_DIMS:
+    if n_dims > MAX_ARRAY_DIMS:
         raise ValueError(
             f"{name}: the IDX header declares {n_dims} dimensions; skmlp reads "
-            f"at most {_MAX_IDX_DIMS}."
+            f"at most {MAX_ARRAY_DIMS}."
         )
-    sizes = _read_up_to(stream, 4 * n_dims, name)
+    sizes = read_up_to(stream, 4 * n_dims, name)
     if len(sizes) < 4 * n_dims:
         raise ValueError(
             f"{name}: truncated IDX file: the header declares {n_dims} "
@@ -424,18 +329,14 @@ def _check_declared_size(name, declared, expected_size, file_size, compressed):
                 f"{file_size} bytes."
             )
         return
-    if expected_size > file_size * _DEFLATE_MAX_RATIO:
-        raise ValueError(
-            f"{name}: corrupt IDX file: {declared}, more than the {file_size} "
-            f"bytes of gzip data can hold (gzip expands data at most "
-            f"{_DEFLATE_MAX_RATIO} times)."
-        )
-    if expected_size > _MAX_DECOMPRESSED_BYTES:
-        raise ValueError(
-            f"{name}: {declared}, more than the {_MAX_DECOMPRESSED_BYTES} bytes "
-            "skmlp decompresses from one file; decompress it first (gunzip), "
-            "then load the uncompressed file."
-        )
+    check_decompressed_size(
+        name,
+        declared,
+        expected_size,
+        file_size,
+        kind="IDX file",
+        hint=" Decompress it first (gunzip), then load the uncompressed file.",
+    )
 
 
 def _find_idx_file(folder, name):
@@ -518,311 +419,17 @@ def _scale_bytes(blocks):
 
 
 # ------------------------------------------------------------------ pickle
-#
-# A data pickle is read by _ArrayUnpickler, which never lets the file reach
-# NumPy's or Python's own reconstruction code: the few globals it allows are
-# stand-ins that check their arguments and build plain arrays of numbers, and
-# only the opcodes needed for numbers, strings, tuples, lists and those calls
-# are run. (NumPy's own dtype.__setstate__ would let a pickle mark a float
-# dtype as holding object pointers; CPython's C unpickler lets a 9-byte
-# LONG_BINPUT allocate gigabytes: hence the pure-Python unpickler, whose memo
-# is a dict, and the stand-ins.)
-
-# Opcodes run beyond this are refused: a pickle of six arrays needs about a
-# hundred, and the pure-Python unpickler spends about a microsecond on each.
-_MAX_PICKLE_OPCODES = 100_000
-
-# The dtypes a data pickle may hold: booleans, integers and floats.
-_PICKLE_DTYPES = frozenset(
-    ["b1", "i1", "u1", "i2", "u2", "i4", "u4", "i8", "u8", "f2", "f4", "f8"]
-)
-
-
-class _Refused(Exception):
-    """A data pickle refused; the caller adds the file's name to the message."""
-
-
-class _LimitedReader:
-    """The content of a data pickle, read as a stream that refuses to go past
-    ``limit`` bytes, so that no length in the pickle can make it allocate
-    more than the file can hold."""
-
-    def __init__(self, stream, limit, what):
-        self._stream = stream
-        self._remaining = limit
-        self._what = what
-
-    def read(self, size=-1):
-        if size < 0 or size > self._remaining:
-            raise _Refused(
-                f"truncated or corrupt pickle: it reads past the end of {self._what}"
-            )
-        data = self._call(self._stream.read, size)
-        self._remaining -= len(data)
-        return data
-
-    def readline(self):
-        line = self._call(self._stream.readline, self._remaining)
-        self._remaining -= len(line)
-        return line
-
-    def at_end(self):
-        """Whether the stream is over (for gzip, this checks its CRC)."""
-        return not self._call(self._stream.read, 1)
-
-    @staticmethod
-    def _call(method, size):
-        try:
-            return method(size)
-        except _GZIP_ERRORS as exc:
-            raise _Refused(f"corrupt or truncated gzip data ({exc})") from exc
-
-
-class _PickledDtype:
-    """A dtype as a data pickle describes it: a plain number type."""
-
-    __slots__ = ("dtype", "_has_state")
-
-    def __init__(self, dtype):
-        self.dtype = dtype
-        self._has_state = False
-
-    def set_state(self, state):
-        # NumPy's dtype state: (version, byteorder, subdtype, names, fields,
-        # elsize, alignment, flags); a plain number type has these defaults.
-        if (
-            self._has_state
-            or not isinstance(state, tuple)
-            or len(state) != 8
-            or state[1] not in ("<", ">", "|", "=")
-            or state[2:] != (None, None, None, -1, -1, 0)
-        ):
-            raise _Refused(
-                f"the state of dtype {self.dtype.str[1:]!r} is not a plain "
-                "number type's"
-            )
-        if state[1] in "<>":
-            self.dtype = self.dtype.newbyteorder(state[1])
-        self._has_state = True
-
-
-class _PickledArray:
-    """An array of numbers as a data pickle describes it; ``array`` is None
-    until its state has been set."""
-
-    __slots__ = ("array",)
-
-    def __init__(self, array=None):
-        self.array = array
-
-    def set_state(self, state):
-        # NumPy's ndarray state: (version, shape, dtype, is_fortran, data),
-        # or the same without the version (version 0).
-        if isinstance(state, tuple) and len(state) == 5:
-            state = state[1:]
-        if self.array is not None or not isinstance(state, tuple) or len(state) != 4:
-            raise _Refused("an array's state is not NumPy's")
-        shape, dtype, is_fortran, data = state
-        if is_fortran not in (0, 1):
-            raise _Refused("an array's state is not NumPy's")
-        self.array = _array_from_bytes(data, dtype, shape, "F" if is_fortran else "C")
-
-
-def _array_from_bytes(data, dtype, shape, order):
-    """A new writable array of ``shape`` from the bytes of a data pickle, or
-    _Refused if they do not describe one."""
-    if not isinstance(dtype, _PickledDtype):
-        raise _Refused(f"an array's dtype is {_summary(dtype)}")
-    if not (
-        isinstance(shape, tuple)
-        and len(shape) <= _MAX_IDX_DIMS
-        and all(type(n) is int and n >= 0 for n in shape)
-    ):
-        raise _Refused(f"an array's shape is not a tuple of sizes: {_summary(shape)}")
-    if not isinstance(data, (str, bytes, bytearray)) or order not in ("C", "F"):
-        raise _Refused(f"an array's data are {_summary(data)}, not bytes")
-    n_bytes = math.prod(shape) * dtype.dtype.itemsize
-    if len(data) != n_bytes:
-        raise _Refused(
-            f"an array of shape {shape} and dtype {dtype.dtype.str[1:]!r} needs "
-            f"{n_bytes} bytes of data; the pickle gives {len(data)}"
-        )
-    # Python 2 wrote the data as str, which encoding="latin1" decodes one
-    # character per byte; a bytearray makes the array writable.
-    buffer = bytearray(data, "latin1") if isinstance(data, str) else bytearray(data)
-    return np.frombuffer(buffer, dtype=dtype.dtype).reshape(shape, order=order)
-
-
-class _PickledNdarrayClass:
-    """Stands for numpy.ndarray, which a data pickle names as the class of
-    each array it rebuilds."""
-
-    __slots__ = ()
-
-
-_NDARRAY_CLASS = _PickledNdarrayClass()
-
-
-def _reconstruct(subtype, shape, typecode):
-    """Stands for numpy's ``_reconstruct(ndarray, (0,), b"b")``: an array whose
-    state (shape, dtype, data) the pickle sets next, with BUILD."""
-    if subtype is not _NDARRAY_CLASS:
-        raise _Refused(f"numpy's _reconstruct is asked for {_summary(subtype)}")
-    return _PickledArray()
-
-
-def _frombuffer(buffer, dtype, shape, order):
-    """Stands for numpy's ``_frombuffer``, which pickle protocol 5 uses."""
-    return _PickledArray(_array_from_bytes(buffer, dtype, shape, order))
-
-
-def _dtype(code, align=False, copy=True):
-    """Stands for ``numpy.dtype(code, align, copy)``, for number types only."""
-    if not isinstance(code, str) or code not in _PICKLE_DTYPES:
-        raise _Refused(
-            f"the pickle asks for dtype {code!r:.40}; a data pickle holds only "
-            "booleans, integers and floats"
-        )
-    return _PickledDtype(np.dtype(code))
-
-
-def _latin1_encode(text, encoding):
-    """Stands for ``_codecs.encode(text, "latin1")``: how Python 3 writes
-    bytes (an array's data) in pickle protocols 0 to 2."""
-    if not isinstance(text, str) or encoding != "latin1":
-        raise _Refused("the pickle calls _codecs.encode other than for latin-1 text")
-    return text.encode("latin1")
-
-
-def _empty_bytes(*args):
-    """Stands for ``bytes()``: how Python 3 writes ``b""`` in protocols 0 to 2."""
-    if args:
-        raise _Refused("the pickle calls bytes() with arguments")
-    return b""
-
-
-# The only globals a data pickle may name, as (module, name), and the
-# stand-ins that replace them. NumPy wrote numpy.core before NumPy 2.
-_PICKLE_GLOBALS = {
-    ("numpy", "ndarray"): _NDARRAY_CLASS,
-    ("numpy", "dtype"): _dtype,
-    ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
-    ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
-    ("numpy.core.numeric", "_frombuffer"): _frombuffer,
-    ("numpy._core.numeric", "_frombuffer"): _frombuffer,
-    ("_codecs", "encode"): _latin1_encode,
-    ("__builtin__", "bytes"): _empty_bytes,
-}
-
-# The opcodes a data pickle may use: numbers, strings, bytes, tuples, lists,
-# the memo, globals, calls and BUILD. Refused: dictionaries and sets (ints
-# that collide in a hash table make them quadratic), instance creation
-# (INST, OBJ, NEWOBJ), extensions, persistent IDs and out-of-band buffers.
-_PICKLE_OPCODES = frozenset(
-    """PROTO FRAME STOP MARK POP POP_MARK DUP NONE NEWTRUE NEWFALSE INT BININT
-    BININT1 BININT2 LONG LONG1 LONG4 FLOAT BINFLOAT STRING BINSTRING
-    SHORT_BINSTRING BINBYTES SHORT_BINBYTES BINBYTES8 BYTEARRAY8 UNICODE
-    BINUNICODE SHORT_BINUNICODE BINUNICODE8 EMPTY_TUPLE TUPLE TUPLE1 TUPLE2
-    TUPLE3 EMPTY_LIST LIST APPEND APPENDS GET BINGET LONG_BINGET PUT BINPUT
-    LONG_BINPUT MEMOIZE GLOBAL STACK_GLOBAL REDUCE BUILD""".split()
-)
-
-
-class _ArrayUnpickler(pickle._Unpickler):
-    """An unpickler that builds arrays of numbers, tuples and lists only.
-
-    It runs the allowed opcodes of Python's pure-Python unpickler, at most
-    ``_MAX_PICKLE_OPCODES`` of them, and replaces the globals of
-    ``_PICKLE_GLOBALS`` by their stand-ins; anything else raises _Refused.
-    """
-
-    def __init__(self, file):
-        # The tutorials' file was written by Python 2: its strings (the
-        # arrays' data among them) need latin1 to unpickle in Python 3.
-        super().__init__(file, encoding="latin1")
-        self._n_opcodes = 0
-
-    def find_class(self, module, name):
-        try:
-            return _PICKLE_GLOBALS[module, name]
-        except (KeyError, TypeError):
-            raise _Refused(
-                f"refused to load {module}.{name}: a data pickle may only build "
-                "NumPy arrays of numbers in tuples and lists, so skmlp never "
-                "calls anything else it names"
-            ) from None
-
-    def _count_opcode(self):
-        self._n_opcodes += 1
-        if self._n_opcodes > _MAX_PICKLE_OPCODES:
-            raise _Refused(
-                f"the pickle runs more than {_MAX_PICKLE_OPCODES} opcodes; one "
-                "of arrays needs about a hundred"
-            )
-
-    def _load_build(self):
-        state = self.stack.pop()
-        target = self.stack[-1]
-        if not isinstance(target, (_PickledArray, _PickledDtype)):
-            raise _Refused(f"the pickle sets the state of {_summary(target)}")
-        target.set_state(state)
-
-    def _load_bytearray8(self):
-        # As pickle's own, but read before allocating: self.read refuses a
-        # size the file cannot hold, where bytearray(size) would zero it all.
-        (size,) = struct.unpack("<Q", self.read(8))
-        self.append(bytearray(self.read(size)))
-
-
-def _counted(load):
-    def counted_load(self):
-        self._count_opcode()
-        load(self)
-
-    return counted_load
-
-
-def _refuse(opcode_name):
-    def refuse(self):
-        raise _Refused(
-            f"the pickle uses opcode {opcode_name}, which a data pickle of arrays "
-            "never needs"
-        )
-
-    return refuse
-
-
-def _array_dispatch():
-    """The dispatch table of _ArrayUnpickler: pickle's own for the allowed
-    opcodes, counted, and a refusal for every other opcode."""
-    overrides = {
-        "BUILD": _ArrayUnpickler._load_build,
-        "BYTEARRAY8": _ArrayUnpickler._load_bytearray8,
-    }
-    dispatch = {}
-    for opcode in pickletools.opcodes:
-        key = opcode.code.encode("latin1")[0]
-        if opcode.name not in _PICKLE_OPCODES:
-            dispatch[key] = _refuse(opcode.name)
-        else:
-            dispatch[key] = _counted(
-                overrides.get(opcode.name, pickle._Unpickler.dispatch[key])
-            )
-    return dispatch
-
-
-_ArrayUnpickler.dispatch = _array_dispatch()
 
 
 def _load_pickle(path, subset):
     """Scaled images (n x 28 x 28), int64 labels and [path], for ``subset``."""
-    with _open_regular_file(path) as file:
+    with open_regular_file(path, "data sets") as file:
         splits = _read_pickle_file(file, os.fstat(file.fileno()).st_size, path)
     names = ["train", "valid", "test"] if subset == "all" else [subset]
     chosen = [splits[_PICKLE_SPLITS[name]] for name in names]
     data = _concatenate([X for X, _ in chosen], np.float32)
     target = _concatenate([y for _, y in chosen], np.int64)
-    side = _image_side(data.shape[1])
+    side = square_side(data.shape[1])
     return data.reshape(data.shape[0], side, side), target, [str(path)]
 
 
@@ -838,36 +445,14 @@ def _read_pickle_file(file, file_size, name):
     name : str or path-like
         How error messages name it.
     """
-    with _decompressed(file) as (stream, compressed):
-        reader = _LimitedReader(stream, *_content_limit(file_size, compressed))
-        try:
-            splits = _ArrayUnpickler(reader).load()
-            if not reader.at_end():
-                raise _Refused("unexpected data after the end of the pickle")
-        except _Refused as exc:
-            raise ValueError(f"{name}: {exc}.") from None
-        except Exception as exc:  # a corrupt pickle can fail in many ways
-            raise ValueError(
-                f"{name}: not a readable pickle ({type(exc).__name__}: {exc}). "
-                "load_mnist reads a folder of IDX files or an mnist.pkl.gz "
-                "pickle; use load_idx to read a single IDX file."
-            ) from exc
-    return _check_pickle_layout(name, splits)
-
-
-def _content_limit(file_size, compressed):
-    """``(limit, what)``: the most bytes a file's content can hold, and how
-    to name that limit in an error message."""
-    if not compressed:
-        return file_size, f"the {file_size}-byte file"
-    if file_size * _DEFLATE_MAX_RATIO <= _MAX_DECOMPRESSED_BYTES:
-        limit = file_size * _DEFLATE_MAX_RATIO
-        return limit, (
-            f"the {limit} bytes that {file_size} bytes of gzip data can hold at most"
-        )
-    return _MAX_DECOMPRESSED_BYTES, (
-        f"the {_MAX_DECOMPRESSED_BYTES} bytes skmlp decompresses from one file"
+    splits = load_array_pickle(
+        file,
+        file_size,
+        name,
+        hint=" load_mnist reads a folder of IDX files or an mnist.pkl.gz pickle; "
+        "use load_idx to read a single IDX file.",
     )
+    return _check_pickle_layout(name, splits)
 
 
 def _concatenate(arrays, dtype):
@@ -878,12 +463,6 @@ def _concatenate(arrays, dtype):
     return np.concatenate(arrays).astype(dtype, copy=False)
 
 
-def _image_side(n_pixels):
-    """Side of a square image of ``n_pixels`` pixels, or None if there is none."""
-    side = int(round(np.sqrt(n_pixels)))
-    return side if side * side == n_pixels else None
-
-
 def _check_pickle_layout(path, splits):
     """The pickle's three (X, y) pairs as arrays, or ValueError on another layout."""
     layout = (
@@ -892,21 +471,21 @@ def _check_pickle_layout(path, splits):
     )
     if not isinstance(splits, (tuple, list)) or len(splits) != 3:
         raise ValueError(
-            f"{path}: expected a pickle of {layout}; got {_summary(splits)}."
+            f"{path}: expected a pickle of {layout}; got {describe(splits)}."
         )
     checked = []
     for name, pair in zip(_PICKLE_SPLITS, splits, strict=True):
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
             raise ValueError(
                 f"{path}: expected a pickle of {layout}; the {name} split is "
-                f"{_summary(pair)}."
+                f"{describe(pair)}."
             )
-        X, y = _unpickled_array(pair[0]), _unpickled_array(pair[1])
+        X, y = unpickled_array(pair[0]), unpickled_array(pair[1])
         if X is None or y is None:
             what = "X" if X is None else "y"
             raise ValueError(
                 f"{path}: expected a pickle of {layout}; in the {name} split, "
-                f"{what} is {_summary(pair[0] if X is None else pair[1])}, not "
+                f"{what} is {describe(pair[0] if X is None else pair[1])}, not "
                 "an array."
             )
         problem = _pickle_split_problem(X, y)
@@ -924,15 +503,6 @@ def _check_pickle_layout(path, splits):
     return checked
 
 
-def _unpickled_array(obj):
-    """The array an unpickled object stands for, or None if it is no array.
-
-    Lists of numbers are not arrays here: they can hold the same object many
-    times over (through the pickle's memo), which np.asarray would multiply.
-    """
-    return obj.array if isinstance(obj, _PickledArray) else None
-
-
 def _pickle_split_problem(X, y):
     """What is wrong with one (X, y) split of the pickle, or None."""
     if X.ndim != 2 or X.dtype.kind not in "fiu":
@@ -941,30 +511,11 @@ def _pickle_split_problem(X, y):
         return f"y is a {y.ndim}-D array of {y.dtype}, not a 1-D integer array"
     if X.shape[0] != y.shape[0]:
         return f"X has {X.shape[0]} rows but y has {y.shape[0]} labels"
-    if not X.shape[1] or _image_side(X.shape[1]) is None:
+    if not X.shape[1] or square_side(X.shape[1]) is None:
         return f"X has {X.shape[1]} columns, not the pixels of a square image"
     if X.size and not (X.min() >= 0 and X.max() <= 1):
         return f"pixel values span [{X.min()}, {X.max()}], not [0, 1]"
     return None
-
-
-def _summary(obj):
-    """A short description of an unpickled object for error messages."""
-    if isinstance(obj, (tuple, list)):
-        return f"a {type(obj).__name__} of length {len(obj)}"
-    if isinstance(obj, np.ndarray):
-        return f"an array of shape {obj.shape}"
-    if isinstance(obj, _PickledArray):
-        if obj.array is None:
-            return "an array without data"
-        return f"an array of shape {obj.array.shape}"
-    if isinstance(obj, _PickledDtype):
-        return f"the dtype {obj.dtype.str[1:]!r}"
-    if obj is _NDARRAY_CLASS:
-        return "the class numpy.ndarray"
-    if callable(obj):
-        return "a function"
-    return f"an object of type {type(obj).__name__}"
 
 
 def _describe(source, subset, images, target):

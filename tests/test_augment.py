@@ -15,6 +15,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.ndimage import map_coordinates
 from sklearn.base import clone
 
+from skmlp import MLPDigitClassifier
 from skmlp._engine._augment import (
     Augmenter,
     _bilinear_for_tests,
@@ -24,6 +25,7 @@ from skmlp.augmentation import (
     DigitAugmentation,
     _elastic_field_bank,
     _expected_elastic_rms,
+    _make_augmenter,
 )
 
 DTYPES = [np.float32, np.float64]
@@ -356,57 +358,78 @@ def test_defaults_and_repr():
     augmentation = DigitAugmentation()
     assert repr(augmentation) == "DigitAugmentation()"
     assert augmentation.flip is False and augmentation.image_shape is None
+    # scikit-learn's repr: the changed parameters, sorted.
     assert repr(DigitAugmentation(shift=3, flip=True)) == (
-        "DigitAugmentation(shift=3, flip=True)"
+        "DigitAugmentation(flip=True, shift=3)"
     )
 
 
+def test_parameters_are_declared_once_in_the_table():
+    """The signature, its defaults, get_params, the constraints and
+    __setstate__ all read one table."""
+    import inspect
+
+    from skmlp.augmentation import _SETTINGS
+
+    signature = inspect.signature(DigitAugmentation.__init__).parameters
+    assert list(signature)[1:] == list(_SETTINGS)
+    assert {name: p.default for name, p in list(signature.items())[1:]} == {
+        name: setting.default for name, setting in _SETTINGS.items()
+    }
+    assert list(DigitAugmentation().get_params()) == list(_SETTINGS)
+    assert set(DigitAugmentation._parameter_constraints) == set(_SETTINGS)
+    restored = DigitAugmentation.__new__(DigitAugmentation)
+    restored.__setstate__({"rotation": 3})
+    assert restored.get_params() == DigitAugmentation(rotation=3).get_params()
+
+
 @pytest.mark.parametrize(
-    "settings, error, message",
+    "settings, message",
     [
-        ({"rotation": -1}, ValueError, r"rotation must be in \[0, 180\]"),
-        ({"rotation": "10"}, TypeError, "rotation must be a real number"),
-        ({"rotation": np.nan}, ValueError, "rotation"),
-        (
-            {"scale": (1.2, 0.9)},
-            ValueError,
-            r"scale must be \(low, high\) with 0 < low",
-        ),
-        ({"scale": (0, 1)}, ValueError, r"scale must be \(low, high\) with 0 < low"),
-        ({"scale": 1.1}, TypeError, r"scale must be a pair"),
-        ({"scale": (1, "2")}, TypeError, "scale must be a pair of real numbers"),
-        ({"stretch": 1.0}, ValueError, r"stretch must be in \[0, 1\)"),
-        ({"shear": 75}, ValueError, r"shear must be in \[0, 60\]"),
-        ({"shift": np.inf}, ValueError, "shift"),
-        ({"shift": True}, TypeError, "shift must be a real number"),
-        ({"elastic_alpha": -2}, ValueError, "elastic_alpha"),
-        ({"elastic_sigma": 0}, ValueError, r"elastic_sigma must be in \(0, 16\]"),
-        ({"flip": 1}, TypeError, "flip must be a bool"),
-        ({"image_shape": 28}, TypeError, "image_shape must be None or a pair"),
-        (
-            {"image_shape": (28, 0)},
-            ValueError,
-            "image_shape must hold positive integers",
-        ),
-        ({"image_shape": (28.0, 28)}, TypeError, "image_shape must hold integers"),
+        ({"rotation": -1}, r"'rotation' parameter .* a float in the range \[0.0, 180"),
+        ({"rotation": "10"}, "'rotation' parameter .* must be a float"),
+        ({"rotation": np.nan}, "'rotation' parameter"),
+        ({"scale": (1.2, 0.9)}, r"'scale' parameter .* a pair \(low, high\) of floats"),
+        ({"scale": (0, 1)}, r"'scale' parameter .* in the range \(0.0, inf\)"),
+        ({"scale": 1.1}, r"'scale' parameter .* must be a pair"),
+        ({"scale": (1, "2")}, "'scale' parameter .* must be a pair"),
+        ({"scale": (1, 2, 3)}, "'scale' parameter .* must be a pair"),
+        ({"stretch": 1.0}, r"'stretch' parameter .* in the range \[0.0, 1.0\)"),
+        ({"shear": 75}, r"'shear' parameter .* in the range \[0.0, 60.0\]"),
+        ({"shift": np.inf}, "'shift' parameter"),
+        ({"elastic_alpha": -2}, "'elastic_alpha' parameter"),
+        ({"elastic_sigma": 0}, r"'elastic_sigma' parameter .* \(0.0, 16.0\]"),
+        ({"flip": 1}, "'flip' parameter .* must be an instance of 'bool'"),
+        ({"image_shape": 28}, r"'image_shape' parameter .* None or a pair"),
+        ({"image_shape": (28, 0)}, r"'image_shape' parameter .* \[1, inf\)"),
+        ({"image_shape": (28.0, 28)}, "'image_shape' parameter .* pair"),
     ],
 )
-def test_invalid_settings_raise_naming_the_setting(settings, error, message):
-    with pytest.raises(error, match="DigitAugmentation: " + message):
-        DigitAugmentation(**settings)
-    with pytest.raises(error, match="The 'augment' parameter: " + message):
+def test_invalid_settings_raise_naming_the_setting(settings, message):
+    """Checked where they are used (fit, transform_images, from_param), the
+    scikit-learn way, never by the constructor or set_params (so that a
+    search scores an invalid candidate instead of stopping)."""
+    augmentation = DigitAugmentation(**settings)  # stored as given
+    assert augmentation.set_params(**settings) is augmentation
+    # scikit-learn's InvalidParameterError: both a ValueError and a TypeError.
+    with pytest.raises(ValueError, match="of DigitAugmentation must be"):
+        augmentation.transform_images(_images(2, 4, 4), random_state=0)
+    with pytest.raises(TypeError, match=message):
+        augmentation.transform_images(_images(2, 4, 4), random_state=0)
+    with pytest.raises(ValueError, match="^The 'augment' parameter: .*" + message):
         DigitAugmentation.from_param(settings)
-    augmentation = DigitAugmentation()
-    with pytest.raises(error, match=message):
-        augmentation.set_params(**settings)
-    # A failed set_params leaves the settings as they were.
-    assert repr(augmentation) == "DigitAugmentation()"
+    with pytest.raises(ValueError, match="^The 'augment' parameter: .*" + message):
+        MLPDigitClassifier(augment=settings, solver="sgd").fit(
+            _images(4, 4, 4), [0, 1, 0, 1]
+        )
 
 
 def test_from_param():
     assert DigitAugmentation.from_param(None) is None
     assert DigitAugmentation.from_param(False) is None
+    assert DigitAugmentation.from_param(np.False_) is None
     assert repr(DigitAugmentation.from_param(True)) == "DigitAugmentation()"
+    assert repr(DigitAugmentation.from_param(np.True_)) == "DigitAugmentation()"
     instance = DigitAugmentation(rotation=5)
     assert DigitAugmentation.from_param(instance) is instance
     from_dict = DigitAugmentation.from_param({"rotation": 5, "flip": True})
@@ -419,7 +442,7 @@ def test_from_param():
         DigitAugmentation.from_param("yes")
     # An instance made invalid after construction is caught too.
     instance.rotation = 500
-    with pytest.raises(ValueError, match="The 'augment' parameter: rotation"):
+    with pytest.raises(ValueError, match="The 'augment' parameter: .*'rotation'"):
         DigitAugmentation.from_param(instance)
 
 
@@ -437,7 +460,7 @@ def test_get_params_set_params_clone_pickle():
         restored.transform_images(X, random_state=0),
         augmentation.transform_images(X, random_state=0),
     )
-    with pytest.raises(ValueError, match="unknown setting"):
+    with pytest.raises(ValueError, match="Invalid parameter 'angle'"):
         augmentation.set_params(angle=3)
 
 
@@ -485,7 +508,7 @@ def test_transform_images_rejects_what_is_not_images():
         DigitAugmentation(image_shape=(5, 5)).transform_images(np.zeros((2, 4, 4)))
     with pytest.raises(ValueError, match="NaN"):
         augmentation.transform_images(np.full((2, 4), np.nan))
-    with pytest.raises(ValueError, match="epoch must be a non-negative integer"):
+    with pytest.raises(ValueError, match="'epoch' parameter .* must be an int"):
         augmentation.transform_images(np.zeros((2, 4)), epoch=-1)
     with pytest.raises(TypeError, match="(?i)sparse"):
         from scipy import sparse
@@ -509,8 +532,12 @@ def test_augmenter_checks_what_the_kernel_trusts():
     bank = augmenter.bank
     assert bank.dtype == np.float32 and not bank.flags.writeable
     settings = (28, 28, np.float32, 0.1, 1, 1, 0, 0, 0, False)
+    # Periods along rows and columns may differ, but neither may be empty.
+    Augmenter(*settings, np.zeros((2, 30, 40), np.float32), 0)
     with pytest.raises(ValueError, match="bank must have shape"):
-        Augmenter(*settings, np.zeros((2, 30, 40), np.float32), 0)
+        Augmenter(*settings, np.zeros((2, 28, 40), np.float32), 0)
+    with pytest.raises(ValueError, match="bank must have shape"):
+        Augmenter(*settings, np.zeros((2, 30, 28), np.float32), 0)
     with pytest.raises(ValueError, match="bank must have shape"):
         Augmenter(*settings, np.zeros((1, 30, 30), np.float32), 0)
     with pytest.raises(TypeError, match="bank must be a float32 array"):
@@ -526,6 +553,8 @@ def test_augmenter_checks_what_the_kernel_trusts():
 def test_extreme_settings_stay_inside_the_image(dtype, shape):
     """Positions far outside the image (or not finite) read zeros: every read
     stays inside the padded copy, and the output stays finite."""
+    # Built past the blanking checks (which refuse these settings for
+    # training): the kernel must stay safe whatever it is given.
     X = _images(30, *shape, dtype=dtype)
     extreme = DigitAugmentation(
         rotation=180,
@@ -538,6 +567,127 @@ def test_extreme_settings_stay_inside_the_image(dtype, shape):
         flip=True,
         image_shape=shape,
     )
-    assert np.all(np.isfinite(extreme.transform_images(X, random_state=0)))
+    augmenter = _make_augmenter(extreme._settings(), *shape, dtype, 0)
+    rows = X.copy()
+    augmenter.augment(rows, np.arange(len(rows)), 0)
+    assert np.all(np.isfinite(rows))
     far = DigitAugmentation(**{**NEUTRAL, "shift": 1e30}, image_shape=shape)
-    assert not np.any(far.transform_images(X, random_state=0))
+    augmenter = _make_augmenter(far._settings(), *shape, dtype, 0)
+    rows = X.copy()
+    augmenter.augment(rows, np.arange(len(rows)), 0)
+    assert not np.any(rows)
+    with pytest.raises(ValueError, match="shift=1e\\+30 moves 100% of the images"):
+        far.transform_images(X, random_state=0)
+
+
+# ------------------------------------------------ numbers the scikit-learn way
+
+
+def test_a_sigma_far_below_a_pixel_smooths_as_one_tap():
+    """Issue 29 (5): elastic_sigma=1e-300 was accepted, then scipy divided
+    by sigma**2 == 0.0 (ZeroDivisionError). Below 1/8 pixel the Gaussian is
+    one tap whatever sigma: the same bits as 0.1."""
+    X = _images(4, 8, 8)
+    tiny = DigitAugmentation(elastic_alpha=2, elastic_sigma=1e-300)
+    one_tap = DigitAugmentation(elastic_alpha=2, elastic_sigma=0.1)
+    assert _same_bits(
+        tiny.transform_images(X, random_state=0),
+        one_tap.transform_images(X, random_state=0),
+    )
+
+
+def test_a_fraction_is_taken_by_its_value():
+    """Issue 29 (5): rotation=Fraction(1, 3) raised NumPy's TypeError."""
+    from fractions import Fraction
+
+    X = _images(3, 6, 6)
+    as_fraction = DigitAugmentation(rotation=Fraction(1, 3), shift=Fraction(1, 2))
+    as_float = DigitAugmentation(rotation=1 / 3, shift=0.5)
+    assert _same_bits(
+        as_fraction.transform_images(X, random_state=0),
+        as_float.transform_images(X, random_state=0),
+    )
+
+
+@pytest.mark.parametrize(
+    "settings, name",
+    [
+        ({"shift": 10**400}, "shift"),
+        ({"elastic_alpha": 10**400}, "elastic_alpha"),
+        ({"scale": (1, 10**400)}, "scale"),
+        ({"shift": True}, "shift"),
+        ({"erase": np.True_}, "erase"),
+        ({"image_shape": (True, 36)}, "image_shape"),
+    ],
+)
+def test_bools_and_numbers_beyond_float64_are_refused_naming_the_setting(
+    settings, name
+):
+    """Issue 29 (5): shift=10**400 raised OverflowError; a bool is not a
+    number of pixels."""
+    with pytest.raises(
+        ValueError, match=f"The '{name}' parameter of DigitAugmentation"
+    ):
+        DigitAugmentation(**settings).transform_images(_images(1, 6, 6))
+
+
+@pytest.mark.parametrize("epoch", [True, np.True_, 2**64, -1, 1.0, "1"])
+def test_epochs_are_checked_naming_the_parameter(epoch):
+    """Issue 29 (5): epoch=2**64 raised OverflowError, epoch=True was epoch 1."""
+    with pytest.raises(
+        ValueError,
+        match=r"The 'epoch' parameter of DigitAugmentation.transform_images must be "
+        r"an int in the range \[0, 18446744073709551615\]",
+    ):
+        DigitAugmentation().transform_images(_images(1, 6, 6), epoch=epoch)
+
+
+def test_the_largest_epoch_is_drawn():
+    X = _images(2, 6, 6)
+    last = DigitAugmentation().transform_images(X, random_state=0, epoch=2**64 - 1)
+    assert last.shape == X.shape and not _same_bits(last, X)
+
+
+# ------------------------------------------------ memory of the elastic field
+
+
+@pytest.mark.parametrize("shape", [(1, 600), (600, 1), (1, 1200), (40, 700)])
+def test_elastic_bank_grows_with_the_pixels_not_the_longer_side_squared(shape):
+    """Issue 29 (4): the bank was square, twice the longer side, so a 1 x 4000
+    image took 4.3 GB. Each axis now has its own period: the largest of 256,
+    twice its side and 16 sigma."""
+    height, width = shape
+    augmentation = DigitAugmentation(image_shape=shape)
+    bank = _augmenter(augmentation, np.float32, n_features=height * width).bank
+    periods = (max(256, 2 * height), max(256, 2 * width))
+    assert bank.shape == (2, periods[0] + height, periods[1] + width)
+    # At most about 1600 values per pixel (a one-pixel-high image), whatever
+    # its length: 1542 for 1 x 600 and 1 x 1200 alike.
+    assert bank.size <= 2 * (256 + 1) * 3 * height * width
+
+
+def test_square_images_keep_their_square_bank_and_bits():
+    """The periods of images up to 128 pixels a side are 256 x 256 as before,
+    and square images keep a square bank: the bits of a fit do not change
+    (tests/test_bitwise_regression.py)."""
+    from skmlp.augmentation import _bank_periods
+
+    assert _bank_periods((28, 28), 4.0) == (256, 256)
+    assert _bank_periods((8, 100), 16.0) == (256, 256)
+    assert _bank_periods((300, 300), 4.0) == (600, 600)
+
+
+def test_a_bank_beyond_the_cap_is_refused_before_it_is_drawn(monkeypatch):
+    from skmlp import augmentation
+
+    monkeypatch.setattr(augmentation, "MAX_BANK_VALUES", 100_000)
+    with pytest.raises(
+        ValueError,
+        match=r"The elastic distortion of images of 1 x 300 pixels needs a field "
+        r"bank of 462,600 values, more than the 100,000 skmlp allows: use "
+        r"elastic_alpha=0",
+    ):
+        DigitAugmentation(image_shape=(1, 300)).transform_images(_images(1, 1, 300))
+    DigitAugmentation(image_shape=(1, 300), elastic_alpha=0).transform_images(
+        _images(1, 1, 300)
+    )

@@ -85,6 +85,31 @@ def test_plots_writes_five_pngs(capsys, tmp_path):
     assert "Wrote 5 plots" in out
 
 
+def test_plots_never_write_through_a_link_and_the_others_go_on(capsys, tmp_path):
+    """Issue 29 (1): a link or a folder at a plot's name is one line naming
+    it; the other plots are written."""
+    pytest.importorskip("matplotlib")
+    folder = tmp_path / "plots"
+    folder.mkdir()
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"the user's file")
+    (folder / PLOT_FILES[1]).symlink_to(victim)
+    (folder / PLOT_FILES[2]).mkdir()
+    status, out, err = run(capsys, ["train", *FAST, "--plots", str(folder)])
+    assert status == 1
+    lines = err.strip().splitlines()
+    assert lines == [
+        f"skmlp: error: --plots: cannot write {folder / PLOT_FILES[1]}: it is a "
+        "symbolic link; skmlp never writes through a link nor replaces one",
+        f"skmlp: error: --plots: cannot write {folder / PLOT_FILES[2]}: it is a "
+        "folder; skmlp writes only regular files",
+    ]
+    assert victim.read_bytes() == b"the user's file"
+    assert "Wrote 3 plots" in out
+    for name in (PLOT_FILES[0], *PLOT_FILES[3:]):
+        assert (folder / name).stat().st_size > 1000, name
+
+
 @pytest.mark.parametrize(
     "argv, status, message",
     [

@@ -55,12 +55,24 @@ def test_max_norm_sets_its_parameter():
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--augment", "rotation=-5"], r"--augment: rotation must be in \[0, 180\]"),
+        (
+            ["--augment", "rotation=-5"],
+            r"--augment: The 'rotation' parameter of DigitAugmentation must be a "
+            r"float in the range \[0.0, 180.0\]. Got -5 instead.",
+        ),
         (["--augment", "rotation"], "--augment: expected KEY=VALUE settings"),
         (["--augment", "spin=3"], r"--augment: unknown setting\(s\) 'spin'"),
-        (["--augment", "scale=1"], r"--augment: scale must be a pair \(low, high\)"),
-        (["--augment", "flip=maybe"], "--augment: flip must be a bool"),
-        (["--augment", "shift=nan"], "--augment: shift must be in"),
+        (
+            ["--augment", "scale=1"],
+            r"--augment: The 'scale' parameter .* must be a pair \(low, high\)",
+        ),
+        (["--augment", "flip=maybe"], "--augment: The 'flip' parameter .* 'bool'"),
+        (["--augment", "shift=nan"], "--augment: The 'shift' parameter .* range"),
+        (
+            ["--augment", "shift=1e308"],
+            r"--augment: These augmentation settings blank the training images: "
+            r"shift=1e\+308 moves 100% of the images of 8 x 8 pixels",
+        ),
         (
             ["--max-norm", "0"],
             r"--max-norm: expected a float in the range \(0.0, inf\)",
@@ -96,8 +108,8 @@ def test_training_with_augmentation_and_max_norm(capsys, tmp_path):
     status, out, err = run(capsys, argv)
     assert status == 0, err
     assert (
-        "max-norm 2, augmented by DigitAugmentation(rotation=8, shift=1, "
-        "elastic_alpha=2, image_shape=(8, 8))" in out
+        "max-norm 2, augmented by DigitAugmentation(elastic_alpha=2, "
+        "image_shape=(8, 8), rotation=8, shift=1)" in out
     )
     status, out, err = run(capsys, ["evaluate", str(model)])
     assert status == 0, err

@@ -37,7 +37,7 @@ def test_fifo_data_is_refused_without_blocking(tmp_path, command):
     result = run_subprocess([*argv, "--data", fifo], timeout=60)
     assert result.returncode == 1
     assert_one_line_error(result.stderr)
-    assert f"--data {fifo} is a named pipe" in result.stderr
+    assert f"--data {fifo} is a FIFO (named pipe)" in result.stderr
 
 
 def test_device_data_is_refused():
@@ -45,7 +45,7 @@ def test_device_data_is_refused():
     result = run_subprocess(["train", "--data", "/dev/zero"], timeout=60)
     assert result.returncode == 1
     assert_one_line_error(result.stderr)
-    assert "--data /dev/zero is a device" in result.stderr
+    assert "--data /dev/zero is a character device" in result.stderr
     assert "memory" not in result.stderr
 
 
@@ -54,7 +54,7 @@ def test_fifo_idx_file_in_a_data_folder_is_refused(tmp_path):
     result = run_subprocess(["train", "--data", tmp_path], timeout=60)
     assert result.returncode == 1
     assert_one_line_error(result.stderr)
-    assert "t10k-images-idx3-ubyte is a named pipe" in result.stderr
+    assert "t10k-images-idx3-ubyte is a FIFO (named pipe)" in result.stderr
 
 
 def test_data_pickle_runs_no_code_under_a_safe_model(tmp_path):

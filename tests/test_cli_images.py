@@ -3,6 +3,7 @@ normalised by skmlp.preprocessing.DigitImageNormalizer (whose own tests are in
 test_images.py and test_preprocessing.py); here, what the command adds:
 per-file errors, exit statuses, ``--show``."""
 
+import os
 import struct
 import subprocess
 import sys
@@ -142,6 +143,57 @@ def test_show_refuses_a_file_before_reading(capsys, tmp_path, digits_model):
     assert status == 1
     assert_one_line_error(err)
     assert f"--show {taken}: exists and is not a folder" in err
+
+
+@pytest.mark.parametrize("planted", ["link", "folder", "fifo"])
+def test_show_never_writes_through_what_is_planted_at_a_picture_path(
+    capsys, tmp_path, digits_model, planted
+):
+    """Issue 29 (1) and (5): a link planted in a shared folder made
+    ``--show`` overwrite any file the user can write (exit 0); a folder
+    named like a picture stopped predict with IsADirectoryError and the
+    other images were never read. Now each is one line naming the path,
+    and the other images are classified and shown."""
+    images = [
+        write_png(tmp_path / "one.png", seven()),
+        write_png(tmp_path / "two.png", seven(240)),
+    ]
+    shown = tmp_path / "seen"
+    shown.mkdir()
+    victim = tmp_path / "victim"
+    victim.write_text("the user's file")
+    where = shown / "one.png"
+    if planted == "link":
+        where.symlink_to(victim)
+    elif planted == "folder":
+        where.mkdir()
+    else:
+        os.mkfifo(where)
+    argv = ["predict", str(digits_model), *map(str, images), "--show", str(shown)]
+    status, out, err = run(capsys, [*argv, "--trust-pickle"])
+    assert status == 1
+    assert_one_line_error(err)
+    kind = {"link": "a symbolic link", "folder": "a folder", "fifo": "a FIFO"}
+    assert f"--show: cannot write {where}: it is {kind[planted]}" in err
+    lines = out.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith(f"{images[0]}: ")
+    assert "seen:" not in lines[0]
+    assert lines[1].endswith(f"  seen: {shown / 'two.png'}")
+    assert Image.open(shown / "two.png").size == (224, 224)
+    assert victim.read_text() == "the user's file"
+    assert where.is_symlink() == (planted == "link")
+    assert sorted(p.name for p in shown.iterdir()) == ["one.png", "two.png"]
+
+
+def test_show_replaces_a_picture_of_an_earlier_run(capsys, tmp_path, digits_model):
+    image = write_png(tmp_path / "one.png", seven())
+    shown = tmp_path / "seen"
+    shown.mkdir()
+    (shown / "one.png").write_bytes(b"an earlier picture")
+    argv = ["predict", str(digits_model), str(image), "--show", str(shown)]
+    status, _, err = run(capsys, [*argv, "--trust-pickle"])
+    assert status == 0, err
+    assert Image.open(shown / "one.png").size == (224, 224)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -111,17 +111,62 @@ def test_saved_file_keeps_the_permissions_of_the_one_it_replaces(capsys, tmp_pat
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask
 
 
-def test_save_through_a_symbolic_link_keeps_the_link(capsys, tmp_path):
+@pytest.mark.parametrize("points_to", ["a file", "nothing"])
+def test_save_to_a_symbolic_link_is_refused_before_training(
+    capsys, tmp_path, points_to
+):
+    """Issue 29 (1): a link at the --save path is never followed (it was, to
+    overwrite whatever it pointed to) nor replaced: one line, before
+    training."""
     real = tmp_path / "models" / "m.joblib"
     real.parent.mkdir()
-    real.write_bytes(b"old")
+    if points_to == "a file":
+        real.write_bytes(b"old")
     link = tmp_path / "current.joblib"
     link.symlink_to(real)
-    status, _, err = run(capsys, ["train", *FAST, "--save", str(link)])
-    assert status == 0, err
-    assert link.is_symlink() and link.resolve() == real
-    assert isinstance(joblib.load(real), MLPDigitClassifier)
-    assert sorted(p.name for p in real.parent.iterdir()) == ["m.joblib"]
+    status, out, err = run(capsys, ["train", *FAST, "--save", str(link)])
+    assert status == 1
+    assert_one_line_error(err)
+    assert (
+        f"cannot save the model to {link}: it is a symbolic link; skmlp never "
+        "writes through a link nor replaces one" in err
+    )
+    assert out == ""  # nothing trained
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    if points_to == "a file":
+        assert real.read_bytes() == b"old"
+    assert sorted(p.name for p in real.parent.iterdir()) == (
+        ["m.joblib"] if points_to == "a file" else []
+    )
+
+
+def test_a_link_planted_during_training_is_one_line_and_plots_go_on(
+    capsys, tmp_path, monkeypatch
+):
+    """The check before training cannot stop a link planted while the model
+    trains: the save refuses it then, and the plots are still written."""
+    pytest.importorskip("matplotlib")
+    from skmlp.cli import _train
+
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"the user's file")
+    target = tmp_path / "m.joblib"
+    fit = _train._fit
+
+    def fit_then_plant(*args):
+        result = fit(*args)
+        target.symlink_to(victim)
+        return result
+
+    monkeypatch.setattr(_train, "_fit", fit_then_plant)
+    plots = tmp_path / "plots"
+    argv = ["train", *FAST, "--save", str(target), "--plots", str(plots)]
+    status, out, err = run(capsys, argv)
+    assert status == 1
+    assert_one_line_error(err)
+    assert f"cannot save the model to {target}: it is a symbolic link" in err
+    assert victim.read_bytes() == b"the user's file"
+    assert "Wrote 5 plots" in out
 
 
 # ------------------------------------------------------------- .skops trust
@@ -262,6 +307,43 @@ def test_forged_n_features_in_is_a_one_line_error(
         assert_one_line_error(err)
         assert "n_features_in_" in err and "not a positive integer" in err
         assert "Test accuracy" not in out
+
+
+def _forge_three_item_step(pipe):
+    pipe.steps[0] = (*pipe.steps[0], "extra")
+
+
+@pytest.mark.parametrize(
+    "forge, message",
+    [
+        (lambda pipe: setattr(pipe[-1], "coefs_", []), r"coefs_ is \[\], not a"),
+        (lambda pipe: setattr(pipe[-1], "coefs_", [1, 2]), r"coefs_ is \[1, 2\]"),
+        (
+            lambda pipe: setattr(pipe[-1], "out_activation_", ["softmax"]),
+            r"out_activation_ is \['softmax'\], not one of",
+        ),
+        (_forge_three_item_step, r"step 0 of the Pipeline is \('zcawhitening', "),
+    ],
+    ids=["coefs-empty", "coefs-ints", "out-activation-list", "three-item-step"],
+)
+def test_trusted_types_with_forged_attributes_are_one_line(
+    capsys, tmp_path, digit_images, forge, message
+):
+    """Issue 29 (5): .skops files holding only trusted types but attributes
+    fit never makes ended evaluate and predict in IndexError,
+    AttributeError or TypeError tracebacks."""
+    sio = pytest.importorskip("skops.io")
+    pipe = _digits_pipeline_with_whitening()
+    forge(pipe)
+    path = tmp_path / "forged.skops"
+    sio.dump(pipe, path)
+    files, _ = digit_images
+    for argv in (["evaluate", str(path)], ["predict", str(path), str(files[0][0])]):
+        status, out, err = run(capsys, argv)
+        assert status == 1
+        assert_one_line_error(err)
+        assert re.search(f"^skmlp: error: {re.escape(str(path))}.*{message}", err), err
+        assert "Test accuracy" not in out and str(files[0][0]) not in out
 
 
 @pytest.mark.parametrize("attribute", ["mean_", "whitening_"])
@@ -427,8 +509,9 @@ def test_skops_zip_declaring_too_much_content_is_refused_unread(
     capsys, tmp_path, monkeypatch
 ):
     """A zip bomb: two members whose central directory declares 3 GiB each
-    (6 GiB in all, over the 4 GiB cap) in a file of a few hundred bytes. It
-    is refused from the directory alone: skops never sees it."""
+    (6 GiB in all) in a file of a few hundred bytes. It is refused from the
+    directory alone: skops never sees it. (The cap itself, for honest
+    compressed sizes, is tested in test_untrusted_files.py.)"""
     sio = pytest.importorskip("skops.io")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -452,7 +535,9 @@ def test_skops_zip_declaring_too_much_content_is_refused_unread(
     status, _, err = run(capsys, ["evaluate", str(path)])
     assert status == 1
     assert_one_line_error(err)
-    assert "6.0 GiB once decompressed, more than the 4 GiB" in err
+    # The directory declares more than its few compressed bytes can hold.
+    assert "its contents would take 6.0 GiB once decompressed" in err
+    assert "more than the 3 bytes of zip data can hold" in err
 
 
 def test_model_file_that_is_a_fifo_is_refused_without_opening_it(tmp_path):
@@ -461,7 +546,7 @@ def test_model_file_that_is_a_fifo_is_refused_without_opening_it(tmp_path):
     result = run_subprocess(["evaluate", fifo], timeout=30)
     assert result.returncode == 1
     assert_one_line_error(result.stderr)
-    assert "is not a file" in result.stderr
+    assert "a FIFO (named pipe), not a regular file" in result.stderr
 
 
 # ------------------------------------------------------------ atomic save
@@ -556,7 +641,7 @@ def test_save_target_that_is_a_folder_fails_before_training(capsys, tmp_path):
     status, out, err = run(capsys, ["train", *FAST, "--save", str(target)])
     assert status == 1
     assert_one_line_error(err)
-    assert "exists and is not a regular file" in err
+    assert f"cannot save the model to {target}: it is a folder" in err
     assert out == ""
 
 

@@ -161,11 +161,12 @@ def test_plots_under_a_dangling_link_fail_before_training(capsys, tmp_path):
     assert f"{link} is a link to {tmp_path / 'gone'}, which does not exist" in err
 
 
-def test_show_replaces_a_link_and_leaves_no_temporary_file(
+def test_show_refuses_a_link_and_leaves_no_temporary_file(
     capsys, tmp_path, digits_model
 ):
-    """The picture goes through a temporary file moved into place: a link
-    at its name is replaced, and what it pointed to is not touched."""
+    """A link at a picture's name is neither followed nor replaced: it is
+    one line naming it, what it points to is untouched, and no temporary
+    file is left behind."""
     shown = tmp_path / "seen"
     shown.mkdir()
     outside = tmp_path / "precious.txt"
@@ -174,11 +175,12 @@ def test_show_replaces_a_link_and_leaves_no_temporary_file(
     picture = write_png(tmp_path / "digit.png", digit(3))
     argv = ["predict", str(digits_model), str(picture), "--show", str(shown)]
     status, out, err = run(capsys, argv)
-    assert status == 0, err
-    assert out.strip().endswith(f"seen: {shown / 'digit.png'}")
+    assert status == 1
+    assert_one_line_error(err)
+    assert "symbolic link" in err and str(shown / "digit.png") in err
+    assert out.strip().startswith(f"{picture}: ")  # the answer is still given
     assert outside.read_text() == "keep me"
-    assert not (shown / "digit.png").is_symlink()
-    assert np.asarray(Image.open(shown / "digit.png")).shape == (224, 224)
+    assert (shown / "digit.png").is_symlink()
     assert sorted(os.listdir(shown)) == ["digit.png"]
 
 

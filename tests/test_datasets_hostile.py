@@ -404,9 +404,9 @@ def test_idx_absurd_gzip_header_names_the_bound(tmp_path):
 
 
 def test_idx_larger_than_the_decompression_cap_is_refused(tmp_path, monkeypatch):
-    from skmlp import datasets
+    from skmlp import _untrusted_files
 
-    monkeypatch.setattr(datasets, "_MAX_DECOMPRESSED_BYTES", 1000)
+    monkeypatch.setattr(_untrusted_files, "MAX_DECOMPRESSED_BYTES", 1000)
     path = tmp_path / "labels-idx1-ubyte.gz"
     path.write_bytes(gzip.compress(idx_header((2000,)) + bytes(2000)))
     with pytest.raises(ValueError, match=r"more than the 1000 bytes skmlp decompr"):

@@ -123,13 +123,110 @@ def test_file_objects():
         read_image(io.BytesIO(b"nothing"))
 
 
+# ------------------------------------------------------------ orientation
+
+# What a viewer does with a stored image of each EXIF orientation, in NumPy:
+# Pillow's exif_transpose, ``Image.Transpose`` by ``Image.Transpose``.
+SHOWN = {
+    1: lambda a: a,
+    2: lambda a: a[:, ::-1],  # FLIP_LEFT_RIGHT
+    3: lambda a: a[::-1, ::-1],  # ROTATE_180
+    4: lambda a: a[::-1],  # FLIP_TOP_BOTTOM
+    5: lambda a: a.T,  # TRANSPOSE
+    6: lambda a: np.rot90(a, -1),  # ROTATE_270: a quarter turn clockwise
+    7: lambda a: a[::-1, ::-1].T,  # TRANSVERSE
+    8: lambda a: np.rot90(a, 1),  # ROTATE_90: a quarter turn anticlockwise
+}
+
+
+def with_orientation(image, orientation, format, **options):
+    exif = Image.Exif()
+    exif[0x0112] = orientation  # Orientation
+    buffer = io.BytesIO()
+    image.save(buffer, format=format, exif=exif, **options)
+    buffer.seek(0)
+    return buffer
+
+
+@pytest.mark.parametrize("format", ["PNG", "TIFF", "WEBP"])
+@pytest.mark.parametrize("orientation", sorted(SHOWN))
+def test_images_come_out_as_a_viewer_shows_them(format, orientation):
+    """Issue 29 (2): EXIF orientation was never applied."""
+    stored = np.random.default_rng(orientation).integers(0, 256, (5, 8), np.uint8)
+    options = {"lossless": True} if format == "WEBP" else {}
+    file = with_orientation(Image.fromarray(stored), orientation, format, **options)
+    expected = SHOWN[orientation](stored) / np.float32(255)
+    np.testing.assert_array_equal(read_image(file), expected.astype(np.float32))
+
+
+def test_a_photo_taken_sideways_reads_as_the_upright_one(tmp_path):
+    """A phone's JPEG of an upright digit, stored as the sensor saw it (a
+    quarter turn anticlockwise) with Orientation=6, reads as the same digit
+    stored upright (up to JPEG's own losses), and is normalised alike."""
+    from skmlp.preprocessing import DigitImageNormalizer
+
+    upright = np.full((120, 80), 255, dtype=np.uint8)
+    upright[10:110, 35:45] = 0  # a "1"
+    upright[10:20, 25:40] = 0  # its flag
+    sideways = np.rot90(upright, 1)  # as stored: the viewer turns it back
+    upright_file = save(tmp_path, "upright.jpg", Image.fromarray(upright), quality=95)
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(
+        with_orientation(Image.fromarray(sideways), 6, "JPEG", quality=95).getvalue()
+    )
+    read = read_image(photo)
+    assert read.shape == (120, 80)
+    np.testing.assert_allclose(read, read_image(upright_file), atol=0.1)
+    normalizer = DigitImageNormalizer(layout="mnist").fit()
+    rows = normalizer.transform([photo, upright_file])
+    # A 1 and the same 1 turned on its side are far apart: this is the 1.
+    assert np.abs(rows[0] - rows[1]).max() < 0.2
+    turned = normalizer.transform([save(tmp_path, "t.png", Image.fromarray(sideways))])
+    assert np.abs(rows[0] - turned[0]).max() > 0.5
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize(
+    "exif",
+    [
+        # Orientation 9, which no viewer knows, and an IFD past the end.
+        b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00"
+        b"\x00\x00\x01\x00\x09\x00\x00",
+        b"Exif\x00\x00MM\x00*\xff\xff\xff\xff",
+    ],
+    ids=["orientation-9", "damaged"],
+)
+def test_unknown_or_damaged_orientation_leaves_the_image_as_stored(exif):
+    stored = np.eye(8, 16, dtype=np.uint8) * 255
+    buffer = io.BytesIO()
+    Image.fromarray(stored).save(buffer, format="PNG", exif=exif)
+    buffer.seek(0)
+    np.testing.assert_array_equal(read_image(buffer), stored / np.float32(255))
+
+
+def test_a_failed_turn_is_one_line_naming_the_file(tmp_path, monkeypatch):
+    from PIL import ImageOps
+
+    def fails(image, in_place):
+        raise SyntaxError("bad EXIF\nsecond line")
+
+    monkeypatch.setattr(ImageOps, "exif_transpose", fails)
+    path = save(tmp_path, "photo.png", Image.new("L", (4, 4)))
+    with pytest.raises(
+        ValueError,
+        match=r"photo\.png: corrupt, truncated or unsupported image \(bad EXIF "
+        r"second line\)$",
+    ):
+        read_image(path)
+
+
 # ---------------------------------------------------------- hostile files
 
 
 def test_png_claiming_30000x30000_is_one_line_naming_the_file(tmp_path):
     bomb = tmp_path / "huge.png"
     bomb.write_bytes(png_bytes(30000, 30000, zlib.compress(b"\0" * 30001)))
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ValueError, match="the image declares more than") as caught:
         read_image(bomb)
     message = str(caught.value)
     assert message.startswith(f"{bomb}: the image declares more than")
@@ -199,7 +296,7 @@ def test_nan_float_tiff(tmp_path):
 def test_bad_pgm_files(tmp_path, content):
     path = tmp_path / "bad.pgm"
     path.write_bytes(content)
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ValueError, match="bad.pgm: ") as caught:
         read_image(path)
     message = str(caught.value)
     assert message.startswith(f"{path}: ") and "\n" not in message
@@ -252,17 +349,20 @@ def test_non_regular_files_are_refused_before_reading(tmp_path):
         text=True,
         timeout=60,
     )
-    assert f"ValueError: {fifo}: not a regular file" in result.stderr
+    assert (
+        f"ValueError: {fifo}: a FIFO (named pipe), not a regular file; skmlp reads "
+        "images only from regular files." in result.stderr
+    )
     for path in ("/dev/zero", tmp_path):
         with pytest.raises(ValueError, match="not a regular file"):
             read_image(path)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match="missing.png"):
         read_image(tmp_path / "missing.png")
 
 
 def test_control_characters_from_the_file_are_not_echoed():
     """A decoder's message may quote the file: it is printed as one plain line."""
     hostile = b"P2\n2 2\n255\n0 1 \x1b[2J99999999999999999999999999 2\n"
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ValueError, match="<file object>: ") as caught:
         read_image(io.BytesIO(hostile))
     assert caught.value.args[0].isprintable()

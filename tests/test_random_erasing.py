@@ -260,51 +260,44 @@ def test_defaults_leave_erasing_off_and_repr_shows_it():
 
 
 @pytest.mark.parametrize(
-    "settings, error, message",
+    "settings, message",
     [
-        ({"erase": -0.1}, ValueError, r"erase must be in \[0, 1\]"),
-        ({"erase": 1.5}, ValueError, r"erase must be in \[0, 1\]"),
-        ({"erase": np.nan}, ValueError, r"erase must be in \[0, 1\]"),
-        ({"erase": "0.5"}, TypeError, "erase must be a real number"),
-        ({"erase": True}, TypeError, "erase must be a real number"),
-        ({"erase_area": 0.2}, TypeError, r"erase_area must be a pair \(low, high\)"),
-        ({"erase_area": (0.1, 0.2, 0.3)}, TypeError, "erase_area must be a pair"),
-        ({"erase_area": (0.1, "a")}, TypeError, "erase_area must be a pair of real"),
-        ({"erase_area": (0, 0.2)}, ValueError, r"erase_area must be \(low, high\)"),
+        ({"erase": -0.1}, r"'erase' parameter .* in the range \[0.0, 1.0\]"),
+        ({"erase": 1.5}, r"'erase' parameter .* in the range \[0.0, 1.0\]"),
+        ({"erase": np.nan}, r"'erase' parameter .* in the range \[0.0, 1.0\]"),
+        ({"erase": "0.5"}, "'erase' parameter .* must be a float"),
+        ({"erase": True}, "'erase' parameter .* must be a float"),
+        ({"erase_area": 0.2}, r"'erase_area' parameter .* a pair \(low, high\)"),
+        ({"erase_area": (0.1, 0.2, 0.3)}, "'erase_area' parameter .* a pair"),
+        ({"erase_area": (0.1, "a")}, "'erase_area' parameter .* a pair .* of floats"),
+        ({"erase_area": (0, 0.2)}, r"'erase_area' parameter .* \(0.0, 1.0\]"),
         (
             {"erase_area": (0.3, 0.2)},
-            ValueError,
-            r"erase_area must be \(low, high\) with 0 < low <= high <= 1",
+            r"'erase_area' parameter .* in the range \(0.0, 1.0\] with low <= high",
         ),
         (
             {"erase_area": (0.1, 1.5)},
-            ValueError,
-            r"erase_area must be \(low, high\) with 0 < low <= high <= 1",
+            r"'erase_area' parameter .* in the range \(0.0, 1.0\] with low <= high",
         ),
-        ({"erase_area": (np.nan, 0.5)}, ValueError, "erase_area"),
+        ({"erase_area": (np.nan, 0.5)}, "'erase_area' parameter"),
         (
             {"erase_ratio": (0, 2)},
-            ValueError,
-            r"erase_ratio must be \(low, high\) with 0 < low <= high < inf",
+            r"'erase_ratio' parameter .* in the range \(0.0, inf\) with low <= high",
         ),
         (
             {"erase_ratio": (2, 1)},
-            ValueError,
-            r"erase_ratio must be \(low, high\) with 0 < low <= high < inf",
+            r"'erase_ratio' parameter .* in the range \(0.0, inf\) with low <= high",
         ),
         (
             {"erase_ratio": (1, np.inf)},
-            ValueError,
-            r"erase_ratio must be \(low, high\) with 0 < low <= high < inf",
+            r"'erase_ratio' parameter .* in the range \(0.0, inf\) with low <= high",
         ),
-        ({"erase_ratio": 1}, TypeError, r"erase_ratio must be a pair \(low, high\)"),
+        ({"erase_ratio": 1}, r"'erase_ratio' parameter .* a pair \(low, high\)"),
     ],
 )
-def test_invalid_erasing_settings_raise_naming_the_setting(settings, error, message):
-    # The constructor, from_param and set_params, as for the warp's settings.
-    rejects_naming_the_setting(settings, error, message)
-    with pytest.raises(error, match="augment.*" + message):
-        MLPDigitClassifier(augment=settings).fit(_images(4, 2, 2), [0, 1, 0, 1])
+def test_invalid_erasing_settings_raise_naming_the_setting(settings, message):
+    # transform_images, from_param and fit, as for the warp's settings.
+    rejects_naming_the_setting(settings, message)
 
 
 def test_augmenter_refuses_ranges_its_kernel_cannot_draw_from():
@@ -406,9 +399,9 @@ def test_command_line_takes_the_erasing_settings():
 @pytest.mark.parametrize(
     "setting, message",
     [
-        ("erase=1.5", r"--augment: erase must be in \[0, 1\]"),
-        ("erase_area=0.3", r"--augment: erase_area must be a pair"),
-        ("erase_ratio=3,1", r"--augment: erase_ratio must be \(low, high\)"),
+        ("erase=1.5", r"--augment: The 'erase' parameter .* \[0.0, 1.0\]"),
+        ("erase_area=0.3", r"--augment: The 'erase_area' parameter .* a pair"),
+        ("erase_ratio=3,1", r"--augment: The 'erase_ratio' parameter .* low <= high"),
     ],
 )
 def test_command_line_refuses_bad_erasing_settings(capsys, setting, message):

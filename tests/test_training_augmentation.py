@@ -215,7 +215,8 @@ def test_images_of_any_shape(digits_data):
         (
             dict(augment={"rotation": -5}),
             ValueError,
-            r"'augment' parameter: rotation must",
+            r"'augment' parameter: The 'rotation' parameter of DigitAugmentation "
+            r"must be a float in the range \[0.0, 180.0\]. Got -5 instead",
         ),
         (
             dict(augment={"image_shape": (8, 9)}),
@@ -263,3 +264,113 @@ def test_max_norm_bounds_each_hidden_unit_not_the_output_layer(
     assert np.linalg.norm(constrained.coefs_[-1], axis=0).max() > max_norm
     # A radius never reached changes no bit.
     assert _bits(_fit(X, y, max_norm=1e6, **params)) == _bits(free)
+
+
+# ------------------------------------------------ searches and nested settings
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.FitFailedWarning")
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_an_invalid_augment_candidate_scores_error_score(digits_data):
+    """Issue 29 (7): the settings are checked by fit, not set_params, so one
+    bad candidate scores error_score and the search goes on, as for any
+    other parameter scikit-learn checks."""
+    X, y = digits_data
+    search = GridSearchCV(
+        MLPDigitClassifier((8,), solver="sgd", max_iter=2, random_state=0),
+        {"augment__rotation": [5, -1, 10]},
+        cv=2,
+        error_score=np.nan,
+    )
+    search.set_params(estimator__augment={"shift": 1})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X[:200], y[:200])
+    scores = search.cv_results_["mean_test_score"]
+    assert np.isnan(scores[1]) and np.all(np.isfinite(scores[[0, 2]]))
+    assert search.best_params_["augment__rotation"] in (5, 10)
+
+
+@pytest.mark.parametrize(
+    "augment, expected",
+    [
+        ({"shift": 1}, {"shift": 1, "rotation": 5}),
+        (True, {"rotation": 5}),
+        (np.True_, {"rotation": 5}),
+    ],
+)
+def test_nested_settings_set_when_augment_is_a_dict_or_true(augment, expected):
+    """Issue 29 (7): scikit-learn's set_params nests only into estimators;
+    a dict is replaced by an updated copy (the caller's stays as it was),
+    True by the dict of the settings given."""
+    clf = MLPDigitClassifier(augment=augment)
+    assert clf.set_params(augment__rotation=5) is clf
+    assert clf.augment == expected
+    if isinstance(augment, dict):
+        assert augment == {"shift": 1}
+    # Values are checked by fit, not here: a search scores a bad one.
+    clf.set_params(augment__rotation=-1)
+    with pytest.raises(ValueError, match="'augment' parameter: The 'rotation'"):
+        clf.fit(np.random.RandomState(0).rand(4, 4), [0, 1, 0, 1])
+
+
+def test_nested_settings_set_together_with_augment_itself():
+    clf = MLPDigitClassifier().set_params(augment={"shift": 1}, augment__rotation=5)
+    assert clf.augment == {"shift": 1, "rotation": 5}
+    instance = DigitAugmentation()
+    clf.set_params(augment=instance, augment__rotation=5)
+    assert clf.augment is instance and instance.rotation == 5
+
+
+@pytest.mark.parametrize("augment", [None, False])
+def test_nested_settings_of_no_augmentation_are_refused_naming_them(augment):
+    with pytest.raises(
+        ValueError,
+        match=rf"Cannot set augment__rotation: augment={augment} asks for no "
+        "augmentation",
+    ):
+        MLPDigitClassifier(augment=augment).set_params(augment__rotation=5)
+
+
+def test_unknown_nested_settings_are_refused_naming_them():
+    with pytest.raises(ValueError, match=r"Cannot set augment__spin: unknown setting"):
+        MLPDigitClassifier(augment={}).set_params(augment__spin=5)
+    with pytest.raises(ValueError, match="Invalid parameter 'spin'"):
+        MLPDigitClassifier(augment=DigitAugmentation()).set_params(augment__spin=5)
+
+
+# ------------------------------------------ settings that blank every image
+
+
+@pytest.mark.parametrize(
+    "settings, reason",
+    [
+        ({"shift": 1e308}, r"shift=1e\+308 moves 100% of the images of 8 x 8"),
+        (
+            {"scale": (1e-300, 1e-300)},
+            r"scale=\(1e-300, 1e-300\) shrinks every image of 8 x 8 pixels to less "
+            "than one pixel",
+        ),
+        (
+            {"elastic_alpha": 1e308},
+            r"elastic_alpha=1e\+308 with elastic_sigma=4 moves pixels by 4.07e\+306 "
+            "pixels",
+        ),
+    ],
+)
+def test_settings_that_blank_every_image_are_refused_with_the_reason(
+    digits_data, settings, reason
+):
+    """Issue 29 (6): on 17d49b1 these trained on blank images without a word."""
+    X, y = digits_data
+    with pytest.raises(ValueError, match="blank the training images: " + reason):
+        _fit(X, y, augment=settings)
+
+
+def test_a_shift_that_blanks_some_images_is_a_warning(digits_data):
+    X, y = digits_data
+    # (9 / 12)**2 of the images keep some pixel in their 8 x 8 frame.
+    with pytest.warns(
+        UserWarning, match=r"shift=12 moves 44% of the images of 8 x 8 pixels"
+    ):
+        _fit(X[:100], y[:100], augment={"shift": 12}, max_iter=1)

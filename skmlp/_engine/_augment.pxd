@@ -15,9 +15,11 @@ cdef struct WarpSettings:
     double shift                    # largest translation per axis, pixels
     bint flip                       # mirror left-right half of the images
     bint elastic                    # add a displacement window of the field bank
-    Py_ssize_t bank_period          # the bank's fields are periodic, of this period
-    Py_ssize_t bank_stride          # row stride of a field (bank_period + width)
-    Py_ssize_t bank_plane           # values per field ((bank_period + height) * stride)
+    Py_ssize_t bank_period_rows     # the bank's fields are periodic, of this period
+    Py_ssize_t bank_period_cols     #   along rows and along columns
+    Py_ssize_t bank_stride          # row stride of a field (bank_period_cols + width)
+    Py_ssize_t bank_plane           # values per field: (bank_period_rows + height)
+                                    #   * bank_stride
     const float *bank_float         # the two fields, when training in float32
     const double *bank_double       # the two fields, when training in float64
     unsigned long long seed         # with (epoch, sample index): each image's stream

@@ -24,17 +24,19 @@ columns, noise drawn on the image plus the filter's margin) took 21 us per
 28 x 28 image at sigma 3 and 30 us at sigma 4, where the affine warp takes
 about 2 us (the noise alone is 2 x 60 x 60 draws at sigma 4; a recursive
 Gaussian would save the taps but not the draws). Instead a bank of two
-periodic fields, ``period`` pixels square (256 for digits), is drawn and
-smoothed once per fit, in Python with ``scipy.ndimage.gaussian_filter(
-mode="wrap")``; each image reads its row displacements from one window of the
-first field and its column displacements from one window of the second, at
-random offsets and with random signs. A window of a stationary field has the
-very distribution of a field drawn afresh (periodic smoothing only removes the
-weakening Simard's zero padding gives near the border), the two components
-stay independent, and each component has 256**2 offsets over about a thousand
-independent patches: a pool one fit does not exhaust. Reading it costs one
-load per component and pixel, from 2 x 284 x 284 values that stay in cache:
-about 0.1 us per image (``benchmarks/bench_augment.py``).
+periodic fields is drawn and smoothed once per fit, in Python with
+``scipy.ndimage.gaussian_filter(mode="wrap")``; each image reads its row
+displacements from one window of the first field and its column displacements
+from one window of the second, at random offsets and with random signs. The
+period along each axis is the largest of 256, twice the image's side along it
+and 16 sigma (256 x 256 for digits), so that the bank grows with the image's
+pixels, never with the square of its longer side. A window of a stationary
+field has the very distribution of a field drawn afresh (periodic smoothing
+only removes the weakening Simard's zero padding gives near the border), the
+two components stay independent, and each component has 256**2 offsets over
+about a thousand independent patches: a pool one fit does not exhaust.
+Reading it costs one load per component and pixel, from 2 x 284 x 284 values
+that stay in cache: about 0.1 us per image (``benchmarks/bench_augment.py``).
 
 Layout. An image is a row of ``height * width`` pixels, row-major. Source
 coordinates are (row, column) positions in pixels, (0, 0) at the centre of the
@@ -145,10 +147,10 @@ cdef Transform _draw_transform(
     cdef double shift_x = _symmetric(&state, s.shift)
     cdef double shift_y = _symmetric(&state, s.shift)
     cdef bint flip = s.flip and (_next(&state) >> 63)
-    cdef Py_ssize_t field_r_row = _below(&state, s.bank_period)
-    cdef Py_ssize_t field_r_col = _below(&state, s.bank_period)
-    cdef Py_ssize_t field_c_row = _below(&state, s.bank_period)
-    cdef Py_ssize_t field_c_col = _below(&state, s.bank_period)
+    cdef Py_ssize_t field_r_row = _below(&state, s.bank_period_rows)
+    cdef Py_ssize_t field_r_col = _below(&state, s.bank_period_cols)
+    cdef Py_ssize_t field_c_row = _below(&state, s.bank_period_rows)
+    cdef Py_ssize_t field_c_col = _below(&state, s.bank_period_cols)
     cdef unsigned long long signs = _next(&state)
     cdef double cos_a = cos(angle), sin_a = sin(angle)
     cdef double center_x = (s.width - 1) / 2.0, center_y = (s.height - 1) / 2.0
@@ -413,10 +415,10 @@ cdef class Augmenter:
         Largest translation along each axis, in pixels.
     flip : bool
         Mirror half of the images left-right.
-    bank : ndarray of shape (2, period + height, period + width) or None
+    bank : ndarray of shape (2, period_rows + height, period_cols + width) or None
         The row and column displacement fields, in pixels, each periodic with
-        period ``period`` and padded by wrapping; None for no elastic
-        distortion.
+        periods ``period_rows`` and ``period_cols`` along its axes and padded
+        by wrapping; None for no elastic distortion.
     seed : int
         Seeds every image's stream, with the epoch and the sample index.
     erase : float, default=0.0
@@ -457,7 +459,8 @@ cdef class Augmenter:
         s.elastic = bank is not None
         s.bank_float = NULL
         s.bank_double = NULL
-        s.bank_period = 1
+        s.bank_period_rows = 1
+        s.bank_period_cols = 1
         s.bank_stride = 0
         s.bank_plane = 0
         if bank is not None:
@@ -489,12 +492,13 @@ cdef class Augmenter:
         if not isinstance(bank, np.ndarray) or bank.dtype != self.dtype:
             raise TypeError(f"bank must be a {self.dtype} array.")
         cdef WarpSettings *s = &self.settings
-        period = bank.shape[1] - s.height if bank.ndim == 3 else 0
-        if (bank.ndim != 3 or bank.shape[0] != 2 or not 0 < period < 2**31
-                or bank.shape[2] != period + s.width):
+        period_rows = bank.shape[1] - s.height if bank.ndim == 3 else 0
+        period_cols = bank.shape[2] - s.width if bank.ndim == 3 else 0
+        if (bank.ndim != 3 or bank.shape[0] != 2 or not 0 < period_rows < 2**31
+                or not 0 < period_cols < 2**31):
             raise ValueError(
-                f"bank must have shape (2, period + {s.height}, period + {s.width}) "
-                f"with 0 < period < 2**31, got {bank.shape}.")
+                f"bank must have shape (2, period_rows + {s.height}, period_cols + "
+                f"{s.width}) with 0 < period < 2**31, got {bank.shape}.")
         self._bank = np.ascontiguousarray(bank)
         cdef const float[:, :, ::1] bank_float
         cdef const double[:, :, ::1] bank_double
@@ -504,7 +508,8 @@ cdef class Augmenter:
         else:
             bank_double = self._bank
             s.bank_double = &bank_double[0, 0, 0]
-        s.bank_period = period
+        s.bank_period_rows = period_rows
+        s.bank_period_cols = period_cols
         s.bank_stride = bank.shape[2]
         s.bank_plane = bank.shape[1] * bank.shape[2]
 

@@ -1,8 +1,8 @@
 """``skmlp evaluate``: score a saved model on the test images of --data."""
 
-import math
 import time
 
+from .._image_shape import square_side
 from ._data import load_dataset
 from ._errors import CommandError
 from ._model_io import load_model
@@ -28,10 +28,9 @@ def run_evaluate(args):
         raise CommandError(
             f"{args.model}: the model cannot classify the test images: {exc}"
         ) from None
-    if args.plots:
-        write_plots(args.plots, model, data)
+    status = write_plots(args.plots, model, data) if args.plots else 0
     print(f"Time: {time.perf_counter() - start:.2f} s")
-    return 0
+    return status
 
 
 def describe_model(model):
@@ -54,10 +53,8 @@ def describe_model(model):
 def _check_n_features(model, data, path):
     n_features = data.X_test.shape[1]
     if model.n_features_in_ != n_features:
-        side = math.isqrt(model.n_features_in_)
-        shape = (
-            f" ({side}x{side} images)" if side * side == model.n_features_in_ else ""
-        )
+        side = square_side(model.n_features_in_)
+        shape = f" ({side}x{side} images)" if side is not None else ""
         rows, columns = data.image_shape
         raise CommandError(
             f"{path} takes {model.n_features_in_} pixels{shape}, but {data.name} "

@@ -7,6 +7,7 @@ do), so that no page can tell a reader something else.
 """
 
 from .._images import FORMAT_NAMES
+from .._untrusted_files import MAX_DECOMPRESSED_BYTES
 from ._model_io import TRUSTED_SKOPS_TYPES
 
 
@@ -22,7 +23,8 @@ LOADING = {
         "A .skops model loads only if every type it holds is one skops trusts "
         "by default (NumPy, scikit-learn's own steps) or one of the exact classes "
         f"skmlp reviewed ({_reviewed_classes()}); anything else is refused "
-        "before it is built."
+        "before it is built, and the model's fitted state (its layers' shapes, "
+        "classes and output layer) is checked before it is used."
     ),
     ".joblib": (
         "A .joblib model is a pickle: loading it runs whatever code it holds, "
@@ -34,9 +36,11 @@ LOADING = {
         "builds NumPy arrays and nothing else: loading it runs no code."
     ),
     "IDX files and images": (
-        "IDX files, gzip streams and images are checked against the sizes their "
-        "headers declare before memory is spent; images are read in these "
-        f"formats only: {FORMAT_NAMES}."
+        "IDX files, gzip streams, model zips and images are checked against the "
+        "sizes their headers declare before memory is spent, and no more than "
+        f"{MAX_DECOMPRESSED_BYTES // 2**30} GiB is decompressed from any one "
+        "file; only regular files are read; images are read in these formats "
+        f"only: {FORMAT_NAMES}."
     ),
 }
 

@@ -8,14 +8,12 @@ A ``.joblib`` file is a pickle, which runs whatever code it holds when it is
 loaded: it loads only when the user says ``--trust-pickle``.
 """
 
-import contextlib
-import os
 import reprlib
-import stat
-import tempfile
-import zipfile
 from numbers import Integral
 
+from .._atomic_files import check_target, write_atomically
+from .._fitted_state import check_fitted_model
+from .._untrusted_files import check_zip_content, open_regular_file
 from ._errors import CommandError
 from ._paths import check_writable_folder
 
@@ -42,12 +40,15 @@ TRUSTED_SKOPS_TYPES = frozenset(
 
 
 def check_save_target(path):
-    """Fail before training, not after, when the model cannot be saved there."""
-    path = _write_target(path)
-    if path.exists() and not path.is_file():
-        raise CommandError(
-            f"cannot save the model to {path}: it exists and is not a regular file"
-        )
+    """Fail before training, not after, when the model cannot be saved there:
+    a link, a folder or a special file at ``path`` (never followed nor
+    replaced), a missing or unwritable folder, skops missing."""
+    try:
+        check_target(path)
+    except ValueError as exc:
+        raise CommandError(f"cannot save the model to {exc}") from None
+    except OSError as exc:
+        raise CommandError(f"cannot save the model to {path}: {exc.strerror}") from None
     folder = path.parent
     if not folder.is_dir():
         raise CommandError(
@@ -61,39 +62,21 @@ def check_save_target(path):
 def save_model(model, path):
     """Save ``model`` to ``path`` (.skops or .joblib), atomically.
 
-    The model is written to a temporary file in the same folder, then renamed
-    over ``path``: a failed or interrupted save leaves any previous file at
-    ``path`` as it was, and never a half-written model.
+    The model is written to a temporary file in the same folder, then moved
+    over ``path`` (:func:`skmlp._atomic_files.write_atomically`): a failed or
+    interrupted save leaves any previous file at ``path`` as it was, never a
+    half-written model, and a link at ``path`` is refused, never followed.
     """
     dump = _dump_function(path)
-    path = _write_target(path)
     try:
-        descriptor, temporary = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-        )
-    except OSError as exc:
-        raise CommandError(f"cannot save the model to {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(descriptor, "wb") as file:
+        with write_atomically(path) as file:
             dump(model, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, _file_mode(path))
-        os.replace(temporary, path)
-    except BaseException as exc:  # interrupted too: remove the partial file
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        if isinstance(exc, OSError):
-            raise CommandError(
-                f"cannot save the model to {path}: {exc.strerror or exc}"
-            ) from None
-        raise
-
-
-def _write_target(path):
-    """The file a save to ``path`` replaces: a symbolic link's target, so
-    that the link stays a link, as when a file is written through it."""
-    return path.resolve() if path.is_symlink() else path
+    except ValueError as exc:
+        raise CommandError(f"cannot save the model to {exc}") from None
+    except OSError as exc:
+        raise CommandError(
+            f"cannot save the model to {path}: {exc.strerror or exc}"
+        ) from None
 
 
 def _dump_function(path):
@@ -104,23 +87,15 @@ def _dump_function(path):
     return joblib.dump
 
 
-def _file_mode(path):
-    """The permissions ``open(path, 'w')`` would give: those of the file it
-    replaces, else the usual ones under the current umask (mkstemp's are
-    owner-only)."""
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 # --------------------------------------------------------------------- load
 
 
 def load_model(path, trust_pickle=False):
     """The fitted classifier saved in ``path`` (.skops or .joblib).
+
+    The file is opened once, as a regular file
+    (:func:`skmlp._untrusted_files.open_regular_file`), and every read of it
+    goes through that descriptor.
 
     Parameters
     ----------
@@ -139,25 +114,44 @@ def load_model(path, trust_pickle=False):
     ------
     CommandError
         Exit status 2 for a file name with an unknown suffix and for a .joblib
-        file without ``trust_pickle``; 1 for a file that is missing,
-        unreadable, holds types skmlp does not trust, holds no classifier, or
-        holds a classifier of multilabel targets (evaluate and predict give
-        one label per image).
+        file without ``trust_pickle``; 1 for a file that is missing, not a
+        regular file, unreadable, holds types skmlp does not trust, holds no
+        classifier, holds a state ``fit`` never makes
+        (:func:`skmlp._fitted_state.check_fitted_model`), or holds a
+        classifier of multilabel targets (evaluate and predict give one label
+        per image).
     """
-    if not path.is_file():
-        what = "is not a file" if path.exists() else "not found"
-        raise CommandError(f"model file {what}: {path}")
+    if not path.exists():
+        raise CommandError(f"model file not found: {path}")
     suffix = path.suffix.lower()
-    if suffix == ".skops":
-        model = _load_skops(path)
-    elif suffix == ".joblib":
-        model = _load_joblib(path, trust_pickle)
-    else:
+    if suffix not in MODEL_SUFFIXES:
         raise CommandError(
             f"{path}: unknown model format {suffix or '(no suffix)'}; expected a "
             ".skops or .joblib file",
             status=2,
         )
+    if suffix == ".joblib" and not trust_pickle:
+        raise CommandError(
+            f"{path} is a pickle (.joblib): loading it runs whatever code it "
+            "holds. Pass --trust-pickle if you made it or trust who did, or use "
+            "a .skops model",
+            status=2,
+        )
+    try:
+        file = open_regular_file(path, "models")
+    except ValueError as exc:
+        raise CommandError(str(exc).rstrip(".")) from None
+    except OSError as exc:
+        raise CommandError(f"{path}: {exc.strerror or exc}") from None
+    load = _load_skops if suffix == ".skops" else _load_joblib
+    with file:
+        model = load(file, path)
+    try:
+        # Trusted types may still hold forged attributes: check them all
+        # before anything (a property, an index) reads them.
+        check_fitted_model(model, where=str(path))
+    except ValueError as exc:
+        raise CommandError(str(exc).rstrip(".")) from None
     if not (hasattr(model, "predict") and hasattr(model, "n_features_in_")):
         raise CommandError(
             f"{path}: holds a {type(model).__name__}, not a fitted classifier"
@@ -202,19 +196,18 @@ def import_skops():
     return skops.io
 
 
-# skops reads each member of a .skops zip whole, and a zip declares its
-# members' sizes in its central directory: past this many bytes in all, the
-# file is refused before anything is decompressed. The largest skmlp models
-# (784-1600-1600-10 with Adam's state, or the six networks of the
-# Fashion-MNIST recipe) declare about 100 MB.
-MAX_SKOPS_CONTENT_BYTES = 4 * 2**30
-
-
-def _load_skops(path):
+def _load_skops(file, path):
+    """The object in the open .skops file ``file``, if it holds only types
+    skmlp trusts; ``path`` names it in messages."""
     sio = import_skops()
-    _check_declared_content(path)
+    # skops reads each member of the zip whole: the sizes its directory
+    # declares are checked first, against skmlp's decompression policy.
     try:
-        untrusted = sio.get_untrusted_types(file=path)
+        check_zip_content(file, path)
+    except ValueError as exc:
+        raise CommandError(str(exc).rstrip(".")) from None
+    try:
+        untrusted = sio.get_untrusted_types(file=file)
     except Exception as exc:  # zipfile, json and skops errors alike
         raise CommandError(f"{path}: not a readable .skops file ({exc})") from None
     refused = sorted(set(untrusted) - TRUSTED_SKOPS_TYPES)
@@ -227,26 +220,9 @@ def _load_skops(path):
     try:
         # skops checks the types again as it loads: against the allow-list,
         # not against what this file held a moment ago.
-        return sio.load(path, trusted=sorted(TRUSTED_SKOPS_TYPES))
+        return sio.load(file, trusted=sorted(TRUSTED_SKOPS_TYPES))
     except Exception as exc:
         raise CommandError(f"{path}: cannot load the model ({exc})") from None
-
-
-def _check_declared_content(path):
-    """Refuse a .skops zip whose members would decompress to more than
-    ``MAX_SKOPS_CONTENT_BYTES`` (a zip bomb), reading only its directory.
-    Python's zipfile stops each member at its declared size."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            declared = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise CommandError(f"{path}: not a readable .skops file ({exc})") from None
-    if declared > MAX_SKOPS_CONTENT_BYTES:
-        raise CommandError(
-            f"{path}: its contents would take {declared / 2**30:.1f} GiB once "
-            f"decompressed, more than the {MAX_SKOPS_CONTENT_BYTES / 2**30:.0f} GiB "
-            "skmlp loads from a model file"
-        )
 
 
 def _printable(name):
@@ -254,18 +230,13 @@ def _printable(name):
     return name if name.isprintable() else repr(name)
 
 
-def _load_joblib(path, trust_pickle):
-    if not trust_pickle:
-        raise CommandError(
-            f"{path} is a pickle (.joblib): loading it runs whatever code it "
-            "holds. Pass --trust-pickle if you made it or trust who did, or use "
-            "a .skops model",
-            status=2,
-        )
+def _load_joblib(file, path):
+    """The object in the open .joblib file ``file`` (unpickled: the caller
+    checked that the user trusts it); ``path`` names it in messages."""
     import joblib
 
     try:
-        return joblib.load(path)
+        return joblib.load(file)
     except Exception as exc:  # unpickling fails in any number of ways
         raise CommandError(
             f"{path}: not a readable .joblib file ({type(exc).__name__}: {exc})"

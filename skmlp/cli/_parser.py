@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .. import __version__
 from .._images import FORMAT_NAMES
+from ..augmentation import settings_help
 from ._errors import PROG
 from ._file_trust import ALL_LOADING, MODEL_LOADING
 from ._model_io import MODEL_SUFFIXES
@@ -265,13 +266,11 @@ def _add_training_arguments(training):
         default=None,
         metavar="KEY=VALUE",
         help="distort the training images anew at every epoch (random "
-        "rotation, zoom, shift, elastic distortion; test images never); alone "
-        "it takes the defaults, made for 28x28 digits, and KEY=VALUE changes "
-        "one of them: rotation (degrees), scale=LOW,HIGH, stretch, shear "
-        "(degrees), shift (pixels), elastic_alpha, elastic_sigma (pixels), "
-        "flip=true|false, erase (probability of blanking a random "
-        "rectangle), erase_area=LOW,HIGH, erase_ratio=LOW,HIGH, "
-        "image_shape=ROWS,COLUMNS (default: no distortion)",
+        "rotation, zoom, shift, elastic distortion, erasing of a rectangle; "
+        "test images never); alone it takes the defaults, made for 28x28 "
+        "digits, and KEY=VALUE changes one of them: "
+        + settings_help().replace("%", "%%")
+        + " (default: no distortion)",
     )
     training.add_argument(
         "--seed",

@@ -5,6 +5,7 @@ import os
 import stat
 import tempfile
 
+from .._untrusted_files import file_kind
 from ._errors import CommandError
 
 
@@ -23,18 +24,8 @@ def refuse_special_file(path, what):
         raise CommandError(f"{what} {path}: {exc.strerror}") from None
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         raise CommandError(
-            f"{what} {path} is a {_kind(mode)}, not a regular file or a folder"
+            f"{what} {path} is {file_kind(mode)}, not a regular file or a folder"
         )
-
-
-def _kind(mode):
-    if stat.S_ISFIFO(mode):
-        return "named pipe"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "device"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    return "special file"
 
 
 def check_writable_folder(folder, what):

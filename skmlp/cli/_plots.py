@@ -5,7 +5,8 @@ import sys
 
 import numpy as np
 
-from ._errors import CommandError
+from .._atomic_files import write_atomically
+from ._errors import CommandError, report_error
 from ._paths import check_output_folder
 
 # File names --plots writes, in the order they are written.
@@ -35,7 +36,17 @@ def check_plots_target(folder):
 
 
 def write_plots(folder, model, data):
-    """Write the PNGs of PLOT_FILES into ``folder`` and say so."""
+    """Write the PNGs of PLOT_FILES into ``folder`` and say so.
+
+    Each file is written by :func:`skmlp._atomic_files.write_atomically`: a
+    link, a folder or a special file at its name is one line naming it,
+    never followed or replaced, and the other plots are still written.
+
+    Returns
+    -------
+    status : int
+        0 if every plot was written, 1 otherwise.
+    """
     import matplotlib
 
     # Files only: no window. Leave the backend alone if pyplot is already in
@@ -50,7 +61,7 @@ def write_plots(folder, model, data):
         raise CommandError(f"cannot create {folder}: {exc.strerror}") from None
     network = model[-1] if hasattr(model, "steps") else model
     figures = _figure_makers(model, network, data)
-    written = []
+    written, status = [], 0
     for name in PLOT_FILES:
         # A model from elsewhere (evaluate) may have no curve or no weights.
         if name == "training_curve.png" and not getattr(network, "loss_curve_", None):
@@ -60,13 +71,23 @@ def write_plots(folder, model, data):
         display = figures[name]()
         path = folder / name
         try:
-            display.figure_.savefig(path, dpi=_PLOT_DPI, bbox_inches="tight")
+            with write_atomically(path) as file:
+                display.figure_.savefig(
+                    file, format="png", dpi=_PLOT_DPI, bbox_inches="tight"
+                )
+        except ValueError as exc:
+            report_error(f"--plots: cannot write {exc}")
+            status = 1
+            continue
         except OSError as exc:
-            raise CommandError(f"cannot write {path}: {exc.strerror}") from None
+            report_error(f"--plots: cannot write {path}: {exc.strerror or exc}")
+            status = 1
+            continue
         finally:
             plt.close(display.figure_)
         written.append(name)
     print(f"Wrote {len(written)} plots to {folder}: {', '.join(written)}")
+    return status
 
 
 def _figure_makers(model, network, data):

@@ -6,17 +6,14 @@ model's training digits (MNIST's 28x28 or load_digits' 8x8), chosen by the
 model's number of features.
 """
 
-import contextlib
-import os
-import tempfile
-
 import numpy as np
 
+from .._atomic_files import write_atomically
 from .._images import FORMAT_NAMES, IMAGE_SUFFIXES, _import_pillow
 from ..preprocessing import DigitImageNormalizer
 from ._errors import CommandError, report_error
 from ._model_io import load_model
-from ._paths import check_output_folder, failure_reason
+from ._paths import check_output_folder
 
 # Each pixel of an image written by --show becomes a square of this many
 # screen pixels, so that 28x28 and 8x8 images both come out 224 px wide.
@@ -50,7 +47,16 @@ def run_predict(args):
                 f"{args.model}: the model cannot classify images: {exc}"
             ) from None
         if args.show is not None:
-            shown = _write_shown(args.show, path, row, normalizer, shown_names, taken)
+            try:
+                shown = _write_shown(
+                    args.show, path, row, normalizer, shown_names, taken
+                )
+            except (ValueError, OSError) as exc:
+                # A folder or a link where a picture goes: say so, go on.
+                print(line)
+                report_error(_show_error(exc))
+                status = 1
+                continue
             line = f"{line}  seen: {shown}"
         print(line)
     return status
@@ -121,6 +127,14 @@ def _file_error(exc, path):
     return str(exc)
 
 
+def _show_error(exc):
+    """One line for a picture --show could not write (a ValueError of
+    write_atomically names the path already)."""
+    if isinstance(exc, OSError):
+        return f"--show: cannot write {exc.filename or 'a picture'}: {exc.strerror}"
+    return f"--show: cannot write {exc}"
+
+
 def _prediction_line(model, path, row):
     if not hasattr(model, "predict_proba"):
         return f"{path}: {model.predict(row)[0]}"
@@ -140,7 +154,10 @@ def _resolved(path):
 def _write_shown(folder, path, row, normalizer, used_names, taken):
     """Write the image the model saw, enlarged, as ``folder/<name>.png``;
     return its path. A name already written by this run, or that of an image
-    being classified, gets a number instead."""
+    being classified, gets a number instead. The file is written by
+    :func:`skmlp._atomic_files.write_atomically`: a link, a folder or any
+    special file at that name is refused (ValueError), never followed or
+    replaced."""
     from PIL import Image
 
     try:
@@ -158,36 +175,6 @@ def _write_shown(folder, path, row, normalizer, used_names, taken):
     pixels = np.round(row.reshape(normalizer.image_shape_) * 255).astype(np.uint8)
     enlarged = np.kron(pixels, np.ones((_SHOWN_SIZE // side,) * 2, dtype=np.uint8))
     target = folder / f"{name}.png"
-    _save_atomically(Image.fromarray(enlarged), target)
+    with write_atomically(target) as file:
+        Image.fromarray(enlarged).save(file, format="PNG")
     return target
-
-
-def _save_atomically(image, target):
-    """Save ``image`` as the PNG ``target`` through a temporary file in its
-    folder, moved into place: never a half-written picture, and a link at
-    ``target`` is replaced, not followed."""
-    try:
-        descriptor, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-        )
-    except OSError as exc:
-        raise CommandError(f"cannot write {target}: {failure_reason(exc)}") from None
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            image.save(file, format="PNG")
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, target)
-    except BaseException as exc:  # interrupted too: remove the partial file
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        if isinstance(exc, OSError):
-            raise CommandError(
-                f"cannot write {target}: {exc.strerror or exc}"
-            ) from None
-        raise
-
-
-def _umask():
-    umask = os.umask(0)
-    os.umask(umask)
-    return umask

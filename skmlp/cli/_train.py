@@ -11,7 +11,7 @@ import numpy as np
 from .. import __version__
 from ..augmentation import DigitAugmentation
 from ._data import load_dataset
-from ._errors import PROG, CommandError
+from ._errors import PROG, CommandError, report_error
 from ._model_io import check_save_target, save_model
 from ._options import build_classifier
 from ._plots import check_plots_target, write_plots
@@ -42,16 +42,22 @@ def run_train(args):
     print(_training_summary(clf, notes))
     print()
     print_scores(clf, data)
+    status = 0
     if args.save:
-        save_model(clf, args.save)
-        print(f"Saved the model to {args.save}")
+        # An output that cannot be written is one line; the others go on.
+        try:
+            save_model(clf, args.save)
+            print(f"Saved the model to {args.save}")
+        except CommandError as exc:
+            report_error(exc)
+            status = exc.status
     if args.plots:
-        write_plots(args.plots, clf, data)
+        status = write_plots(args.plots, clf, data) or status
     print(
         f"Time: {fit_seconds:.2f} s training, {time.perf_counter() - start:.2f} s "
         "in all"
     )
-    return 0
+    return status
 
 
 def _check_minibatch_options(args):
@@ -77,9 +83,10 @@ def _augment_for(settings, data):
     the command line gave one, which must hold the images' pixels."""
     settings = {"image_shape": tuple(data.image_shape), **settings}
     try:
-        DigitAugmentation.from_param(settings).resolve_image_shape(
-            data.X_train.shape[1]
-        )
+        with warnings.catch_warnings():
+            # The fit warns again, as a note; errors are usage errors now.
+            warnings.simplefilter("ignore", UserWarning)
+            DigitAugmentation.from_param(settings).check_images(data.X_train.shape[1])
     except ValueError as error:
         raise CommandError(f"argument --augment: {error}", status=2) from None
     return settings
@@ -118,7 +125,8 @@ def _describe_training(clf):
     if clf.max_norm is not None:
         parts.append(f"max-norm {clf.max_norm:g}")
     if clf.augment is not None:
-        parts.append(f"augmented by {DigitAugmentation.from_param(clf.augment)!r}")
+        augmentation = DigitAugmentation.from_param(clf.augment)
+        parts.append(f"augmented by {' '.join(repr(augmentation).split())}")
     stopping = ", early stopping" if clf.early_stopping else ""
     return f"{', '.join(parts)}, up to {clf.max_iter} epochs{stopping}"
 

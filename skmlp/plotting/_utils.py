@@ -1,9 +1,9 @@
 """Helpers shared by the displays: matplotlib on demand, image shapes, and
 the checks of their arguments."""
 
-import math
-
 import numpy as np
+
+from .._image_shape import square_side
 
 
 def _pyplot(caller):
@@ -71,8 +71,8 @@ def infer_image_shape(n_features, image_shape=None):
                 f"features: rows * columns must equal {n_features}."
             )
         return rows, columns
-    side = math.isqrt(n_features)
-    if side < 1 or side * side != n_features:
+    side = square_side(n_features)
+    if side is None:
         raise ValueError(
             f"Cannot infer the image shape: {n_features} features are not the "
             "pixels of a square image. Pass image_shape=(rows, columns)."

@@ -74,7 +74,9 @@ def test_bad_input(digits):
         AugmentedDigitsDisplay.from_augmentation(None, X)
     with pytest.raises(ValueError, match="augment=None"):
         AugmentedDigitsDisplay.from_estimator(MLPDigitClassifier(), X)
-    with pytest.raises(ValueError, match="'augment' parameter: rotation"):
+    with pytest.raises(
+        ValueError, match="'augment' parameter: The 'rotation' parameter"
+    ):
         AugmentedDigitsDisplay.from_augmentation({"rotation": -1}, X)
     with pytest.raises(ValueError, match="not a square number"):
         AugmentedDigitsDisplay.from_augmentation(True, X[:, :10])
