@@ -19,7 +19,7 @@ from skmlp._engine._engine import Engine
 from skmlp._engine._losses import _softmax_cross_entropy_delta_for_tests
 from skmlp._engine._rows import RowSource
 from skmlp._engine._types import OutputLayer
-from skmlp._network import ACTIVATIONS
+from skmlp._layers import ACTIVATIONS
 
 DTYPES = [np.float32, np.float64]
 RTOL = {np.float32: 1e-5, np.float64: 1e-12}
@@ -150,7 +150,7 @@ def make_engine(layout, activation, batch_size, label_smoothing, l2=0.0, **kwarg
         layout,
         batch_size=batch_size,
         dtype=np.float64,
-        activation=ACTIVATIONS[activation],
+        activation=ACTIVATIONS[activation].code,
         optimizer=optimizer,
         l2=l2,
         label_smoothing=label_smoothing,

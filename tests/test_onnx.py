@@ -25,7 +25,7 @@ from skl2onnx.common.data_types import (  # noqa: E402
 
 import skmlp  # noqa: E402
 from skmlp import MLPDigitClassifier  # noqa: E402
-from skmlp._network import ACTIVATIONS  # noqa: E402
+from skmlp._layers import ACTIVATIONS  # noqa: E402
 from skmlp._onnx import (  # noqa: E402
     ALIAS,
     _register_if_skl2onnx_imported,

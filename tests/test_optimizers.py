@@ -12,6 +12,7 @@ from skmlp._engine._types import Update
 from skmlp._engine._updates import n_state_buffers
 from skmlp._optimizers import (
     SGD,
+    SOLVERS,
     Adam,
     GradientOnly,
     Momentum,
@@ -70,7 +71,7 @@ def test_make_optimizer_picks_the_rule_of_the_estimators_settings(
     solver, momentum, nesterov, cls
 ):
     settings = {**SETTINGS, "momentum": momentum, "nesterov": nesterov}
-    optimizer = make_optimizer(solver, 4, np.float64, **settings)
+    optimizer = make_optimizer(SOLVERS[solver], 4, np.float64, settings)
     assert type(optimizer) is cls
     assert optimizer.learning_rate == 0.01
     assert set(optimizer.hyper_parameters) == set(cls.hyper_parameter_names)

@@ -21,6 +21,8 @@ cdef void output_probabilities(
 
 cdef double uninformed_loss(OutputLayer output, Py_ssize_t n_outputs) noexcept nogil
 
+cdef bint output_reads_indicators(OutputLayer output) noexcept nogil
+
 cdef double softmax_cross_entropy_delta(
     floating *z, const int *y, const floating *sample_weight,
     Py_ssize_t n_rows, Py_ssize_t n_classes, double delta_scale,

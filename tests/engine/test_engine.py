@@ -14,7 +14,8 @@ from skmlp import _optimizers
 from skmlp._engine._engine import Engine
 from skmlp._engine._rows import RowSource
 from skmlp._engine._types import OutputLayer, Update
-from skmlp._network import ACTIVATIONS, ParameterLayout, initialize
+from skmlp._layers import ACTIVATIONS
+from skmlp._network import ParameterLayout, initialize
 
 N_FEATURES, N_CLASSES, N_SAMPLES = 5, 3, 11
 
@@ -70,7 +71,7 @@ def make_engine(
         layout,
         batch_size=batch_size,
         dtype=dtype,
-        activation=ACTIVATIONS[activation],
+        activation=ACTIVATIONS[activation].code,
         optimizer=optimizer,
         l1=l1,
         l2=l2,
@@ -367,7 +368,7 @@ def test_engine_takes_its_settings_by_keyword():
     _, _, _, layout, _ = make_problem((4,), "relu")
     optimizer = make_optimizer(Update.SGD, layout.n_params, np.float64)
     with pytest.raises(TypeError):
-        Engine(layout, 4, np.float64, ACTIVATIONS["relu"], optimizer)
+        Engine(layout, 4, np.float64, ACTIVATIONS["relu"].code, optimizer)
 
 
 @pytest.mark.parametrize(
@@ -392,7 +393,7 @@ def test_engine_refuses_optimizer_state_its_kernels_cannot_index(break_state, me
             layout,
             batch_size=4,
             dtype=np.float64,
-            activation=ACTIVATIONS["relu"],
+            activation=ACTIVATIONS["relu"].code,
             optimizer=optimizer,
         )
 
@@ -603,7 +604,7 @@ def test_run_epoch_distorts_each_row_as_its_sample_at_that_epoch(dtype):
             layout,
             batch_size=5,
             dtype=dtype,
-            activation=ACTIVATIONS["relu"],
+            activation=ACTIVATIONS["relu"].code,
             optimizer=make_optimizer(Update.NESTEROV, layout.n_params, dtype),
             **kwargs,
         )
@@ -636,7 +637,7 @@ def test_loss_gradient_neither_distorts_nor_constrains():
         layout,
         batch_size=5,
         dtype=np.float64,
-        activation=ACTIVATIONS["relu"],
+        activation=ACTIVATIONS["relu"].code,
         optimizer=make_optimizer(Update.GRADIENT, layout.n_params, np.float64),
         l2=0.01,
         augmenter=_augmenter(np.float64),
@@ -664,7 +665,7 @@ def test_engine_refuses_an_augmenter_of_other_rows_and_a_bad_max_norm():
     settings = dict(
         batch_size=4,
         dtype=np.float64,
-        activation=ACTIVATIONS["relu"],
+        activation=ACTIVATIONS["relu"].code,
         optimizer=optimizer,
     )
     with pytest.raises(ValueError, match="16 float32 values; the engine trains on 16"):
