@@ -25,6 +25,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._callbacks import NO_CALLBACKS
+from ._engine._config import EngineConfig
 from ._engine._engine import Engine
 from ._engine._predict import output_inplace, output_loss
 from ._engine._rows import RowSource
@@ -111,8 +112,8 @@ class FitConfig:
         The estimator being fitted: the callbacks are its own and are told
         of it; its fitted attributes are left alone. None: no callbacks.
     make_engine : callable, default=Engine
-        Builds the compiled engine from its settings (keyword arguments of
-        :class:`~skmlp._engine._engine.Engine`); a stand-in in tests.
+        Builds the compiled engine from its
+        :class:`~skmlp._engine._config.EngineConfig`; a stand-in in tests.
     """
 
     settings: TrainingSettings
@@ -246,20 +247,22 @@ class Fitter:
                 self.layout.n_units[0], self.params.dtype, self.augment_seed
             )
         return self.config.make_engine(
-            self.layout,
-            batch_size=self.batch_size,
-            dtype=self.params.dtype,
-            activation=ACTIVATIONS[settings.activation].code,
-            optimizer=self.optimizer,
-            l1=settings.l1,
-            l2=settings.l2,
-            dropout=settings.dropout,
-            seed=seed,
-            signal_interval=_signal_interval(self.layout, self.batch_size),
-            output=self.data.output.code,
-            augmenter=augmenter,
-            max_norm=settings.max_norm,
-            label_smoothing=settings.label_smoothing,
+            EngineConfig(
+                self.layout,
+                batch_size=self.batch_size,
+                dtype=self.params.dtype,
+                activation=ACTIVATIONS[settings.activation].code,
+                optimizer=self.optimizer,
+                output=self.data.output.code,
+                l1=settings.l1,
+                l2=settings.l2,
+                dropout=settings.dropout,
+                seed=seed,
+                signal_interval=_signal_interval(self.layout, self.batch_size),
+                augmenter=augmenter,
+                max_norm=settings.max_norm,
+                label_smoothing=settings.label_smoothing,
+            )
         )
 
     def _callback_context(self, max_subtasks):

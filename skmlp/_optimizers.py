@@ -55,7 +55,9 @@ class Optimizer:
     update = None
     #: State buffers, in the order the engine's kernels take them.
     buffer_names = ()
-    #: Settings besides learning_rate, as the engine's Hyper struct names them.
+    #: Settings besides learning_rate, as the engine's Hyper struct names them:
+    #: every one its update rule reads (``rule_settings`` of
+    #: ``skmlp._engine._update_rules``).
     hyper_parameter_names = ()
 
     def __init__(self, n_params, dtype, *, learning_rate, **hyper_parameters):
@@ -77,6 +79,17 @@ class Optimizer:
     def n_steps(self):
         """Training steps taken so far (Adam's bias correction counts them)."""
         return int(self.step_counter[0])
+
+    def hyper(self):
+        """Every setting the engine's kernels read for this rule, by name: its
+        update code, the learning rate and ``hyper_parameter_names``'s
+        settings. The engine refuses a rule whose settings are missing here,
+        or named otherwise: none takes a default."""
+        return {
+            "update": self.update,
+            "learning_rate": self.learning_rate,
+            **self.hyper_parameters,
+        }
 
     def engine_buffers(self):
         """The state buffers in the order the engine's kernels take them."""

@@ -9,7 +9,7 @@ from numpy.testing import assert_array_equal
 
 from skmlp import MLPDigitClassifier
 from skmlp._engine._types import Update
-from skmlp._engine._updates import n_state_buffers
+from skmlp._engine._update_rules import n_state_buffers, rule_settings
 from skmlp._optimizers import (
     SGD,
     SOLVERS,
@@ -75,6 +75,15 @@ def test_make_optimizer_picks_the_rule_of_the_estimators_settings(
     assert type(optimizer) is cls
     assert optimizer.learning_rate == 0.01
     assert set(optimizer.hyper_parameters) == set(cls.hyper_parameter_names)
+
+
+@pytest.mark.parametrize("cls", OPTIMIZERS)
+def test_hyper_gives_every_setting_its_rule_reads(cls):
+    """hyper() is what the engine copies into its kernels' settings: the
+    update code, the learning rate and each setting the rule reads."""
+    hyper = _optimizer(cls).hyper()
+    assert set(hyper) == {"update", "learning_rate", *rule_settings(cls.update)}
+    assert hyper["update"] == cls.update and hyper["learning_rate"] == 0.05
 
 
 def test_state_is_plain_data_that_round_trips():

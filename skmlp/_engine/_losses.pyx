@@ -1,9 +1,9 @@
 """Output layers: the loss the engine minimises, its output deltas, and the
 probabilities of prediction.
 
-``output_loss_delta``, ``output_probabilities``, ``uninformed_loss`` and
-``output_reads_indicators`` pick the output layer's kernels (and its kind of
-target) with one C switch each. Two output layers:
+``output_loss_delta``, ``output_probabilities``, ``uninformed_loss``,
+``output_reads_indicators`` and ``output_smooths_labels`` pick the output
+layer's kernels (and say what it trains on) with one C switch each. Two output layers:
 
 - ``SOFTMAX``: softmax with cross-entropy over exclusive classes (targets are
   class codes, optionally smoothed: ``(1 - eps) * onehot + eps / K``). Each
@@ -100,6 +100,11 @@ cdef bint output_reads_indicators(OutputLayer output) noexcept nogil:
     """Whether the output layer trains on a 0/1 indicator matrix (one output
     per label) rather than on class codes (one output per class)."""
     return output == SIGMOID
+
+
+cdef bint output_smooths_labels(OutputLayer output) noexcept nogil:
+    """Whether the output layer's loss reads label_smoothing."""
+    return output == SOFTMAX
 
 
 # ---------------------------------------------------------------------------
@@ -342,3 +347,8 @@ def reads_indicators(int output):
     """Whether an :class:`OutputLayer` trains on an indicator matrix (else on
     class codes)."""
     return output_reads_indicators(<OutputLayer> output)
+
+
+def smooths_labels(int output):
+    """Whether an :class:`OutputLayer` trains on smoothed targets when asked."""
+    return output_smooths_labels(<OutputLayer> output)
