@@ -1,46 +1,36 @@
 """The estimator: parameters, input validation, fit / partial_fit / predict.
 
-This module validates the inputs (with :mod:`skmlp._checks` and
-:mod:`skmlp._targets`), sets up the network and hands them to the fitter
+This module declares the parameters and their constraints; a fit validates
+its inputs and sets up the network (:mod:`skmlp._fit_setup`, with
+:mod:`skmlp._checks` and :mod:`skmlp._targets`) and hands them to the fitter
 (:mod:`skmlp._fit_loop`), which trains with the compiled engine
-(:mod:`skmlp._engine`); it then publishes the fitted attributes, all at once
-(:mod:`skmlp._publication`), and predicts (:mod:`skmlp._prediction`). The
-solvers, activations and output layers it offers are the records of
-:mod:`skmlp._optimizers` and :mod:`skmlp._layers`.
+(:mod:`skmlp._engine`); the estimator then publishes the fitted attributes,
+all at once (:mod:`skmlp._publication`), and predicts
+(:mod:`skmlp._prediction`). The solvers, activations and output layers it
+offers are the records of :mod:`skmlp._optimizers` and :mod:`skmlp._layers`.
 """
 
 import functools
 from numbers import Integral, Real
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._callbacks import CallbackSupportMixin
-from ._checks import (
-    is_ready_float_matrix,
-    numbers_beyond_float64_are_value_errors,
-    training_weights,
-    validate_dropout,
-    validate_hidden_layer_sizes,
-    validate_sample_weight,
-)
-from ._fit_loop import FitConfig, Fitter, TrainingData, TrainingSettings
-from ._holdout import rows_ready
-from ._layers import ACTIVATIONS, OUTPUT_LAYERS, output_layer_for
-from ._network import INITIALIZATIONS, ParameterLayout, initialize, overflow_limit
-from ._optimizers import SOLVERS, make_optimizer, solvers_reading
+from ._checks import is_ready_float_matrix, numbers_beyond_float64_are_value_errors
+from ._fit_loop import Fitter
+from ._fit_setup import fit_config
+from ._layers import ACTIVATIONS
+from ._network import INITIALIZATIONS
+from ._optimizers import SOLVERS
 from ._persistence import VersionedPickleMixin
 from ._prediction import model_proba
-from ._progress import Progress
-from ._publication import MODEL_ATTRIBUTES, draft_of, one_fit_at_a_time, publish
+from ._publication import draft_of, one_fit_at_a_time, publish
 from ._schedules import SCHEDULES
 from ._sparse import check_sparse_structure
-from ._targets import encode_targets, targets_array, validation_targets
 from .augmentation import DigitAugmentation
 
 
@@ -52,11 +42,6 @@ def _is_stochastic(estimator):
             f"partial_fit is not available for solver={estimator.solver!r}."
         )
     return True
-
-
-def _needs_a_minibatch_solver(parameter):
-    """How to name the solvers that take ``parameter``: 'sgd' or 'adam'."""
-    return " or ".join(repr(name) for name in solvers_reading(parameter))
 
 
 class MLPDigitClassifier(
@@ -606,191 +591,15 @@ class MLPDigitClassifier(
         self, estimator, X, y, sample_weight, classes, incremental, validation_set
     ):
         """Validate the inputs into this draft and gather the fit's
-        :class:`~skmlp._fit_loop.FitConfig`.
+        :class:`~skmlp._fit_loop.FitConfig` (:func:`skmlp._fit_setup.fit_config`).
 
         Called on the draft: the fitted attributes set here (``classes_``,
         ``n_features_in_``, ...) are the new model's; ``estimator`` is the
         estimator being fitted, whose callbacks the fitter calls.
         """
-        first_call = not hasattr(self, "coefs_")
-        solver = SOLVERS[self.solver]
-        check_sparse_structure(X, "X")  # scipy's conversions trust it
-        with numbers_beyond_float64_are_value_errors():
-            X, y = validate_data(
-                self,
-                X,
-                y,
-                dtype=(np.float64, np.float32),
-                accept_sparse=("csr", "csc"),
-                multi_output=True,
-                reset=first_call,
-            )
-        check_sparse_structure(X, "X")  # as converted, from LIL say
-        if sparse.issparse(X):
-            # Minibatches gather rows: CSR gives them without densifying X.
-            X = X.tocsr()
-        y = targets_array(y)
-        output, y_codes = self._encode_targets(y, classes, first_call, incremental)
-        sample_weight = training_weights(
-            sample_weight, y_codes, X.dtype, self.class_weight, self.classes_
+        return fit_config(
+            self, estimator, X, y, sample_weight, classes, incremental, validation_set
         )
-        random_state = check_random_state(self.random_state)
-        hidden = validate_hidden_layer_sizes(self.hidden_layer_sizes)
-        dropout = validate_dropout(self.dropout, len(hidden))
-        if "dropout" not in solver.parameters and np.any(dropout > 0):
-            raise ValueError(
-                "dropout needs a minibatch solver: use "
-                f"{_needs_a_minibatch_solver('dropout')}."
-            )
-        augmentation = self._validate_augmentation(solver, X.shape[1])
-        if "max_norm" not in solver.parameters and self.max_norm is not None:
-            raise ValueError(
-                "max_norm constrains the steps of a minibatch solver: use "
-                f"{_needs_a_minibatch_solver('max_norm')}, or max_norm=None."
-            )
-        layout = ParameterLayout([X.shape[1], *hidden, len(self.classes_)])
-        watches_validation = self.early_stopping and solver.validation
-        if first_call:
-            progress = Progress.fresh(watches_validation)
-        else:
-            progress = Progress.resume(self, watches_validation)
-        params, optimizer = self._initial_state(
-            solver, layout, first_call, random_state, X.dtype
-        )
-        validation = self._validation_set(validation_set, output, X.dtype)
-        self.n_layers_ = layout.n_layers + 1
-        return FitConfig(
-            settings=self._training_settings(solver, dropout, augmentation),
-            data=TrainingData(X, y, y_codes, sample_weight, validation, output),
-            layout=layout,
-            params=params,
-            optimizer=optimizer,
-            progress=progress,
-            random_state=random_state,
-            incremental=incremental,
-            model_attributes={
-                name: getattr(self, name)
-                for name in MODEL_ATTRIBUTES
-                if name in self.__dict__
-            },
-            estimator=estimator,
-        )
-
-    def _encode_targets(self, y, classes, first_call, incremental):
-        """Set ``classes_``, ``n_outputs_`` and ``out_activation_`` from y;
-        return the output layer that trains on y, and y's codes."""
-        fitted_output = OUTPUT_LAYERS.get(getattr(self, "out_activation_", "softmax"))
-        self.classes_, y_codes = encode_targets(
-            y,
-            classes,
-            fitted_classes=getattr(self, "classes_", None),
-            fitted_multilabel=fitted_output is not None and fitted_output.multilabel,
-            first_call=first_call,
-            incremental=incremental,
-        )
-        output = output_layer_for(multilabel=y_codes.ndim == 2)
-        self.n_outputs_ = len(self.classes_)
-        self.out_activation_ = output.name
-        if not output.label_smoothing and self.label_smoothing > 0:
-            raise ValueError(
-                "label_smoothing smooths the targets of exclusive classes (a "
-                "softmax output); multilabel targets train one sigmoid per "
-                f"label: use label_smoothing=0, got {self.label_smoothing}."
-            )
-        return output, y_codes
-
-    def _validate_augmentation(self, solver, n_features):
-        """The DigitAugmentation that ``augment`` asks for, or None, checked
-        against the solver and the rows of X."""
-        augmentation = DigitAugmentation.from_param(self.augment, "augment")
-        if augmentation is None:
-            return None
-        if "augment" not in solver.parameters:
-            raise ValueError(
-                "augment distorts the minibatches of a minibatch solver: use "
-                f"{_needs_a_minibatch_solver('augment')}, or augment=None."
-            )
-        augmentation.resolve_image_shape(n_features)
-        return augmentation
-
-    def _training_settings(self, solver, dropout, augmentation):
-        return TrainingSettings(
-            solver=solver,
-            activation=self.activation,
-            learning_rate=self.learning_rate,
-            lr_schedule=self.lr_schedule,
-            power_t=self.power_t,
-            decay=self.decay,
-            l1=self.l1,
-            l2=self.l2,
-            batch_size=self.batch_size,
-            max_iter=self.max_iter,
-            max_fun=self.max_fun,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            early_stopping=self.early_stopping,
-            validation_fraction=self.validation_fraction,
-            shuffle=self.shuffle,
-            verbose=self.verbose,
-            dropout=dropout,
-            augment=augmentation,
-            max_norm=None if self.max_norm is None else float(self.max_norm),
-            label_smoothing=float(self.label_smoothing),
-        )
-
-    def _initial_state(self, solver, layout, first_call, random_state, dtype):
-        """Flat parameters and optimizer state to start this fit from."""
-        if first_call:
-            params = initialize(
-                layout,
-                init=self.init,
-                init_scale=self.init_scale,
-                output_init=self.output_init,
-                activation=self.activation,
-                random_state=random_state,
-                dtype=dtype,
-            )
-            optimizer_state = None
-            if not np.all(np.abs(params) < overflow_limit(dtype)):
-                raise ValueError(
-                    f"init_scale={self.init_scale} draws initial weights too large "
-                    f"for {np.dtype(dtype).name} arithmetic (beyond "
-                    f"{overflow_limit(dtype):.3g}, where a few layers of products "
-                    "overflow): choose a smaller init_scale."
-                )
-        else:
-            params = layout.pack(self.coefs_, self.intercepts_, dtype)
-            optimizer_state = getattr(self, "_optimizer_state", None)
-        optimizer = make_optimizer(
-            solver, layout.n_params, dtype, self.__dict__, state=optimizer_state
-        )
-        return params, optimizer
-
-    def _validation_set(self, validation_set, output, dtype):
-        """The user's validation data (``X_val``, ``y_val``, ``sample_weight_val``),
-        validated as the fit's validation data, or None."""
-        if validation_set is None:
-            return None
-        X_val, y_val, sample_weight_val = validation_set
-        check_sparse_structure(X_val, "X_val")
-        with numbers_beyond_float64_are_value_errors():
-            X_val, y_val = validate_data(
-                self,
-                X_val,
-                y_val,
-                dtype=dtype,
-                accept_sparse="csr",
-                multi_output=True,
-                reset=False,
-            )
-        check_sparse_structure(X_val, "X_val")
-        y_val_codes = validation_targets(
-            targets_array(y_val), self.classes_, output.multilabel
-        )
-        sample_weight_val = validate_sample_weight(
-            sample_weight_val, len(y_val_codes), dtype, name="sample_weight_val"
-        )
-        return rows_ready(X_val), y_val_codes, sample_weight_val
 
     # -------------------------------------------------------------- predict
 
