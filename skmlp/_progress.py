@@ -112,14 +112,15 @@ class Progress:
     def record_epoch(self, loss, learning_rate, validation=None):
         """Count one completed epoch: its objective, its step size (NaN for
         none) and its validation ``(score, loss)``, or None for none."""
+        if validation is not None and self.validation_scores_ is None:
+            # The first epoch with validation data: NaN for the earlier ones.
+            self.start_validation_curves()
         self.n_iter_ += 1
         self.loss_ = loss
         self.loss_curve_.append(loss)
         self.learning_rate_curve_.append(learning_rate)
         if validation is None:
             validation = (np.nan, np.nan)
-        elif self.validation_scores_ is None:
-            self.start_validation_curves()
         if self.validation_scores_ is not None:
             self.validation_scores_.append(validation[0])
             self.validation_loss_curve_.append(validation[1])

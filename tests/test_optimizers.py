@@ -18,6 +18,7 @@ from skmlp._optimizers import (
     Momentum,
     Nesterov,
     make_optimizer,
+    solvers_reading,
 )
 
 OPTIMIZERS = [SGD, Momentum, Nesterov, Adam, GradientOnly]
@@ -84,6 +85,25 @@ def test_hyper_gives_every_setting_its_rule_reads(cls):
     hyper = _optimizer(cls).hyper()
     assert set(hyper) == {"update", "learning_rate", *rule_settings(cls.update)}
     assert hyper["update"] == cls.update and hyper["learning_rate"] == 0.05
+
+
+def test_the_solver_records_are_the_estimators_choices():
+    choices = MLPDigitClassifier._parameter_constraints["solver"][0].options
+    assert set(SOLVERS) == choices
+    for name, solver in SOLVERS.items():
+        assert solver.name == name
+        # A minibatch solver steps with an update rule and keeps its state;
+        # a full-batch one only asks the engine for gradients.
+        cls = solver.optimizer(SETTINGS)
+        assert (cls.update != Update.GRADIENT) == solver.minibatch
+        assert solver.partial_fit == solver.validation == solver.minibatch
+        assert set(cls.hyper_parameter_names) <= solver.parameters
+
+
+def test_solvers_reading_names_the_solvers_of_a_parameter():
+    assert solvers_reading("momentum") == ["sgd"]
+    assert solvers_reading("dropout") == ["sgd", "adam"]
+    assert solvers_reading("max_fun") == ["lbfgs"]
 
 
 def test_state_is_plain_data_that_round_trips():

@@ -79,3 +79,20 @@ def penalty_gradient_reference(w, l1, l2):
     """l1 * sign(w) + 2 * l2 * w, in float64."""
     w = w.astype(np.float64)
     return l1 * np.sign(w) + 2 * l2 * w
+
+
+_MASK64 = 2**64 - 1
+
+
+def splitmix64_uniforms(seed, n):
+    """The dropout stream in Python: splitmix64 draws mapped to [0, 1), and
+    the state after them."""
+    state, draws = seed, []
+    for _ in range(n):
+        state = (state + 0x9E3779B97F4A7C15) & _MASK64
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+        z ^= z >> 31
+        draws.append((z >> 11) * (1.0 / 9007199254740992.0))
+    return np.array(draws), state
