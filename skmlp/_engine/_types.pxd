@@ -17,14 +17,16 @@ cdef extern from "_vector_passes.h" nogil:
 
 
 cpdef enum OutputLayer:
-    # The output units and the loss the engine minimises through them.
+    # The output units and the loss the engine minimises through them: the
+    # kernels are _losses.pyx's, the record skmlp._layers.OUTPUT_LAYERS'.
     SOFTMAX = 0      # softmax + cross-entropy over exclusive classes
     SIGMOID = 1      # a sigmoid per label + binary cross-entropy summed over the
                      # labels (multilabel targets)
 
 
 cpdef enum Update:
-    # How a training step turns gradients into new weights.
+    # How a training step turns gradients into new weights: the passes are
+    # _update_rules.pyx's, the optimizers skmlp._optimizers'.
     SGD = 0          # w -= lr * g, the GEMM accumulating straight into w (no L1)
     MOMENTUM = 1     # v = mu * v - lr * g, the GEMM accumulating into v; w += v
     NESTEROV = 2     # as MOMENTUM, then w += mu * v - lr * g
