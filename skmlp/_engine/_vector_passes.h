@@ -154,12 +154,6 @@ static inline float skmlp_rational_tanhf(float x)
 #define SKMLP_EXP expf
 #define SKMLP_TANH skmlp_rational_tanhf
 #include "_vector_passes_body.h"
-#undef SKMLP_T
-#undef SKMLP_NAME
-#undef SKMLP_SQRT
-#undef SKMLP_ABS
-#undef SKMLP_EXP
-#undef SKMLP_TANH
 
 #define SKMLP_T double
 #define SKMLP_NAME(name) name##_d
@@ -168,11 +162,5 @@ static inline float skmlp_rational_tanhf(float x)
 #define SKMLP_EXP exp
 #define SKMLP_TANH tanh
 #include "_vector_passes_body.h"
-#undef SKMLP_T
-#undef SKMLP_NAME
-#undef SKMLP_SQRT
-#undef SKMLP_ABS
-#undef SKMLP_EXP
-#undef SKMLP_TANH
 
 #endif

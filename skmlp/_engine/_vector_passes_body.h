@@ -1,5 +1,6 @@
 /* One type's element-wise passes: included by _vector_passes.h with SKMLP_T (the
- * element type), SKMLP_NAME (the suffix), SKMLP_SQRT and SKMLP_ABS defined.
+ * element type), SKMLP_NAME (the suffix), SKMLP_SQRT, SKMLP_ABS, SKMLP_EXP and
+ * SKMLP_TANH (the type's functions) defined, which it undefines at its end.
  * No include guard: it is meant to be included once per type. */
 
 /* (x > 0) - (x < 0), as the Cython kernels' _sign. */
@@ -271,3 +272,11 @@ static SKMLP_CLONES void SKMLP_NAME(skmlp_exp)(SKMLP_T *x, ptrdiff_t n)
                                                       : exp(x[i]));
     }
 }
+
+/* This type's parameters, undefined for the next type's instantiation. */
+#undef SKMLP_T
+#undef SKMLP_NAME
+#undef SKMLP_SQRT
+#undef SKMLP_ABS
+#undef SKMLP_EXP
+#undef SKMLP_TANH
