@@ -412,10 +412,9 @@ cdef class Engine:
         self.hyper.beta_1 = values["beta_1"]
         self.hyper.beta_2 = values["beta_2"]
         self.hyper.epsilon = values["epsilon"]
-        # The full-batch gradient's steps: no update, no setting read.
-        self._gradient_hyper = Hyper(update=GRADIENT, learning_rate=0, momentum=0,
-                                     beta_1=0, beta_2=0, epsilon=0, l1=0, l2=0,
-                                     max_norm=0)
+        # The full-batch gradient's steps: no update, no setting read (the
+        # struct is zeroed with the object).
+        self._gradient_hyper.update = GRADIENT
 
     def _set_max_norm(self, max_norm):
         """Take the max-norm radius, with a scratch of one value per unit of
