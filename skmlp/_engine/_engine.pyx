@@ -402,16 +402,13 @@ cdef class Engine:
             raise ValueError(
                 f"The optimizer's hyper() names update rule {settings['update']}; "
                 f"its update code is {update}.")
-        # The rule reads the settings it names and no other: the others
-        # stay 0, unread.
-        values = dict.fromkeys(("momentum", "beta_1", "beta_2", "epsilon"), 0.0)
-        values.update((name, settings[name]) for name in rule_settings(update))
-        self.hyper.update = <Update> update
-        self.hyper.learning_rate = settings["learning_rate"]
-        self.hyper.momentum = values["momentum"]
-        self.hyper.beta_1 = values["beta_1"]
-        self.hyper.beta_2 = values["beta_2"]
-        self.hyper.epsilon = values["epsilon"]
+        # The rule reads the settings it names and no other: the other
+        # fields of the struct (zeroed with the object) stay 0, unread. Through
+        # a dict of the struct's fields, a new setting needs no code here.
+        cdef dict fields = self.hyper
+        fields.update({name: settings[name] for name in rule_settings(update)})
+        fields.update(update=update, learning_rate=settings["learning_rate"])
+        self.hyper = fields
         # The full-batch gradient's steps: no update, no setting read (the
         # struct is zeroed with the object).
         self._gradient_hyper.update = GRADIENT
