@@ -1,115 +1,47 @@
 """The estimator: parameters, input validation, fit / partial_fit / predict.
 
-This module validates the inputs, encodes the labels, sets up the network
-and hands them to the fitter (:mod:`skmlp._fit_loop`), which trains with the
-compiled engine (:mod:`skmlp._engine`); it then publishes the fitted
-attributes, all at once, and predicts.
+This module declares the parameters and their constraints; a fit validates
+its inputs and sets up the network (:mod:`skmlp._fit_setup`, with
+:mod:`skmlp._checks` and :mod:`skmlp._targets`) and hands them to the fitter
+(:mod:`skmlp._fit_loop`), which trains with the compiled engine
+(:mod:`skmlp._engine`); the estimator then publishes the fitted attributes,
+all at once (:mod:`skmlp._publication`), and predicts
+(:mod:`skmlp._prediction`). The solvers, activations and output layers it
+offers are the records of :mod:`skmlp._optimizers` and :mod:`skmlp._layers`.
 """
 
 import functools
-import threading
-import weakref
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import (
-    check_classification_targets,
-    type_of_target,
-    unique_labels,
-)
-from sklearn.utils.validation import (
-    check_array,
-    check_is_fitted,
-    column_or_1d,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._callbacks import CallbackSupportMixin
-from ._fit_loop import Fitter, Progress, TrainingData, TrainingSettings, rows_ready
+from ._checks import is_ready_float_matrix, numbers_beyond_float64_are_value_errors
+from ._fit_loop import Fitter
+from ._fit_setup import fit_config
 from ._fitted_state import CheckedStateMixin
-from ._network import (
-    ACTIVATIONS,
-    INITIALIZATIONS,
-    OUTPUT_LAYERS,
-    ParameterLayout,
-    forward_proba,
-    initialize,
-    overflow_limit,
-    prediction_chunk_rows,
-)
-from ._optimizers import make_optimizer
+from ._layers import ACTIVATIONS
+from ._network import INITIALIZATIONS
+from ._optimizers import SOLVERS
 from ._persistence import VersionedPickleMixin
+from ._prediction import model_proba
+from ._publication import draft_of, one_fit_at_a_time, publish
 from ._schedules import SCHEDULES
 from ._sparse import check_sparse_structure
-from ._threads import blas_threads_for_prediction
 from .augmentation import DigitAugmentation, with_settings
-
-# Fitted attributes of the model that training does not change.
-_MODEL_ATTRIBUTES = (
-    "classes_",
-    "n_features_in_",
-    "feature_names_in_",
-    "n_layers_",
-    "n_outputs_",
-    "out_activation_",
-)
-
-# One lock per estimator object, kept outside its __dict__ so that pickling,
-# clone and get_params never see it.
-_FIT_LOCKS = weakref.WeakKeyDictionary()
-_FIT_LOCKS_GUARD = threading.Lock()
-
-
-@contextmanager
-def _one_fit_at_a_time(estimator):
-    """Serialise the fits of one estimator object (from several threads)."""
-    with _FIT_LOCKS_GUARD:
-        lock = _FIT_LOCKS.get(estimator)
-        if lock is None:
-            lock = _FIT_LOCKS[estimator] = threading.RLock()
-    with lock:
-        yield
-
-
-def _is_fitted_attribute(name):
-    """Whether an attribute belongs to the fitted model (published together)."""
-    return (name.endswith("_") and not name.startswith("__")) or name in (
-        "_optimizer_state",
-        "_no_improvement_count",
-    )
-
-
-def _is_ready_float_matrix(model, X):
-    """True if X needs none of validate_data's conversions or warnings.
-
-    The fast path of prediction, which matters for single rows: a fitted
-    ``model`` (an estimator's instance dict) without feature names, and a
-    finite 2-D float ndarray of the right width. Anything else goes through
-    validate_data, which also gives the errors.
-    """
-    return (
-        type(X) is np.ndarray
-        and X.ndim == 2
-        and X.shape[0] > 0
-        and (X.dtype == np.float64 or X.dtype == np.float32)
-        and "coefs_" in model
-        and "feature_names_in_" not in model
-        and X.shape[1] == model["n_features_in_"]
-        and bool(np.isfinite(X).all())
-    )
 
 
 def _is_stochastic(estimator):
-    """partial_fit exists for the minibatch solvers only."""
-    if estimator.solver == "lbfgs":
-        raise AttributeError("partial_fit is not available for solver='lbfgs'.")
+    """partial_fit exists for the solvers that offer it."""
+    solver = SOLVERS.get(estimator.solver)
+    if solver is not None and not solver.partial_fit:
+        raise AttributeError(
+            f"partial_fit is not available for solver={estimator.solver!r}."
+        )
     return True
 
 
@@ -407,7 +339,7 @@ class MLPDigitClassifier(
             Interval(Integral, 1, None, closed="left"),
         ],
         "activation": [StrOptions(set(ACTIVATIONS))],
-        "solver": [StrOptions({"sgd", "adam", "lbfgs"})],
+        "solver": [StrOptions(set(SOLVERS))],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "nesterov": ["boolean"],
@@ -453,7 +385,6 @@ class MLPDigitClassifier(
         every fit (parameter validation) and every ``clone`` calls."""
         return list(_constructor_parameter_names(cls))
 
-    # -- nested augment settings (issue 29): see augmentation.with_settings --
     def set_params(self, **params):
         """Set parameters, as scikit-learn's ``set_params``.
 
@@ -657,387 +588,45 @@ class MLPDigitClassifier(
         buffers; a ``predict`` running meanwhile, in another thread, uses the
         previous model entirely, and then the new one.
         """
-        with _one_fit_at_a_time(self):
+        with one_fit_at_a_time(self):
             first_call = not hasattr(self, "coefs_") or (
                 not self.warm_start and not incremental
             )
-            draft = self._draft(first_call)
+            draft = draft_of(self, first_call)
             fitter = None
             try:
-                fitter = draft._make_fitter(
-                    self, X, y, sample_weight, classes, incremental, validation_set
+                fitter = Fitter(
+                    draft._fit_config(
+                        self, X, y, sample_weight, classes, incremental, validation_set
+                    )
                 )
                 fitter.run()
             except BaseException as exc:
                 if fitter is not None and isinstance(exc, KeyboardInterrupt):
                     # The model of the last completed minibatch is usable.
-                    self._publish(draft, fitter.fitted_attributes())
+                    publish(self, draft, fitter.fitted_attributes())
                 elif first_call:
                     # A fit from scratch that fails must not leave the previous
                     # weights behind, looking fitted: what it validated stays
                     # (classes_, n_features_in_, as scikit-learn's), no weights.
-                    self._publish(draft, {})
+                    publish(self, draft, {})
                 raise
-            self._publish(draft, fitter.fitted_attributes())
+            publish(self, draft, fitter.fitted_attributes())
         return self
 
-    def _draft(self, first_call):
-        """A copy of this estimator for a fit to prepare the new model in;
-        without weights nor optimizer state for a fit from scratch."""
-        draft = object.__new__(type(self))
-        draft.__dict__.update(self.__dict__)
-        if first_call:
-            for name in ("coefs_", "intercepts_", "_optimizer_state"):
-                draft.__dict__.pop(name, None)
-        return draft
-
-    def _publish(self, draft, fitted_attributes):
-        """Replace this estimator's fitted attributes with the draft's, updated
-        with ``fitted_attributes``, at once: the instance dict is swapped in
-        one step, so that a reader in another thread sees the old model or the
-        new one, never a mix."""
-        draft.__dict__.update(fitted_attributes)
-        state = {
-            name: value
-            for name, value in self.__dict__.items()
-            if not _is_fitted_attribute(name)
-        }
-        state.update(
-            (name, value)
-            for name, value in draft.__dict__.items()
-            if _is_fitted_attribute(name)
-        )
-        self.__dict__ = state
-
-    def _make_fitter(
+    def _fit_config(
         self, estimator, X, y, sample_weight, classes, incremental, validation_set
     ):
-        """Validate the inputs into this draft and build the fit's :class:`Fitter`.
+        """Validate the inputs into this draft and gather the fit's
+        :class:`~skmlp._fit_loop.FitConfig` (:func:`skmlp._fit_setup.fit_config`).
 
         Called on the draft: the fitted attributes set here (``classes_``,
         ``n_features_in_``, ...) are the new model's; ``estimator`` is the
         estimator being fitted, whose callbacks the fitter calls.
         """
-        first_call = not hasattr(self, "coefs_")
-        check_sparse_structure(X, "X")  # scipy's conversions trust it
-        with _numbers_beyond_float64_are_value_errors():
-            X, y = validate_data(
-                self,
-                X,
-                y,
-                dtype=(np.float64, np.float32),
-                accept_sparse=("csr", "csc"),
-                multi_output=True,
-                reset=first_call,
-            )
-        check_sparse_structure(X, "X")  # as converted, from LIL say
-        if sparse.issparse(X):
-            # Minibatches gather rows: CSR gives them without densifying X.
-            X = X.tocsr()
-        y = _targets_array(y)
-        y_codes = self._encode_targets(y, classes, first_call, incremental)
-        self.n_outputs_ = len(self.classes_)
-        self.out_activation_ = "logistic" if y_codes.ndim == 2 else "softmax"
-        if self.out_activation_ == "logistic" and self.label_smoothing > 0:
-            raise ValueError(
-                "label_smoothing smooths the targets of exclusive classes (a "
-                "softmax output); multilabel targets train one sigmoid per "
-                f"label: use label_smoothing=0, got {self.label_smoothing}."
-            )
-        sample_weight = self._training_weights(sample_weight, y_codes, X.dtype)
-        random_state = check_random_state(self.random_state)
-        hidden = _validate_hidden_layer_sizes(self.hidden_layer_sizes)
-        dropout = _validate_dropout(self.dropout, len(hidden))
-        if self.solver == "lbfgs" and np.any(dropout > 0):
-            raise ValueError("dropout needs a minibatch solver: use 'sgd' or 'adam'.")
-        augmentation = self._validate_augmentation(X.shape[1])
-        if self.solver == "lbfgs" and self.max_norm is not None:
-            raise ValueError(
-                "max_norm constrains the steps of a minibatch solver: use 'sgd' "
-                "or 'adam', or max_norm=None."
-            )
-        layout = ParameterLayout([X.shape[1], *hidden, len(self.classes_)])
-        watches_validation = self.early_stopping and self.solver != "lbfgs"
-        if first_call:
-            progress = Progress.fresh(watches_validation)
-        else:
-            progress = Progress.resume(self, watches_validation)
-        params, optimizer = self._initial_state(
-            layout, first_call, random_state, X.dtype
+        return fit_config(
+            self, estimator, X, y, sample_weight, classes, incremental, validation_set
         )
-        validation = self._validation_set(validation_set, X.dtype)
-        self.n_layers_ = layout.n_layers + 1
-        model_attributes = {
-            name: getattr(self, name)
-            for name in _MODEL_ATTRIBUTES
-            if name in self.__dict__
-        }
-        return Fitter(
-            estimator,
-            model_attributes,
-            self._training_settings(dropout, augmentation),
-            TrainingData(
-                X,
-                y,
-                y_codes,
-                sample_weight,
-                validation,
-                OUTPUT_LAYERS[self.out_activation_],
-            ),
-            layout,
-            params,
-            optimizer,
-            progress,
-            random_state,
-            incremental,
-        )
-
-    def _validate_augmentation(self, n_features):
-        """The DigitAugmentation that ``augment`` asks for, or None, checked
-        against the solver and the rows of X."""
-        augmentation = DigitAugmentation.from_param(self.augment, "augment")
-        if augmentation is None:
-            return None
-        if self.solver == "lbfgs":
-            raise ValueError(
-                "augment distorts the minibatches of a minibatch solver: use "
-                "'sgd' or 'adam', or augment=None."
-            )
-        augmentation.resolve_image_shape(n_features)
-        return augmentation
-
-    def _training_settings(self, dropout, augmentation):
-        return TrainingSettings(
-            solver=self.solver,
-            activation=self.activation,
-            learning_rate=self.learning_rate,
-            lr_schedule=self.lr_schedule,
-            power_t=self.power_t,
-            decay=self.decay,
-            l1=self.l1,
-            l2=self.l2,
-            batch_size=self.batch_size,
-            max_iter=self.max_iter,
-            max_fun=self.max_fun,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            early_stopping=self.early_stopping,
-            validation_fraction=self.validation_fraction,
-            shuffle=self.shuffle,
-            verbose=self.verbose,
-            dropout=dropout,
-            augment=augmentation,
-            max_norm=None if self.max_norm is None else float(self.max_norm),
-            label_smoothing=float(self.label_smoothing),
-        )
-
-    def _training_weights(self, sample_weight, y_codes, dtype):
-        """Sample weights times class weights, as LogisticRegression combines
-        them (for multilabel targets, as ``compute_sample_weight`` does)."""
-        with _numbers_beyond_float64_are_value_errors():
-            sample_weight = _validate_sample_weight(sample_weight, len(y_codes), dtype)
-        if self.class_weight is None:
-            return sample_weight
-        if y_codes.ndim == 2:
-            class_weight = _multilabel_class_weight(self.class_weight, y_codes)
-        else:
-            if isinstance(self.class_weight, dict):
-                _validate_class_weight(self.class_weight, self.classes_)
-            class_weight = compute_class_weight(
-                self.class_weight, classes=self.classes_, y=self.classes_[y_codes]
-            )[y_codes]
-        weights = sample_weight * class_weight.astype(dtype)
-        if not weights.sum() > 0:
-            raise ValueError(
-                "sample_weight times class_weight must contain at least one "
-                "non-zero weight: all are zero."
-            )
-        return weights
-
-    def _initial_state(self, layout, first_call, random_state, dtype):
-        """Flat parameters and optimizer state to start this fit from."""
-        if first_call:
-            params = initialize(
-                layout,
-                init=self.init,
-                init_scale=self.init_scale,
-                output_init=self.output_init,
-                activation=self.activation,
-                random_state=random_state,
-                dtype=dtype,
-            )
-            optimizer_state = None
-            if not np.all(np.abs(params) < overflow_limit(dtype)):
-                raise ValueError(
-                    f"init_scale={self.init_scale} draws initial weights too large "
-                    f"for {np.dtype(dtype).name} arithmetic (beyond "
-                    f"{overflow_limit(dtype):.3g}, where a few layers of products "
-                    "overflow): choose a smaller init_scale."
-                )
-        else:
-            params = layout.pack(self.coefs_, self.intercepts_, dtype)
-            optimizer_state = getattr(self, "_optimizer_state", None)
-        optimizer = make_optimizer(
-            self.solver,
-            layout.n_params,
-            dtype,
-            learning_rate=self.learning_rate,
-            momentum=self.momentum,
-            nesterov=self.nesterov,
-            beta_1=self.beta_1,
-            beta_2=self.beta_2,
-            epsilon=self.epsilon,
-            state=optimizer_state,
-        )
-        return params, optimizer
-
-    def _encode_targets(self, y, classes, first_call, incremental):
-        """Set ``classes_`` as needed and return the targets as the engine
-        takes them: class codes (int32) for labels, the indicator matrix
-        (uint8) for multilabel targets."""
-        check_classification_targets(y)
-        multilabel = y.ndim == 2
-        if multilabel and type_of_target(y) != "multilabel-indicator":
-            raise ValueError(
-                "y is 2-D but not a multilabel indicator matrix (0 or 1 in each "
-                f"of its columns): {type_of_target(y)} targets, several labels "
-                "per sample, are not supported. Pass y of shape (n_samples,) "
-                "for one label per sample, or an indicator matrix of shape "
-                "(n_samples, n_labels) for multilabel classification."
-            )
-        if not first_call:
-            self._check_same_kind_of_targets(multilabel)
-        if multilabel:
-            return self._encode_indicators(y, classes, first_call, incremental)
-        return self._encode_labels(y, classes, first_call, incremental)
-
-    def _check_same_kind_of_targets(self, multilabel):
-        """A fitted model goes on with the kind of targets it was trained on."""
-        was_multilabel = getattr(self, "out_activation_", "softmax") == "logistic"
-        if multilabel != was_multilabel:
-            kinds = {
-                True: "a multilabel indicator matrix",
-                False: "one label per sample",
-            }
-            raise ValueError(
-                f"y holds {kinds[multilabel]}, but the model was trained on "
-                f"{kinds[was_multilabel]}: fit a new model (warm_start=False) "
-                "for the other kind of target."
-            )
-
-    def _encode_labels(self, y, classes, first_call, incremental):
-        """Set ``classes_`` as needed and return y as int32 class codes."""
-        if incremental:
-            if classes is not None:
-                if np.size(classes) == 0:
-                    raise ValueError(
-                        "classes is empty: pass every class that partial_fit will see."
-                    )
-                classes = unique_labels(classes)
-                if hasattr(self, "classes_") and not np.array_equal(
-                    self.classes_, classes
-                ):
-                    raise ValueError(
-                        f"classes={classes!r} is not the same as on the first call "
-                        f"to partial_fit: {self.classes_!r}."
-                    )
-                if not hasattr(self, "classes_") or first_call:
-                    self.classes_ = classes
-            elif not hasattr(self, "classes_"):
-                raise ValueError(
-                    "classes must be passed on the first call to partial_fit."
-                )
-        elif first_call:
-            self.classes_ = _labels_of(y)
-        elif not np.array_equal(_labels_of(y), self.classes_):
-            raise ValueError(
-                "warm_start can only be used where `y` has the same classes "
-                f"as in the previous call to fit. Previously got "
-                f"{self.classes_}, `y` has {_labels_of(y)}."
-            )
-        return self._class_codes(y, "y")
-
-    def _encode_indicators(self, y, classes, first_call, incremental):
-        """Set ``classes_`` (the column indices of a multilabel y, as
-        MLPClassifier's) as needed and return y as a uint8 indicator matrix."""
-        n_labels = y.shape[1]
-        labels = np.arange(n_labels)
-        if incremental and classes is not None:
-            if np.size(classes) == 0 or not np.array_equal(
-                unique_labels(classes), labels
-            ):
-                raise ValueError(
-                    f"For a multilabel y of {n_labels} columns, classes are the "
-                    f"column indices: classes={labels.tolist()}. Got {classes!r}."
-                )
-        elif incremental and not hasattr(self, "classes_"):
-            raise ValueError(
-                "classes must be passed on the first call to partial_fit: for a "
-                f"multilabel y, the column indices {labels.tolist()}."
-            )
-        if first_call:
-            self.classes_ = labels
-        elif len(self.classes_) != n_labels:
-            raise ValueError(
-                f"y has {n_labels} labels (columns), but the model was trained on "
-                f"{len(self.classes_)}: fit a new model (warm_start=False) for "
-                "other labels."
-            )
-        return _indicator_matrix(y)
-
-    def _class_codes(self, y, name):
-        """Positions of the labels y in ``classes_``, as int32."""
-        codes = np.searchsorted(self.classes_, y)
-        codes = np.clip(codes, 0, len(self.classes_) - 1)
-        unseen = self.classes_[codes] != y
-        if np.any(unseen):
-            raise ValueError(
-                f"{name} contains labels not in classes: {np.unique(y[unseen])!r}."
-            )
-        return codes.astype(np.intc)
-
-    def _validation_set(self, validation_set, dtype):
-        """The user's validation data (``X_val``, ``y_val``, ``sample_weight_val``),
-        validated as the fit's validation data, or None."""
-        if validation_set is None:
-            return None
-        X_val, y_val, sample_weight_val = validation_set
-        check_sparse_structure(X_val, "X_val")
-        with _numbers_beyond_float64_are_value_errors():
-            X_val, y_val = validate_data(
-                self,
-                X_val,
-                y_val,
-                dtype=dtype,
-                accept_sparse="csr",
-                multi_output=True,
-                reset=False,
-            )
-        check_sparse_structure(X_val, "X_val")
-        y_val_codes = self._validation_targets(_targets_array(y_val))
-        sample_weight_val = _validate_sample_weight(
-            sample_weight_val, len(y_val_codes), dtype, name="sample_weight_val"
-        )
-        return rows_ready(X_val), y_val_codes, sample_weight_val
-
-    def _validation_targets(self, y_val):
-        """``y_val`` as the training targets are: class codes, or an indicator
-        matrix of the model's labels."""
-        if self.out_activation_ != "logistic":
-            if y_val.ndim != 1:
-                raise ValueError(
-                    "y_val must hold one label per sample, as y does; got an "
-                    f"array of shape {y_val.shape}."
-                )
-            return self._class_codes(y_val, "y_val")
-        if y_val.ndim != 2 or y_val.shape[1] != len(self.classes_):
-            raise ValueError(
-                f"y_val must be an indicator matrix of the {len(self.classes_)} "
-                f"labels of y; got an array of shape {y_val.shape}."
-            )
-        if type_of_target(y_val) != "multilabel-indicator" and y_val.shape[1] > 1:
-            raise ValueError("y_val must hold only 0 and 1, as y does.")
-        return _indicator_matrix(y_val)
 
     # -------------------------------------------------------------- predict
 
@@ -1092,23 +681,22 @@ class MLPDigitClassifier(
             indicator matrix (int) of the labels whose probability exceeds
             0.5, as MLPClassifier predicts.
         """
-        proba, classes, out_activation = self._forward(X, take_log=False)
-        if out_activation == "logistic":
-            return np.array(proba > 0.5, dtype=int)
-        return classes[np.argmax(proba, axis=1)]
+        proba, classes, output = self._forward(X, take_log=False)
+        decided = output.decide(proba)
+        return decided if output.multilabel else classes[decided]
 
     def _forward(self, X, take_log):
         """(Log-)probabilities of X, the classes of their columns and the
-        output activation, from one model: a copy of the instance dict taken
-        at once, so that a refit publishing its model in another thread
+        output layer, from one model: a copy of the instance dict taken at
+        once, so that a refit publishing its model in another thread
         meanwhile changes nothing here."""
         model = self.__dict__.copy()
-        if not _is_ready_float_matrix(model, X):
+        if not is_ready_float_matrix(model, X):
             view = object.__new__(type(self))
             view.__dict__.update(model)
             check_is_fitted(view)
             check_sparse_structure(X, "X")
-            with _numbers_beyond_float64_are_value_errors():
+            with numbers_beyond_float64_are_value_errors():
                 X = validate_data(
                     view,
                     X,
@@ -1117,59 +705,8 @@ class MLPDigitClassifier(
                     reset=False,
                 )
             check_sparse_structure(X, "X")
-        activation, classes = model["activation"], model["classes_"]
-        if activation not in ACTIVATIONS:
-            raise ValueError(
-                f"activation={activation!r} is not one of {sorted(ACTIVATIONS)}: "
-                "it was changed after fit to a value the network cannot use."
-            )
-        out_activation = model.get("out_activation_", "softmax")
-        if out_activation not in OUTPUT_LAYERS:
-            raise ValueError(
-                f"out_activation_={out_activation!r} is not one of "
-                f"{sorted(OUTPUT_LAYERS)}: it was changed after fit."
-            )
-        output = OUTPUT_LAYERS[out_activation]
-        dtype = (
-            np.float32
-            if all(np.asarray(c).dtype == np.float32 for c in model["coefs_"])
-            else np.float64
-        )
-        coefs = [np.ascontiguousarray(c, dtype=dtype) for c in model["coefs_"]]
-        intercepts = [
-            np.ascontiguousarray(b, dtype=dtype) for b in model["intercepts_"]
-        ]
-        if (
-            len(coefs) == 0
-            or len(coefs) != len(intercepts)
-            or np.ndim(coefs[-1]) != 2
-            or coefs[-1].shape[1] != len(classes)
-        ):
-            raise ValueError(
-                "coefs_ and intercepts_ must hold the same number of layers, the "
-                f"last with one output per class ({len(classes)})."
-            )
-        # Values beyond a float32 model's range become inf here; the rows they
-        # spoil are redone in float64 below.
-        with np.errstate(over="ignore"):
-            if sparse.issparse(X):
-                X = X.tocsr()
-                X_model = X.astype(dtype, copy=False)
-            else:
-                X_model = np.ascontiguousarray(X, dtype=dtype)
-        # A prediction's products are those of a training step of one chunk's
-        # rows: the fits' thread policy applies (one BLAS thread unless they
-        # are large and a core is spare; the caller's count restored after).
-        chunk_rows = prediction_chunk_rows(X_model.shape)
-        with blas_threads_for_prediction([c.shape for c in coefs], chunk_rows):
-            proba = forward_proba(
-                X_model, coefs, intercepts, activation, take_log, output
-            )
-            if not np.isfinite(proba).all():
-                _recompute_overflowing_rows(
-                    proba, X, coefs, intercepts, activation, take_log, output
-                )
-        return proba, classes, out_activation
+        proba, output = model_proba(model, X, take_log)
+        return proba, model["classes_"], output
 
     def __sklearn_is_fitted__(self):
         return "coefs_" in self.__dict__
@@ -1182,179 +719,6 @@ class MLPDigitClassifier(
         return tags
 
 
-def _targets_array(y):
-    """y from validate_data as a dense array: a multilabel indicator matrix, or
-    one label per sample (a single column becomes 1-D, with scikit-learn's
-    DataConversionWarning)."""
-    if sparse.issparse(y):
-        y = y.toarray()
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = column_or_1d(y, warn=True)
-    return y
-
-
-def _indicator_matrix(y):
-    """A 0/1 indicator matrix as the engine takes it: C-contiguous uint8."""
-    return np.ascontiguousarray(np.asarray(y) == 1, dtype=np.uint8)
-
-
-def _multilabel_class_weight(class_weight, indicators):
-    """The per-sample weights of ``class_weight`` for multilabel targets:
-    'balanced' as :func:`~sklearn.utils.class_weight.compute_sample_weight`
-    defines it (each label a binary problem, the weights multiplied); a dict of
-    class weights has no meaning there."""
-    if isinstance(class_weight, dict):
-        raise ValueError(
-            "class_weight as a dict {class: weight} is not defined for multilabel "
-            "y, whose columns are each a binary problem: use "
-            "class_weight='balanced' (compute_sample_weight's weights) or "
-            "weight the samples with sample_weight."
-        )
-    return compute_sample_weight(class_weight, indicators)
-
-
-def _validate_hidden_layer_sizes(hidden_layer_sizes):
-    """hidden_layer_sizes as a list of positive ints."""
-    if np.ndim(hidden_layer_sizes) == 0:
-        # An int, or a 0-d array such as np.array(5).
-        hidden_layer_sizes = [np.asarray(hidden_layer_sizes).item()]
-    sizes = list(hidden_layer_sizes)
-    if not all(isinstance(s, Integral) and s > 0 for s in sizes):
-        raise ValueError(
-            f"hidden_layer_sizes must be positive integers, got {hidden_layer_sizes!r}."
-        )
-    return [int(s) for s in sizes]
-
-
 @functools.cache
 def _constructor_parameter_names(cls):
     return tuple(BaseEstimator._get_param_names.__func__(cls))
-
-
-def _labels_of(y):
-    """``unique_labels(y)`` of one-label-per-sample targets that passed
-    ``check_classification_targets``: np.unique for numbers (the same values
-    and dtype, without checking the kind of targets a second time, which took
-    a tenth of a small fit's fixed cost), scikit-learn's function otherwise."""
-    if y.dtype.kind in "biuf":
-        return np.unique(y)
-    return unique_labels(y)
-
-
-def _validate_dropout(dropout, n_hidden):
-    """Dropout rates as one float per hidden layer, each in [0, 1)."""
-    rates = np.asarray(dropout, dtype=np.float64)
-    if rates.ndim == 0:
-        rates = np.full(n_hidden, float(rates))
-    if rates.shape != (n_hidden,):
-        raise ValueError(
-            f"dropout must be a float or one rate per hidden layer ({n_hidden}); "
-            f"got {dropout!r}."
-        )
-    if not np.all((rates >= 0) & (rates < 1)):
-        raise ValueError(f"dropout rates must be in [0, 1); got {dropout!r}.")
-    return rates
-
-
-def _validate_sample_weight(sample_weight, n_samples, dtype, name="sample_weight"):
-    """Sample weights as a C-contiguous array of ``dtype``: finite, non-negative,
-    with a positive sum (ones when None). Never the caller's array when it
-    would be written to."""
-    if sample_weight is None:
-        return np.ones(n_samples, dtype=dtype)
-    if np.isscalar(sample_weight):
-        sample_weight = np.full(n_samples, sample_weight, dtype=dtype)
-    sample_weight = check_array(
-        sample_weight,
-        ensure_2d=False,
-        dtype=dtype,
-        order="C",
-        input_name="sample_weight",
-    )
-    if sample_weight.ndim != 1 or sample_weight.shape[0] != n_samples:
-        raise ValueError(
-            f"sample_weight.shape == {sample_weight.shape}, expected ({n_samples},)!"
-        )
-    if np.any(sample_weight < 0):
-        raise ValueError("sample_weight must be non-negative: got negative weights.")
-    with np.errstate(over="ignore"):
-        total = sample_weight.sum()
-    if not total > 0:
-        raise ValueError(
-            f"{name} must contain at least one non-zero weight: all are zero."
-        )
-    largest = sample_weight.max()
-    if not np.isfinite(total) or largest < 1e-20:
-        # The objective divides by the weights' sum, so rescaling changes
-        # nothing but keeps sums finite and weights out of the denormal range
-        # (which the engine flushes to zero).
-        sample_weight = sample_weight / largest
-    return sample_weight
-
-
-@contextmanager
-def _numbers_beyond_float64_are_value_errors():
-    """NumPy raises OverflowError for a Python int too large for float64 (say
-    10**400); report it as the bad input it is."""
-    try:
-        yield
-    except OverflowError as exc:
-        raise ValueError(
-            f"The input holds a number too large for float64 ({exc})."
-        ) from exc
-
-
-def _validate_class_weight(class_weight, classes):
-    """A class_weight dict: labels among ``classes``, finite non-negative
-    weights, not all zero."""
-    unknown = [label for label in class_weight if label not in set(classes.tolist())]
-    if unknown:
-        raise ValueError(
-            f"class_weight holds labels that are not classes of y: {unknown!r} "
-            f"(the classes are {classes.tolist()!r})."
-        )
-    for label, weight in class_weight.items():
-        if isinstance(weight, bool) or not isinstance(weight, Real):
-            raise ValueError(
-                f"class_weight[{label!r}] = {weight!r}: class weights must be numbers."
-            )
-        if not (np.isfinite(weight) and weight >= 0):
-            raise ValueError(
-                f"class_weight[{label!r}] = {weight!r}: class weights must be finite "
-                "and non-negative."
-            )
-
-
-def _recompute_overflowing_rows(
-    proba, X, coefs, intercepts, activation, take_log, output
-):
-    """Redo in float64 the rows of ``proba`` that overflowed, in place.
-
-    A float32 model given float64 values beyond float32's range (or float32
-    values whose products overflow) would return NaN probabilities. Those
-    rows are computed again from X in float64; a row that overflows even
-    there raises instead of returning garbage.
-    """
-    rows = np.flatnonzero(~np.isfinite(proba).all(axis=1))
-    if proba.dtype != np.float64:
-        redone = forward_proba(
-            np.ascontiguousarray(X[rows], dtype=np.float64)
-            if not sparse.issparse(X)
-            else X[rows].astype(np.float64),
-            [np.ascontiguousarray(c, dtype=np.float64) for c in coefs],
-            [np.ascontiguousarray(b, dtype=np.float64) for b in intercepts],
-            activation,
-            take_log,
-            output,
-        )
-        if take_log:
-            # A log-probability below float32's range is as good as its floor.
-            np.maximum(redone, np.finfo(proba.dtype).min, out=redone)
-        proba[rows] = redone
-        rows = rows[~np.isfinite(proba[rows]).all(axis=1)]
-    if rows.size:
-        raise ValueError(
-            f"X holds values too large for the network: {rows.size} row(s) "
-            f"(first: {rows[:5].tolist()}) overflow even in float64 arithmetic. "
-            "Scale X as the training data was scaled."
-        )

@@ -1,13 +1,14 @@
 """The fitter: the training loop of one fit, for every solver.
 
-:class:`Fitter` takes what the estimator validated (the data, the network's
-layout and starting weights, the optimizer, the progress of earlier fits) and
-trains: the stochastic solvers epoch by epoch (learning-rate schedules,
-shuffling, divergence and rollback, the loss curve, patience and the adaptive
-step, the best weights of early stopping), L-BFGS iteration by iteration. It
-holds out the validation rows of early stopping and records the validation
-scores. It alone calls the callbacks and handles Ctrl-C, for both kinds of
-solver.
+:class:`Fitter` takes what the estimator validated, as one
+:class:`FitConfig` (the data, the network's layout and starting weights,
+the optimizer, the progress of earlier fits), and trains: the minibatch
+solvers epoch by epoch (learning-rate schedules, shuffling, divergence and
+rollback, the loss curve, patience and the adaptive step, the best weights
+of early stopping), L-BFGS iteration by iteration. It holds out the
+validation rows of early stopping (:mod:`skmlp._holdout`) and records the
+validation scores. It alone calls the callbacks and handles Ctrl-C, for both
+kinds of solver.
 
 The fitter trains its own buffers and never touches the estimator's fitted
 attributes: :meth:`Fitter.fitted_attributes` gives the new ones, which the
@@ -16,19 +17,25 @@ estimator publishes together when the fit ends.
 
 import time
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
-from scipy import sparse
-from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 
+from ._callbacks import NO_CALLBACKS
+from ._engine._config import EngineConfig
 from ._engine._engine import Engine
+from ._engine._predict import output_inplace, output_loss
 from ._engine._rows import RowSource
-from ._engine._types import OutputLayer, Status
+from ._engine._types import Status
+from ._holdout import hold_out
+from ._layers import ACTIVATIONS, OUTPUT_LAYERS
 from ._lbfgs import minimize_lbfgs
-from ._network import ACTIVATIONS, forward_proba, overflow_limit
+from ._network import overflow_limit
+from ._prediction import forward_proba
+from ._progress import Progress
 from ._schedules import scheduled_learning_rate
 from ._threads import blas_threads_for_fit, flops_per_step
 
@@ -40,10 +47,10 @@ _LBFGS_CHUNK_ROWS = 2048
 
 
 class TrainingSettings(NamedTuple):
-    """The estimator's parameters that the training loop reads."""
+    """The estimator's parameters that the training loop reads, validated."""
 
-    solver: str
-    activation: str
+    solver: object  # a skmlp._optimizers.Solver record
+    activation: str  # a key of skmlp._layers.ACTIVATIONS
     learning_rate: float
     lr_schedule: str
     power_t: float
@@ -75,178 +82,15 @@ class TrainingData(NamedTuple):
     y_codes: np.ndarray
     sample_weight: np.ndarray  # of X's dtype, times the class weights
     validation: tuple | None  # (X_val, y_val codes, sample_weight_val), or None
-    output: int = OutputLayer.SOFTMAX  # the output layer these targets train
+    output: object = OUTPUT_LAYERS["softmax"]  # the skmlp._layers.OutputLayerKind
 
 
-class Progress:
-    """The fitted attributes that count a model's training, as a fit updates
-    them.
+@dataclass(frozen=True)
+class FitConfig:
+    """Everything one fit trains with, validated by the estimator.
 
-    A fit from scratch starts them afresh; ``warm_start`` and ``partial_fit``
-    carry them on: ``t_``, ``loss_``, ``best_loss_``,
-    ``best_validation_score_``, the patience counter, and the per-epoch
-    curves, which follow one rule, MLPClassifier's for ``loss_curve_`` and
-    ``validation_scores_``: each gains one entry per epoch (L-BFGS iteration)
-    and keeps the entries of the earlier fits, so that entry ``k`` of every
-    curve is about the same epoch. ``learning_rate_curve_`` holds NaN for the
-    epochs without a step size (L-BFGS's); ``validation_scores_`` and
-    ``validation_loss_curve_`` are None until an epoch has validation data,
-    and hold NaN for the epochs that had none. ``n_iter_`` counts the epochs
-    of the last fit.
-    """
-
-    def __init__(
-        self,
-        *,
-        t,
-        loss,
-        best_loss,
-        best_validation_score,
-        patience,
-        loss_curve,
-        learning_rate_curve,
-        validation_scores,
-        validation_loss_curve,
-    ):
-        self.t_ = t
-        self.loss_ = loss  # None until an epoch completes with a finite loss
-        self.best_loss_ = best_loss
-        self.best_validation_score_ = best_validation_score
-        self.no_improvement_count = patience
-        self.n_iter_ = 0
-        self.loss_curve_ = loss_curve
-        self.learning_rate_curve_ = learning_rate_curve
-        self.validation_scores_ = validation_scores
-        self.validation_loss_curve_ = validation_loss_curve
-
-    @classmethod
-    def fresh(cls, watches_validation):
-        """The progress of a model that has not trained yet."""
-        return cls(
-            t=0,
-            loss=None,
-            best_loss=None if watches_validation else np.inf,
-            best_validation_score=-np.inf if watches_validation else None,
-            patience=0,
-            loss_curve=[],
-            learning_rate_curve=[],
-            validation_scores=None,
-            validation_loss_curve=None,
-        )
-
-    @classmethod
-    def resume(cls, model, watches_validation):
-        """The progress of a fitted ``model``, continued (its lists copied).
-
-        A curve shorter than ``loss_curve_`` (one recorded before the curves
-        followed one rule, or assigned) is padded at its start with NaN, so
-        that the epochs of all curves line up.
-        """
-        loss_curve = list(model.loss_curve_)
-        best_loss = model.best_loss_
-        best_validation_score = model.best_validation_score_
-        # A fit that watches what the previous one did not (early_stopping
-        # switched on or off between warm starts) starts that record afresh.
-        if watches_validation and best_validation_score is None:
-            best_validation_score = -np.inf
-        if not watches_validation and best_loss is None:
-            best_loss = np.inf
-        return cls(
-            t=model.t_,
-            loss=getattr(model, "loss_", None),
-            best_loss=best_loss,
-            best_validation_score=best_validation_score,
-            patience=model._no_improvement_count,
-            loss_curve=loss_curve,
-            learning_rate_curve=_aligned(
-                getattr(model, "learning_rate_curve_", None), len(loss_curve)
-            ),
-            validation_scores=_aligned(
-                getattr(model, "validation_scores_", None),
-                len(loss_curve),
-                keep_none=True,
-            ),
-            validation_loss_curve=_aligned(
-                getattr(model, "validation_loss_curve_", None),
-                len(loss_curve),
-                keep_none=True,
-            ),
-        )
-
-    def start_validation_curves(self):
-        """Make the validation curves lists (NaN for the earlier epochs, which
-        had no validation data) before a fit that has validation data."""
-        n_epochs = len(self.loss_curve_)
-        if self.validation_scores_ is None:
-            self.validation_scores_ = [np.nan] * n_epochs
-        if self.validation_loss_curve_ is None:
-            self.validation_loss_curve_ = [np.nan] * n_epochs
-
-    def record_epoch(self, loss, learning_rate, validation=None):
-        """Count one completed epoch: its objective, its step size (NaN for
-        none) and its validation ``(score, loss)``, or None for none."""
-        self.n_iter_ += 1
-        self.loss_ = loss
-        self.loss_curve_.append(loss)
-        self.learning_rate_curve_.append(learning_rate)
-        if validation is None:
-            validation = (np.nan, np.nan)
-        elif self.validation_scores_ is None:
-            self.start_validation_curves()
-        if self.validation_scores_ is not None:
-            self.validation_scores_.append(validation[0])
-            self.validation_loss_curve_.append(validation[1])
-
-    def attributes(self):
-        """The fitted attributes, by name (``loss_`` only once set)."""
-        attributes = {
-            "t_": self.t_,
-            "n_iter_": self.n_iter_,
-            "loss_curve_": self.loss_curve_,
-            "best_loss_": self.best_loss_,
-            "best_validation_score_": self.best_validation_score_,
-            "validation_scores_": self.validation_scores_,
-            "validation_loss_curve_": self.validation_loss_curve_,
-            "learning_rate_curve_": self.learning_rate_curve_,
-            "_no_improvement_count": self.no_improvement_count,
-        }
-        if self.loss_ is not None:
-            attributes["loss_"] = self.loss_
-        return attributes
-
-    def snapshot(self):
-        """:meth:`attributes` with copies of the lists, which keep growing."""
-        return {
-            name: list(value) if isinstance(value, list) else value
-            for name, value in self.attributes().items()
-        }
-
-
-def _aligned(curve, n_epochs, keep_none=False):
-    """A copy of ``curve`` as a list of at least ``n_epochs`` entries, padded at
-    its start with NaN. None stays None with ``keep_none``, else is empty."""
-    if curve is None:
-        if keep_none:
-            return None
-        curve = []
-    curve = list(curve)
-    if len(curve) < n_epochs:
-        curve[:0] = [np.nan] * (n_epochs - len(curve))
-    return curve
-
-
-class Fitter:
-    """One fit of a network: the training loop and what it records.
-
-    Parameters
+    Attributes
     ----------
-    estimator : MLPDigitClassifier
-        The estimator being fitted: the callbacks are its own and are told of
-        it. Its fitted attributes are left alone.
-    model_attributes : dict
-        The new model's fitted attributes that training does not change
-        (``classes_``, ``n_features_in_``, ...): part of the snapshots the
-        callbacks see.
     settings : TrainingSettings
     data : TrainingData
     layout : skmlp._network.ParameterLayout
@@ -254,43 +98,63 @@ class Fitter:
         The starting weights, trained in place; the fitter's own buffer.
     optimizer : skmlp._optimizers.Optimizer
         Its state is updated in place.
-    progress : Progress
+    progress : skmlp._progress.Progress
         Updated in place.
     random_state : numpy.random.RandomState
         For the early-stopping split and the seeds of this fit's streams.
-    incremental : bool
+    incremental : bool, default=False
         One epoch of ``partial_fit``.
+    model_attributes : dict, default={}
+        The new model's fitted attributes that training does not change
+        (``classes_``, ``n_features_in_``, ...): part of the fitted
+        attributes and of the snapshots the callbacks see.
+    estimator : object or None, default=None
+        The estimator being fitted: the callbacks are its own and are told
+        of it; its fitted attributes are left alone. None: no callbacks.
+    make_engine : callable, default=Engine
+        Builds the compiled engine from its
+        :class:`~skmlp._engine._config.EngineConfig`; a stand-in in tests.
     """
 
-    def __init__(
-        self,
-        estimator,
-        model_attributes,
-        settings,
-        data,
-        layout,
-        params,
-        optimizer,
-        progress,
-        random_state,
-        incremental,
-    ):
-        self.estimator = estimator
-        self.model_attributes = model_attributes
-        self.settings = settings
-        self.data = data
-        self.layout = layout
-        self.params = params
-        self.optimizer = optimizer
-        self.progress = progress
-        self.incremental = incremental
-        train_rows, self.validation = self._split(data, random_state)
+    settings: TrainingSettings
+    data: TrainingData
+    layout: object
+    params: np.ndarray
+    optimizer: object
+    progress: Progress
+    random_state: np.random.RandomState
+    incremental: bool = False
+    model_attributes: dict = field(default_factory=dict)
+    estimator: object = None
+    make_engine: Callable = Engine
+
+
+class Fitter:
+    """One fit of a network: the training loop and what it records.
+
+    Parameters
+    ----------
+    config : FitConfig
+    """
+
+    def __init__(self, config):
+        self.config = config
+        self.estimator = config.estimator
+        self.settings = settings = config.settings
+        self.data = data = config.data
+        self.layout = config.layout
+        self.params = config.params
+        self.optimizer = config.optimizer
+        self.progress = progress = config.progress
+        self.incremental = config.incremental
+        self.model_attributes = config.model_attributes
+        train_rows, self.validation = self._split(data, config.random_state)
         if self.validation is not None:
             progress.start_validation_curves()
         # Each call shuffles, draws dropout masks and distorts images with its
         # own streams, derived from random_state and the samples seen so far:
         # no RNG object to store.
-        call_seed = random_state.randint(np.iinfo(np.int32).max)
+        call_seed = config.random_state.randint(np.iinfo(np.int32).max)
         self.shuffle_rng = np.random.default_rng([call_seed, progress.t_])
         self.dropout_seed = int(
             np.random.default_rng([call_seed, progress.t_, 1]).integers(2**63)
@@ -298,14 +162,18 @@ class Fitter:
         self.augment_seed = int(
             np.random.default_rng([call_seed, progress.t_, 2]).integers(2**63)
         )
-        if settings.solver == "lbfgs":
-            self.batch_size = min(len(train_rows), _LBFGS_CHUNK_ROWS)
-        else:
+        if settings.solver.minibatch:
             self.batch_size = _effective_batch_size(
                 settings.batch_size, len(train_rows)
             )
+        else:
+            self.batch_size = min(len(train_rows), _LBFGS_CHUNK_ROWS)
         self.rows = RowSource(
-            data.X, data.y_codes, data.sample_weight, train_rows, layout.n_units[-1]
+            data.X,
+            data.y_codes,
+            data.sample_weight,
+            train_rows,
+            config.layout.n_units[-1],
         )
 
     def _split(self, data, random_state):
@@ -319,7 +187,7 @@ class Fitter:
         if (
             settings.early_stopping
             and not self.incremental
-            and settings.solver != "lbfgs"
+            and settings.solver.validation
         ):
             return hold_out(
                 data.X,
@@ -343,7 +211,7 @@ class Fitter:
             "intercepts_": intercepts,
             **self.progress.attributes(),
         }
-        if self.settings.solver != "lbfgs":
+        if self.settings.solver.minibatch:
             attributes["_optimizer_state"] = self.optimizer.state()
         return attributes
 
@@ -366,10 +234,10 @@ class Fitter:
         told; the fitter then holds the model of that point."""
         flops = flops_per_step(self.layout.coef_shapes, self.batch_size)
         with blas_threads_for_fit(flops) as recheck_threads:
-            if self.settings.solver == "lbfgs":
-                self._run_lbfgs()
-            else:
+            if self.settings.solver.minibatch:
                 self._run_epochs(recheck_threads)
+            else:
+                self._run_lbfgs()
 
     def _make_engine(self, seed):
         settings = self.settings
@@ -378,25 +246,29 @@ class Fitter:
             augmenter = settings.augment._build_augmenter(
                 self.layout.n_units[0], self.params.dtype, self.augment_seed
             )
-        return Engine(
-            self.layout,
-            batch_size=self.batch_size,
-            dtype=self.params.dtype,
-            activation=ACTIVATIONS[settings.activation],
-            optimizer=self.optimizer,
-            l1=settings.l1,
-            l2=settings.l2,
-            dropout=settings.dropout,
-            seed=seed,
-            signal_interval=_signal_interval(self.layout, self.batch_size),
-            output=self.data.output,
-            augmenter=augmenter,
-            max_norm=settings.max_norm,
-            label_smoothing=settings.label_smoothing,
+        return self.config.make_engine(
+            EngineConfig(
+                self.layout,
+                batch_size=self.batch_size,
+                dtype=self.params.dtype,
+                activation=ACTIVATIONS[settings.activation].code,
+                optimizer=self.optimizer,
+                output=self.data.output.code,
+                l1=settings.l1,
+                l2=settings.l2,
+                dropout=settings.dropout,
+                seed=seed,
+                signal_interval=_signal_interval(self.layout, self.batch_size),
+                augmenter=augmenter,
+                max_norm=settings.max_norm,
+                label_smoothing=settings.label_smoothing,
+            )
         )
 
     def _callback_context(self, max_subtasks):
         """The root callback context of this fit, told that the fit begins."""
+        if self.estimator is None:
+            return NO_CALLBACKS
         context = self.estimator._init_callback_context(max_subtasks=max_subtasks)
         context.call_on_fit_task_begin(**self._callback_data())
         return context
@@ -590,31 +462,30 @@ class Fitter:
         """The validation score and loss of the current weights, or None
         without validation data.
 
-        The score is the accuracy (for multilabel targets, the subset
-        accuracy: every label of a sample right, as MLPClassifier scores
-        them); the loss is the mean cross-entropy (for multilabel targets,
-        the binary cross-entropy summed over the labels), without penalties.
+        The score is the accuracy of the output layer's decision rule, as
+        ``predict`` decides (for multilabel targets, the subset accuracy:
+        every label of a sample right, as MLPClassifier scores them); the
+        loss is the output layer's own, as the engine computes it (the mean
+        cross-entropy; for multilabel targets, the binary cross-entropy
+        summed over the labels), without penalties nor label smoothing.
         """
         if self.validation is None:
             return None
         X_val, y_val, sample_weight_val = self.validation
+        output = self.data.output
         coefs, intercepts = self.layout.views(self.params)
-        if self.data.output == OutputLayer.SIGMOID:
-            logits = forward_proba(
-                X_val, coefs, intercepts, self.settings.activation, output=None
-            )
-            # predict's rule: a label is on when its probability exceeds 0.5.
-            correct = np.all((expit(logits) > 0.5) == y_val, axis=1)
-            losses = np.sum(np.logaddexp(0, logits) - y_val * logits, axis=1)
-        else:
-            log_proba = forward_proba(
-                X_val, coefs, intercepts, self.settings.activation, take_log=True
-            )
-            correct = np.argmax(log_proba, axis=1) == y_val
-            losses = -log_proba[np.arange(len(y_val)), y_val]
+        logits = forward_proba(
+            X_val, coefs, intercepts, self.settings.activation, output=None
+        )
+        proba = logits.copy()
+        output_inplace(proba, output.code)
+        decided = output.decide(proba)
+        correct = np.all((decided == y_val).reshape(len(y_val), -1), axis=1)
+        # The loss kernel overwrites the logits with its gradient.
+        loss = output_loss(logits, y_val, sample_weight_val, output.code)
         return (
             float(np.average(correct, weights=sample_weight_val)),
-            float(np.average(losses, weights=sample_weight_val)),
+            loss / float(np.sum(sample_weight_val, dtype=np.float64)),
         )
 
     def _update_no_improvement_count(self, watch_validation):
@@ -656,129 +527,6 @@ class Fitter:
                 f"  validation loss {progress.validation_loss_curve_[-1]:.6f}"
             )
         print(f"{line}  {seconds:.3f}s", flush=True)
-
-
-def hold_out(
-    X, y_codes, sample_weight, validation_fraction, random_state, classes=None
-):
-    """Split off a ``validation_fraction`` of the rows of X, stratified by class
-    where it can be.
-
-    Binary targets are stratified, as MLPClassifier's: a class of a single
-    sample, or fewer held-out (or remaining) samples than classes, is a
-    ValueError. Multiclass targets are stratified too (MLPClassifier never
-    stratifies them): where they cannot be, a warning says so and the split is
-    MLPClassifier's unstratified one. Multilabel targets are not stratified.
-
-    Parameters
-    ----------
-    X : ndarray or CSR matrix
-    y_codes : ndarray
-        Class codes, or the indicator matrix of multilabel targets.
-    sample_weight : ndarray
-    validation_fraction : float
-    random_state : numpy.random.RandomState
-    classes : ndarray, default=None
-        The labels of the codes, to name them in errors.
-
-    Returns
-    -------
-    train_rows : ndarray of intp
-        The rows left to train on, in their original order.
-    validation : tuple
-        ``(X_val, y_val codes, sample_weight_val)`` of the held-out rows.
-    """
-    rows = np.arange(X.shape[0], dtype=np.intp)
-    stratify = None
-    if y_codes.ndim == 1 and _can_stratify(y_codes, validation_fraction, classes):
-        stratify = y_codes
-    train_rows, validation_rows = train_test_split(
-        rows,
-        test_size=validation_fraction,
-        random_state=random_state,
-        stratify=stratify,
-    )
-    if len(validation_rows) < 2:
-        raise ValueError(
-            "The validation set is too small: increase validation_fraction or "
-            "the number of samples."
-        )
-    for name, part in (("training", train_rows), ("validation", validation_rows)):
-        if not sample_weight[part].sum() > 0:
-            raise ValueError(
-                f"The early-stopping {name} split holds only samples of zero "
-                "weight: change random_state or validation_fraction, or pass "
-                "X_val and y_val."
-            )
-    # Without shuffling, train in the order the samples came in.
-    train_rows = np.ascontiguousarray(np.sort(train_rows), dtype=np.intp)
-    validation = (
-        rows_ready(X[validation_rows]),
-        y_codes[validation_rows],
-        sample_weight[validation_rows],
-    )
-    return train_rows, validation
-
-
-def _can_stratify(y_codes, validation_fraction, classes):
-    """Whether the hold-out can be stratified by class; if not, raise for
-    binary (and one-class) targets, as MLPClassifier does, and warn for
-    multiclass ones."""
-    counts = np.bincount(y_codes)
-    present = np.flatnonzero(counts)
-    lonely = present[counts[present] < 2]
-    n_samples = len(y_codes)
-    n_validation = int(np.ceil(validation_fraction * n_samples))
-    sizes = {"validation": n_validation, "training": n_samples - n_validation}
-    if lonely.size:
-        labels = lonely if classes is None else np.asarray(classes)[lonely]
-        if present.size == 2:
-            # MLPClassifier stratifies binary targets on its label binarizer's
-            # single column (is the sample of the second class?) and names
-            # that column's values; the label follows.
-            positive = (present if classes is None else classes)[present[1]]
-            positive = np.asarray(positive).tolist()
-            named = (
-                f"{[str(bool(code == present[1])) for code in lonely]} (whether y "
-                f"== {positive!r}; the class of 1 member is {labels.tolist()})"
-            )
-        else:
-            named = f"{labels.tolist()}"
-        problem = (
-            "The least populated classes in y have only 1 member, which is too "
-            "few for early_stopping's validation set stratified by class (at "
-            "least 2 samples of each class). Classes with too few members are: "
-            f"{named}."
-        )
-    elif min(sizes.values()) < present.size:
-        name = min(sizes, key=sizes.get)
-        problem = (
-            f"The {name} split of early_stopping (validation_fraction="
-            f"{validation_fraction}) would hold {sizes[name]} "
-            f"sample{'s' if sizes[name] != 1 else ''}, fewer than the "
-            f"{present.size} classes of y: a split stratified by class needs one "
-            "of each."
-        )
-    else:
-        return True
-    if present.size <= 2:
-        raise ValueError(
-            f"{problem} Pass a validation set of your own (X_val and y_val), "
-            "change validation_fraction, or set early_stopping=False."
-        )
-    warnings.warn(
-        f"{problem} Holding out a validation set without stratification "
-        "instead, as MLPClassifier does for multiclass targets; pass X_val and "
-        "y_val for a validation set of your own.",
-        UserWarning,
-    )
-    return False
-
-
-def rows_ready(X):
-    """X for forward_proba: CSR stays sparse (densified chunk by chunk), a
-    dense array becomes C-contiguous."""
-    return X.tocsr() if sparse.issparse(X) else np.ascontiguousarray(X)
 
 
 def _effective_batch_size(batch_size, n_samples):

@@ -22,7 +22,7 @@ import reprlib
 
 import numpy as np
 
-from ._network import ACTIVATIONS, OUTPUT_LAYERS
+from ._layers import ACTIVATIONS, OUTPUT_LAYERS
 
 __all__ = ["CheckedStateMixin", "check_fitted_model", "check_network_state"]
 

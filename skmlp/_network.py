@@ -5,35 +5,15 @@ All weights and biases of a network live in one contiguous buffer per dtype,
 ``(n_units[l], n_units[l + 1])``. Every offset the compiled engine walks is
 computed here, once: the parameters' (:class:`ParameterLayout`) and those of
 the engine's scratch buffers for a minibatch size (:class:`ScratchLayout`).
-``coefs_`` and ``intercepts_`` are views into the parameter buffer.
+``coefs_`` and ``intercepts_`` are views into the parameter buffer. The
+forward pass of prediction is :mod:`skmlp._prediction`'s.
 """
 
 from typing import NamedTuple
 
 import numpy as np
-from scipy import sparse
 
-from ._engine._predict import dense_forward, output_inplace
-from ._engine._types import Activation, OutputLayer
-
-#: Hidden-layer activations by name, as the compiled kernels number them.
-ACTIVATIONS = {
-    "identity": Activation.IDENTITY,
-    "logistic": Activation.LOGISTIC,
-    "tanh": Activation.TANH,
-    "relu": Activation.RELU,
-    "leaky_relu": Activation.LEAKY_RELU,
-}
-
-#: Output layers by ``out_activation_``, as the compiled kernels number them:
-#: a softmax over exclusive classes, or a sigmoid per label (multilabel).
-OUTPUT_LAYERS = {
-    "softmax": OutputLayer.SOFTMAX,
-    "logistic": OutputLayer.SIGMOID,
-}
-
-# Rows per forward chunk at prediction: bounds the activations' memory.
-_PREDICT_CHUNK_ROWS = 4096
+from ._layers import ACTIVATIONS
 
 
 class ScratchLayout(NamedTuple):
@@ -203,8 +183,9 @@ def initialize(
     layout : ParameterLayout
     init : {'glorot_uniform', 'he_normal', 'normal', 'uniform'}
         ``'glorot_uniform'``: ``U(-r, r)`` with ``r = sqrt(6 / (fan_in +
-        fan_out))``, four times that for logistic hidden layers (Glorot &
-        Bengio, as the Theano MLP tutorial does it). ``'he_normal'``:
+        fan_out))``, times the activation's ``glorot_gain`` for hidden layers
+        (4 for logistic ones: Glorot & Bengio, as the Theano MLP tutorial
+        does it). ``'he_normal'``:
         ``N(0, 2 / fan_in)``. ``'normal'``: ``N(0, init_scale**2)`` (the Blocks
         tutorial's isotropic Gaussian). ``'uniform'``: ``U(-init_scale,
         init_scale)`` (the Coursera exercise's epsilon).
@@ -215,7 +196,8 @@ def initialize(
         ``'zeros'`` starts the output layer's weights at zero, as the
         tutorials' logistic-regression layer does.
     activation : str
-        The hidden layers' activation.
+        The hidden layers' activation (a key of
+        :data:`skmlp._layers.ACTIVATIONS`).
     random_state : numpy.random.RandomState
     dtype : numpy dtype
 
@@ -234,8 +216,8 @@ def initialize(
             continue
         if init == "glorot_uniform":
             bound = np.sqrt(6.0 / (fan_in + fan_out))
-            if not is_output and activation == "logistic":
-                bound *= 4.0
+            if not is_output:
+                bound *= ACTIVATIONS[activation].glorot_gain
             coef[...] = random_state.uniform(-bound, bound, size=coef.shape)
         elif init == "he_normal":
             coef[...] = random_state.normal(0.0, np.sqrt(2.0 / fan_in), size=coef.shape)
@@ -244,64 +226,3 @@ def initialize(
         else:
             coef[...] = random_state.uniform(-init_scale, init_scale, size=coef.shape)
     return params
-
-
-def prediction_chunk_rows(shape):
-    """Rows per chunk of :func:`forward_proba` for an X of this shape.
-
-    Chunks bound the memory of the activations, and of the dense copy of a
-    sparse chunk: at most ~2**21 values of X at a time.
-    """
-    n_samples, n_features = shape
-    return max(1, min(_PREDICT_CHUNK_ROWS, n_samples, 2**21 // max(n_features, 1)))
-
-
-def forward_proba(
-    X, coefs, intercepts, activation, take_log=False, output=OutputLayer.SOFTMAX
-):
-    """Class (or label) probabilities of a network, through the compiled
-    forward pass.
-
-    Parameters
-    ----------
-    X : {ndarray, CSR matrix} of shape (n_samples, n_features)
-        C-contiguous (or CSR, densified one chunk of rows at a time), of the
-        weights' dtype.
-    coefs, intercepts : list of ndarray
-        Per-layer weights and biases, C-contiguous, of X's dtype, with shapes
-        that chain from ``n_features`` to the number of classes.
-    activation : str
-        The hidden layers' activation.
-    take_log : bool, default=False
-        Return log-probabilities, computed without rounding small
-        probabilities to zero first.
-    output : int or None, default=OutputLayer.SOFTMAX
-        The output layer's :class:`~skmlp._engine._types.OutputLayer` code;
-        None returns the logits (the output layer's inputs).
-
-    Returns
-    -------
-    proba : ndarray of shape (n_samples, n_outputs)
-    """
-    n_samples = X.shape[0]
-    n_layers = len(coefs)
-    chunk_rows = prediction_chunk_rows(X.shape)
-    hidden = ACTIVATIONS[activation]
-    proba = np.empty((n_samples, coefs[-1].shape[1]), dtype=X.dtype)
-    for start in range(0, n_samples, chunk_rows):
-        stop = min(start + chunk_rows, n_samples)
-        a = X[start:stop]
-        if sparse.issparse(a):
-            a = np.ascontiguousarray(a.toarray(), dtype=X.dtype)
-        for l, (coef, intercept) in enumerate(zip(coefs, intercepts)):
-            is_output = l == n_layers - 1
-            out = proba[start:stop] if is_output else None
-            if out is None:
-                out = np.empty((stop - start, coef.shape[1]), dtype=X.dtype)
-            dense_forward(
-                a, coef, intercept, out, Activation.IDENTITY if is_output else hidden
-            )
-            a = out
-        if output is not None:
-            output_inplace(a, output, take_log)
-    return proba

@@ -5,9 +5,11 @@ after which ``skl2onnx.to_onnx(model, X[:1])`` works as for scikit-learn's own
 classifiers, inside pipelines too, with the same ``zipmap``, ``nocl`` and
 ``output_class_labels`` options.
 
-The graph per layer is ``MatMul`` then ``Add`` then the activation (``Relu``,
+The graph per layer is ``MatMul`` then ``Add`` then the activation (each
+activation's record in :mod:`skmlp._layers` writes its own: ``Relu``,
 ``Tanh``, ``Sigmoid``, ``Identity``, or ``Mul`` and ``Max`` for leaky_relu;
-none after the output layer), then ``Softmax`` over the classes. The
+none after the output layer), then the output layer's operator (``Softmax``
+over the classes). The
 probabilities are the second output; the first, the label, is ``ArgMax`` of
 the probabilities looked up in ``classes_`` with ``Gather`` (int64 for
 integer and boolean classes, strings for string classes). A model of
@@ -31,19 +33,12 @@ import warnings
 
 import numpy as np
 
+from ._layers import ACTIVATIONS, OUTPUT_LAYERS
+
 __all__ = ["register_onnx_converter"]
 
 #: The name under which skl2onnx knows the converter and shape calculator.
 ALIAS = "SkmlpMLPDigitClassifier"
-
-#: ONNX operator of each hidden-layer activation; 'leaky_relu' is built from
-#: Mul and Max in the converter.
-_ACTIVATION_OPS = {
-    "identity": "Identity",
-    "logistic": "Sigmoid",
-    "tanh": "Tanh",
-    "relu": "Relu",
-}
 
 _lock = threading.Lock()
 _registered = False
@@ -209,74 +204,103 @@ def calculate_output_shapes(operator):
     operator.outputs[1].type = proba_type(shape=[n_rows, len(model.classes_)])
 
 
-def convert_mlp_digit_classifier(scope, operator, container):
-    """skl2onnx converter: writes the forward pass, the softmax and the label
-    lookup of a fitted :class:`~skmlp.MLPDigitClassifier` into the graph."""
-    from onnx import TensorProto, numpy_helper
-    from skl2onnx.common.utils_classifier import get_label_classes
+class GraphWriter:
+    """Adds nodes and constants to the ONNX graph of one conversion: what the
+    layer records' ONNX writers (:mod:`skmlp._layers`) are given.
 
-    model = operator.raw_operator
-    dtype = _graph_dtype(operator.inputs[0].type, model)
-    onnx_dtype = TensorProto.DOUBLE if dtype == np.float64 else TensorProto.FLOAT
+    Parameters
+    ----------
+    scope, container
+        skl2onnx's, for this conversion.
+    dtype : numpy dtype
+        The graph's: constants are cast to it.
+    """
 
-    def initializer(prefix, array):
-        name = scope.get_unique_variable_name(prefix)
+    def __init__(self, scope, container, dtype):
+        from onnx import TensorProto
+
+        self.scope, self.container, self.dtype = scope, container, dtype
+        self.onnx_dtype = (
+            TensorProto.DOUBLE if dtype == np.float64 else TensorProto.FLOAT
+        )
+        self._constants = {}
+
+    def constant(self, prefix, array):
+        """The name of a constant holding ``array`` in the graph's dtype;
+        one per ``prefix``, however often it is asked for."""
+        if prefix not in self._constants:
+            self._constants[prefix] = self.initializer(prefix, array)
+        return self._constants[prefix]
+
+    def initializer(self, prefix, array):
+        """The name of a new constant holding ``array`` in the graph's dtype."""
+        from onnx import numpy_helper
+
+        name = self.scope.get_unique_variable_name(prefix)
         # Through a TensorProto, the values travel as raw bytes: exact, and
         # fast for large weight matrices.
-        tensor = numpy_helper.from_array(np.ascontiguousarray(array, dtype=dtype))
-        container.add_initializer(name, onnx_dtype, list(array.shape), tensor)
+        tensor = numpy_helper.from_array(np.ascontiguousarray(array, dtype=self.dtype))
+        self.container.add_initializer(
+            name, self.onnx_dtype, list(np.shape(array)), tensor
+        )
         return name
 
-    def node(op_type, inputs, prefix, output=None, **attrs):
-        output = output or scope.get_unique_variable_name(prefix)
-        container.add_node(
+    def node(self, op_type, inputs, prefix, output=None, **attrs):
+        """Add an ``op_type`` node; return the name of its output."""
+        output = output or self.scope.get_unique_variable_name(prefix)
+        self.container.add_node(
             op_type,
             inputs,
             output,
-            name=scope.get_unique_operator_name(op_type),
+            name=self.scope.get_unique_operator_name(op_type),
             **attrs,
         )
         return output
 
+
+def convert_mlp_digit_classifier(scope, operator, container):
+    """skl2onnx converter: writes the forward pass, the output layer and the
+    label lookup of a fitted :class:`~skmlp.MLPDigitClassifier` into the
+    graph."""
+    from onnx import TensorProto, numpy_helper
+    from skl2onnx.common.utils_classifier import get_label_classes
+
+    model = operator.raw_operator
+    graph = GraphWriter(scope, container, _graph_dtype(operator.inputs[0].type, model))
+    node = graph.node
+
     x = operator.inputs[0].full_name
     if not isinstance(operator.inputs[0].type, _float_tensor_types()):
-        x = node("Cast", x, "cast_input", to=onnx_dtype)
+        x = node("Cast", x, "cast_input", to=graph.onnx_dtype)
 
-    activation = model.activation
-    if activation not in _ACTIVATION_OPS and activation != "leaky_relu":
+    activation = ACTIVATIONS.get(model.activation)
+    if activation is None:
         raise NotImplementedError(
-            f"The ONNX converter of skmlp does not know activation={activation!r}."
+            f"The ONNX converter of skmlp does not know activation="
+            f"{model.activation!r}."
         )
-    if activation == "leaky_relu":
-        from ._engine._activations import LEAKY_RELU_SLOPE
-
-        slope = initializer("leaky_relu_slope", np.asarray(LEAKY_RELU_SLOPE))
+    output = _output_layer(model)
 
     n_layers = len(model.coefs_)
     for l, (coef, intercept) in enumerate(zip(model.coefs_, model.intercepts_)):
         coef, intercept = np.asarray(coef), np.asarray(intercept)
-        x = node("MatMul", [x, initializer(f"coef_{l}", coef)], f"matmul_{l}")
-        x = node("Add", [x, initializer(f"intercept_{l}", intercept)], f"logits_{l}")
-        if l == n_layers - 1:
-            break
-        if activation == "leaky_relu":
-            # max(z, slope * z), which is leaky_relu for 0 < slope < 1, rather
-            # than LeakyRelu: onnxruntime implements LeakyRelu for float32
-            # only, and its alpha attribute is a float32, not the model's slope
-            # in float64. This computes slope * z as the compiled kernel does.
-            scaled = node("Mul", [x, slope], f"scaled_{l}")
-            x = node("Max", [x, scaled], f"hidden_{l}")
-        else:
-            x = node(_ACTIVATION_OPS[activation], x, f"hidden_{l}")
-
-    if _is_multilabel(model):
-        # A sigmoid per label; a label is on when its probability exceeds
-        # 0.5, as predict decides.
-        proba = node(
-            "Sigmoid", x, "probabilities", output=operator.outputs[1].full_name
+        x = node("MatMul", [x, graph.initializer(f"coef_{l}", coef)], f"matmul_{l}")
+        x = node(
+            "Add", [x, graph.initializer(f"intercept_{l}", intercept)], f"logits_{l}"
         )
-        half = initializer("half", np.asarray(0.5))
-        on = node("Greater", [proba, half], "labels_on")
+        if l < n_layers - 1:
+            x = activation.write_onnx(graph, x, l)
+
+    proba = node(
+        output.onnx_op,
+        x,
+        "probabilities",
+        output=operator.outputs[1].full_name,
+        **output.onnx_attributes,
+    )
+    if output.multilabel:
+        # A label is on when its probability exceeds 0.5, as predict decides.
+        on = node("Greater", [proba, graph.initializer("half", 0.5)], "labels_on")
         node(
             "Cast",
             on,
@@ -285,11 +309,6 @@ def convert_mlp_digit_classifier(scope, operator, container):
             to=TensorProto.INT64,
         )
         return
-    # Axis 1 is the last axis of the 2-D logits in every opset (before opset
-    # 13, Softmax's axis flattens the axes after it, the same thing here).
-    proba = node(
-        "Softmax", x, "probabilities", output=operator.outputs[1].full_name, axis=1
-    )
     # ArgMax of the probabilities, not the logits, as predict does: the two
     # can differ where exp rounds two logits to the same probability.
     index = node("ArgMax", proba, "label_index", axis=1, keepdims=0)
@@ -315,9 +334,16 @@ def convert_mlp_digit_classifier(scope, operator, container):
     )
 
 
+def _output_layer(model):
+    """The output layer record of a model (a softmax for an unknown name)."""
+    return OUTPUT_LAYERS.get(
+        getattr(model, "out_activation_", "softmax"), OUTPUT_LAYERS["softmax"]
+    )
+
+
 def _is_multilabel(model):
-    """Whether the model was trained on multilabel targets (a sigmoid per label)."""
-    return getattr(model, "out_activation_", "softmax") == "logistic"
+    """Whether the model was trained on multilabel targets (one output per label)."""
+    return _output_layer(model).multilabel
 
 
 def _float_tensor_types():

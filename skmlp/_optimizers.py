@@ -12,8 +12,15 @@ skops store it: MLPClassifier resets it, which makes a resumed fit take a
 different path from an uninterrupted one.
 
 A new optimizer is a subclass here (its name, update code, buffers and
-hyper-parameters) plus its fused update kernel in ``skmlp/_engine/_updates``.
+hyper-parameters) plus its update code and kernel in the engine
+(``skmlp/_engine/_types.pxd`` and ``_update_rules.pyx``). The estimator's
+solvers are :class:`Solver` records in :data:`SOLVERS`, which say how each
+trains and with which optimizer; the estimator, the fit loop and the command
+line read them.
 """
+
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -48,7 +55,9 @@ class Optimizer:
     update = None
     #: State buffers, in the order the engine's kernels take them.
     buffer_names = ()
-    #: Settings besides learning_rate, as the engine's Hyper struct names them.
+    #: Settings besides learning_rate, as the engine's Hyper struct names them:
+    #: every one its update rule reads (``rule_settings`` of
+    #: ``skmlp._engine._update_rules``).
     hyper_parameter_names = ()
 
     def __init__(self, n_params, dtype, *, learning_rate, **hyper_parameters):
@@ -70,6 +79,17 @@ class Optimizer:
     def n_steps(self):
         """Training steps taken so far (Adam's bias correction counts them)."""
         return int(self.step_counter[0])
+
+    def hyper(self):
+        """Every setting the engine's kernels read for this rule, by name: its
+        update code, the learning rate and ``hyper_parameter_names``'s
+        settings. The engine refuses a rule whose settings are missing here,
+        or named otherwise: none takes a default."""
+        return {
+            "update": self.update,
+            "learning_rate": self.learning_rate,
+            **self.hyper_parameters,
+        }
 
     def engine_buffers(self):
         """The state buffers in the order the engine's kernels take them."""
@@ -162,30 +182,116 @@ class GradientOnly(Optimizer):
     update = Update.GRADIENT
 
 
-def make_optimizer(
-    solver,
-    n_params,
-    dtype,
-    *,
-    learning_rate,
-    momentum,
-    nesterov,
-    beta_1,
-    beta_2,
-    epsilon,
-    state=None,
-):
+class Solver(NamedTuple):
+    """A value of the estimator's ``solver``: how it trains and what it reads.
+
+    Attributes
+    ----------
+    name : str
+        The estimator's ``solver`` value.
+    minibatch : bool
+        Trains epoch by epoch on minibatches, through the engine's update
+        rules; else minimises the full-batch objective (L-BFGS).
+    partial_fit : bool
+        Offers ``partial_fit``.
+    validation : bool
+        Watches a validation set: holds one out with ``early_stopping``.
+    optimizer : callable
+        ``optimizer(settings)`` is the :class:`Optimizer` subclass that
+        trains with the estimator's ``settings`` (its parameters, by name).
+    parameters : frozenset of str
+        The estimator parameters it reads beyond those every solver reads
+        (the network, the penalties, ``max_iter``, ``tol``, ...).
+    description : str
+        What it is, in a few words (the command line's help).
+    """
+
+    name: str
+    minibatch: bool
+    partial_fit: bool
+    validation: bool
+    optimizer: Callable
+    parameters: frozenset
+    description: str
+
+
+def _sgd_rule(settings):
+    if settings["momentum"] == 0:
+        return SGD
+    return Nesterov if settings["nesterov"] else Momentum
+
+
+# What the minibatch solvers read, whatever their update rule.
+_MINIBATCH_PARAMETERS = frozenset(
+    {
+        "learning_rate",
+        "batch_size",
+        "shuffle",
+        "lr_schedule",
+        "power_t",
+        "decay",
+        "n_iter_no_change",
+        "early_stopping",
+        "validation_fraction",
+        "dropout",
+        "augment",
+        "max_norm",
+    }
+)
+
+#: The estimator's solvers, by name.
+SOLVERS = {
+    solver.name: solver
+    for solver in (
+        Solver(
+            "sgd",
+            minibatch=True,
+            partial_fit=True,
+            validation=True,
+            optimizer=_sgd_rule,
+            parameters=_MINIBATCH_PARAMETERS | {"momentum", "nesterov"},
+            description="minibatch SGD",
+        ),
+        Solver(
+            "adam",
+            minibatch=True,
+            partial_fit=True,
+            validation=True,
+            optimizer=lambda settings: Adam,
+            parameters=_MINIBATCH_PARAMETERS | {"beta_1", "beta_2", "epsilon"},
+            description="minibatch Adam",
+        ),
+        Solver(
+            "lbfgs",
+            minibatch=False,
+            partial_fit=False,
+            validation=False,
+            optimizer=lambda settings: GradientOnly,
+            parameters=frozenset({"max_fun"}),
+            description="full-batch L-BFGS",
+        ),
+    )
+}
+
+
+def solvers_reading(parameter):
+    """The names of the solvers that read the estimator's ``parameter``."""
+    return [name for name, solver in SOLVERS.items() if parameter in solver.parameters]
+
+
+def make_optimizer(solver, n_params, dtype, settings, state=None):
     """The optimizer of the estimator's settings, continuing from ``state``
     when it was stored by the same update rule for the same layout.
 
     Parameters
     ----------
-    solver : {'sgd', 'adam', 'lbfgs'}
+    solver : Solver
     n_params : int
     dtype : {np.float32, np.float64}
-    learning_rate, momentum, nesterov, beta_1, beta_2, epsilon
-        The estimator's parameters; ``solver='sgd'`` with ``momentum=0`` is
-        plain SGD.
+    settings : mapping
+        The estimator's parameters, by name: ``learning_rate`` and those of
+        the optimizer's ``hyper_parameter_names`` (``solver='sgd'`` with
+        ``momentum=0`` is plain SGD).
     state : dict or None
         From :meth:`Optimizer.state`, as stored on the estimator.
 
@@ -193,19 +299,11 @@ def make_optimizer(
     -------
     Optimizer
     """
-    if solver == "lbfgs":
-        cls = GradientOnly
-    elif solver == "adam":
-        cls = Adam
-    elif momentum == 0:
-        cls = SGD
-    else:
-        cls = Nesterov if nesterov else Momentum
-    settings = dict(momentum=momentum, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
+    cls = solver.optimizer(settings)
     optimizer = cls(
         n_params,
         dtype,
-        learning_rate=learning_rate,
+        learning_rate=settings["learning_rate"],
         **{name: settings[name] for name in cls.hyper_parameter_names},
     )
     if state is not None:

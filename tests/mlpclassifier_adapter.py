@@ -40,6 +40,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _num_samples
 
 from skmlp import MLPDigitClassifier
+from skmlp._optimizers import SOLVERS
 
 #: MLPClassifier's parameter names that skmlp spells otherwise.
 RENAMED = {
@@ -63,18 +64,18 @@ class MLPDigitClassifierWithAlpha(MLPDigitClassifier):
         super().__init__(*args, **params)
         self.alpha = alpha
 
-    def _make_fitter(self, estimator, X, *args, **kwargs):
+    def _fit_config(self, estimator, X, *args, **kwargs):
         # Called on the fit's draft, a copy of the estimator: setting l2 here
         # changes the settings of this fit, not the estimator's parameters.
         if self.alpha is not None:
             incremental = args[3] if len(args) > 3 else kwargs["incremental"]
             n_samples = _num_samples(X)
             self.l2 = self.alpha / (2 * self._minibatch_size(n_samples, incremental))
-        return super()._make_fitter(estimator, X, *args, **kwargs)
+        return super()._fit_config(estimator, X, *args, **kwargs)
 
     def _minibatch_size(self, n_samples, incremental):
         """The number of samples in MLPClassifier's minibatches."""
-        if self.solver == "lbfgs":
+        if not SOLVERS[self.solver].minibatch:
             return n_samples
         n_train = n_samples
         if self.early_stopping and not incremental:

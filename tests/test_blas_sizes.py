@@ -17,6 +17,7 @@ from skmlp._engine._blas import (
     _gemm_for_tests,
     check_gemm_dimensions,
 )
+from skmlp._engine._config import EngineConfig
 from skmlp._engine._engine import Engine
 from skmlp._engine._predict import dense_forward
 from skmlp._network import ParameterLayout
@@ -37,11 +38,13 @@ def _engine(n_units, batch_size):
     # Plain SGD keeps no state buffers: nothing of the layout's size is drawn.
     optimizer = SGD(layout.n_params, np.float32, learning_rate=0.1)
     return Engine(
-        layout,
-        batch_size=batch_size,
-        dtype=np.float32,
-        activation=0,
-        optimizer=optimizer,
+        EngineConfig(
+            layout,
+            batch_size=batch_size,
+            dtype=np.float32,
+            activation=0,
+            optimizer=optimizer,
+        )
     )
 
 

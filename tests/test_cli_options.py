@@ -7,6 +7,7 @@ from cli_helpers import FAST, assert_one_line_error, run, run_subprocess
 from sklearn.utils._param_validation import StrOptions
 
 from skmlp import MLPDigitClassifier
+from skmlp._optimizers import SOLVERS
 from skmlp.cli._options import OPTION_PARAMETERS, build_classifier, choices, describe
 from skmlp.cli._parser import build_parser
 
@@ -37,6 +38,15 @@ def test_leaky_relu_and_lbfgs_train(capsys):
     assert status == 0, err
     assert "Training: lbfgs, l2 0.0001, full batch" in out
     assert re.search(r"^Test accuracy: 0\.\d+", out, re.M)
+
+
+def test_the_training_help_comes_from_the_solver_records():
+    train = build_parser()._subparsers._group_actions[0].choices["train"]
+    helps = {action.dest: action.help for action in train._actions}
+    for solver in SOLVERS.values():
+        assert solver.description in helps["solver"]
+    assert "step size of sgd and adam" in helps["learning_rate"]
+    assert "momentum of sgd;" in helps["momentum"]
 
 
 def test_batch_size_auto_is_the_estimators(capsys):

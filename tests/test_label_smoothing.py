@@ -15,11 +15,12 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmlp import MLPDigitClassifier, _optimizers
+from skmlp._engine._config import EngineConfig
 from skmlp._engine._engine import Engine
 from skmlp._engine._losses import _softmax_cross_entropy_delta_for_tests
 from skmlp._engine._rows import RowSource
 from skmlp._engine._types import OutputLayer
-from skmlp._network import ACTIVATIONS
+from skmlp._layers import ACTIVATIONS
 
 DTYPES = [np.float32, np.float64]
 RTOL = {np.float32: 1e-5, np.float64: 1e-12}
@@ -147,14 +148,16 @@ def make_problem(hidden, activation="tanh", seed=0):
 def make_engine(layout, activation, batch_size, label_smoothing, l2=0.0, **kwargs):
     optimizer = _optimizers.GradientOnly(layout.n_params, np.float64, learning_rate=0.1)
     return Engine(
-        layout,
-        batch_size=batch_size,
-        dtype=np.float64,
-        activation=ACTIVATIONS[activation],
-        optimizer=optimizer,
-        l2=l2,
-        label_smoothing=label_smoothing,
-        **kwargs,
+        EngineConfig(
+            layout,
+            batch_size=batch_size,
+            dtype=np.float64,
+            activation=ACTIVATIONS[activation].code,
+            optimizer=optimizer,
+            l2=l2,
+            label_smoothing=label_smoothing,
+            **kwargs,
+        )
     )
 
 

@@ -9,24 +9,22 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import onnxruntime as rt
 import pytest
+import skl2onnx
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
-
-skl2onnx = pytest.importorskip("skl2onnx")
-rt = pytest.importorskip("onnxruntime")
-
-from skl2onnx.common.data_types import (  # noqa: E402
+from skl2onnx.common.data_types import (
     DoubleTensorType,
     FloatTensorType,
     Int64TensorType,
 )
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-import skmlp  # noqa: E402
-from skmlp import MLPDigitClassifier  # noqa: E402
-from skmlp._network import ACTIVATIONS  # noqa: E402
-from skmlp._onnx import (  # noqa: E402
+import skmlp
+from skmlp import MLPDigitClassifier
+from skmlp._layers import ACTIVATIONS
+from skmlp._onnx import (
     ALIAS,
     _register_if_skl2onnx_imported,
     register_onnx_converter,

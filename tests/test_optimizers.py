@@ -9,14 +9,16 @@ from numpy.testing import assert_array_equal
 
 from skmlp import MLPDigitClassifier
 from skmlp._engine._types import Update
-from skmlp._engine._updates import n_state_buffers
+from skmlp._engine._update_rules import n_state_buffers, rule_settings
 from skmlp._optimizers import (
     SGD,
+    SOLVERS,
     Adam,
     GradientOnly,
     Momentum,
     Nesterov,
     make_optimizer,
+    solvers_reading,
 )
 
 OPTIMIZERS = [SGD, Momentum, Nesterov, Adam, GradientOnly]
@@ -70,10 +72,38 @@ def test_make_optimizer_picks_the_rule_of_the_estimators_settings(
     solver, momentum, nesterov, cls
 ):
     settings = {**SETTINGS, "momentum": momentum, "nesterov": nesterov}
-    optimizer = make_optimizer(solver, 4, np.float64, **settings)
+    optimizer = make_optimizer(SOLVERS[solver], 4, np.float64, settings)
     assert type(optimizer) is cls
     assert optimizer.learning_rate == 0.01
     assert set(optimizer.hyper_parameters) == set(cls.hyper_parameter_names)
+
+
+@pytest.mark.parametrize("cls", OPTIMIZERS)
+def test_hyper_gives_every_setting_its_rule_reads(cls):
+    """hyper() is what the engine copies into its kernels' settings: the
+    update code, the learning rate and each setting the rule reads."""
+    hyper = _optimizer(cls).hyper()
+    assert set(hyper) == {"update", "learning_rate", *rule_settings(cls.update)}
+    assert hyper["update"] == cls.update and hyper["learning_rate"] == 0.05
+
+
+def test_the_solver_records_are_the_estimators_choices():
+    choices = MLPDigitClassifier._parameter_constraints["solver"][0].options
+    assert set(SOLVERS) == choices
+    for name, solver in SOLVERS.items():
+        assert solver.name == name
+        # A minibatch solver steps with an update rule and keeps its state;
+        # a full-batch one only asks the engine for gradients.
+        cls = solver.optimizer(SETTINGS)
+        assert (cls.update != Update.GRADIENT) == solver.minibatch
+        assert solver.partial_fit == solver.validation == solver.minibatch
+        assert set(cls.hyper_parameter_names) <= solver.parameters
+
+
+def test_solvers_reading_names_the_solvers_of_a_parameter():
+    assert solvers_reading("momentum") == ["sgd"]
+    assert solvers_reading("dropout") == ["sgd", "adam"]
+    assert solvers_reading("max_fun") == ["lbfgs"]
 
 
 def test_state_is_plain_data_that_round_trips():

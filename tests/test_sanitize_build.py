@@ -64,7 +64,7 @@ def test_out_of_bounds_write_in_a_kernel_is_reported(tmp_path):
     child = _run_child(
         """
         import numpy as np
-        from skmlp._engine._updates import _column_sums_for_tests
+        from skmlp._engine._update_rules import _column_sums_for_tests
 
         d = np.ones((2, 4))
         out = np.zeros(1)  # the kernel writes 4 column sums

@@ -325,16 +325,16 @@ def test_predictions_follow_the_thread_policy():
     is as found afterwards."""
     seen = _run(
         """
-        import skmlp._classifier
+        import skmlp._prediction
 
         counts = []
-        real_forward = skmlp._classifier.forward_proba
+        real_forward = skmlp._prediction.forward_proba
 
         def forward_seeing_threads(*args, **kwargs):
             counts.append(min(v for k, v in blas_threads().items() if "scipy" in k))
             return real_forward(*args, **kwargs)
 
-        skmlp._classifier.forward_proba = forward_seeing_threads
+        skmlp._prediction.forward_proba = forward_seeing_threads
         small, large = small_fit(), large_fit()
         many_rows = np.tile(X, (3, 1))  # chunks of 4,096 rows of 64-1500-10
         small.predict(X[:360])

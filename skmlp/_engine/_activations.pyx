@@ -1,40 +1,38 @@
 """Hidden layers: bias + activation, its derivative, and inverted dropout.
 
-One fused, cache-friendly loop per job over a row-major minibatch; every
-forward kernel has its backward kernel beside it. The kernels never allocate
-and never validate: the Python layer owns shapes and memory. The
-``_*_for_tests`` functions at the end expose them to the tests, which compare
-each one with a plain NumPy version.
+The activations' kernels are C (``_vector_passes.h``, compiled for the
+baseline CPU and for AVX2): one pass per job over a row-major minibatch,
+switching once on the activation, whose list in the header writes every
+case. This module gives them fused float/double signatures and draws
+dropout's masks. The kernels never allocate and never validate: the Python
+layer owns shapes and memory. The ``_*_for_tests`` functions at the end
+expose them to the tests, which compare each one with a plain NumPy version.
 """
 from cython cimport floating
 
-from ._math cimport _exp, _tanh
-from ._types cimport IDENTITY, LEAKY_RELU, LOGISTIC, RELU, TANH, Activation
+from ._random cimport uniform
+from ._types cimport Activation
 
 
 cdef extern from "_vector_passes.h" nogil:
-    # The passes without exp or tanh, compiled for the baseline CPU and for
-    # AVX2 (see the header).
-    cdef enum skmlp_pass_activation:
-        SKMLP_PASS_RELU
-        SKMLP_PASS_LEAKY_RELU
-        SKMLP_PASS_IDENTITY
-        SKMLP_PASS_TANH
-        SKMLP_PASS_LOGISTIC
     void skmlp_bias_activation_f(float *z, const float *bias, Py_ssize_t n_rows,
-                                 Py_ssize_t n_cols, skmlp_pass_activation activation,
-                                 float slope)
+                                 Py_ssize_t n_cols, Activation activation)
     void skmlp_bias_activation_d(double *z, const double *bias, Py_ssize_t n_rows,
-                                 Py_ssize_t n_cols, skmlp_pass_activation activation,
-                                 double slope)
+                                 Py_ssize_t n_cols, Activation activation)
     void skmlp_activation_backward_f(float *delta, const float *a, Py_ssize_t n,
-                                     skmlp_pass_activation activation, float slope)
+                                     Activation activation)
     void skmlp_activation_backward_d(double *delta, const double *a, Py_ssize_t n,
-                                     skmlp_pass_activation activation, double slope)
+                                     Activation activation)
+    void skmlp_dropout_activation_backward_f(
+        float *delta, const float *a, const float *mask, Py_ssize_t n,
+        Activation activation)
+    void skmlp_dropout_activation_backward_d(
+        double *delta, const double *a, const double *mask, Py_ssize_t n,
+        Activation activation)
+    const double SKMLP_LEAKY_RELU_SLOPE
 
 # Slope of leaky_relu for negative inputs: f(z) = z if z > 0 else 0.01 * z.
-cdef double _LEAKY_RELU_SLOPE = 0.01
-LEAKY_RELU_SLOPE = _LEAKY_RELU_SLOPE
+LEAKY_RELU_SLOPE = SKMLP_LEAKY_RELU_SLOPE
 
 
 # ---------------------------------------------------------------------------
@@ -48,28 +46,10 @@ cdef void bias_activation(
     Activation activation,      # IN
 ) noexcept nogil:
     """z[i, j] = f(z[i, j] + bias[j])"""
-    cdef Py_ssize_t i, j
-    cdef floating *row
-    cdef skmlp_pass_activation kind
-    if activation == TANH:
-        for i in range(n_rows):
-            row = z + i * n_cols
-            for j in range(n_cols):
-                row[j] = _tanh(row[j] + bias[j])
-    elif activation == LOGISTIC:
-        for i in range(n_rows):
-            row = z + i * n_cols
-            for j in range(n_cols):
-                # exp overflows to inf for very negative inputs: 1 / inf = 0, no NaN.
-                row[j] = 1 / (1 + _exp(-(row[j] + bias[j])))
+    if floating is float:
+        skmlp_bias_activation_f(z, bias, n_rows, n_cols, activation)
     else:
-        kind = (SKMLP_PASS_RELU if activation == RELU else
-                SKMLP_PASS_LEAKY_RELU if activation == LEAKY_RELU else
-                SKMLP_PASS_IDENTITY)
-        if floating is float:
-            skmlp_bias_activation_f(z, bias, n_rows, n_cols, kind, _LEAKY_RELU_SLOPE)
-        else:
-            skmlp_bias_activation_d(z, bias, n_rows, n_cols, kind, _LEAKY_RELU_SLOPE)
+        skmlp_bias_activation_d(z, bias, n_rows, n_cols, activation)
 
 
 cdef void activation_backward(
@@ -79,51 +59,28 @@ cdef void activation_backward(
     Activation activation,      # IN
 ) noexcept nogil:
     """delta *= f'(z), with f'(z) written in terms of a = f(z)"""
-    cdef skmlp_pass_activation kind
-    if activation == RELU:
-        kind = SKMLP_PASS_RELU
-    elif activation == LEAKY_RELU:
-        kind = SKMLP_PASS_LEAKY_RELU
-    elif activation == TANH:
-        kind = SKMLP_PASS_TANH
-    elif activation == LOGISTIC:
-        kind = SKMLP_PASS_LOGISTIC
-    else:
-        return  # the identity's derivative is 1
     if floating is float:
-        skmlp_activation_backward_f(delta, a, n, kind, _LEAKY_RELU_SLOPE)
+        skmlp_activation_backward_f(delta, a, n, activation)
     else:
-        skmlp_activation_backward_d(delta, a, n, kind, _LEAKY_RELU_SLOPE)
+        skmlp_activation_backward_d(delta, a, n, activation)
 
 
 # ---------------------------------------------------------------------------
 # Inverted dropout of hidden units (training only)
-
-cdef inline double _next_uniform(unsigned long long *state) noexcept nogil:
-    """A uniform draw in [0, 1) from splitmix64 (fast, statistically sound,
-    and seeded from the estimator's random_state, so runs repeat)."""
-    cdef unsigned long long z
-    state[0] += 0x9E3779B97F4A7C15ULL
-    z = state[0]
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL
-    z = z ^ (z >> 31)
-    return (z >> 11) * (1.0 / 9007199254740992.0)
-
 
 cdef void dropout_forward(
     floating *a,                    # IN/OUT (n,) activations, kept ones scaled up
     floating *mask,                 # OUT    (n,) 0 (dropped) or 1 / (1 - rate)
     Py_ssize_t n,                   # IN
     double rate,                    # IN     probability of dropping a unit
-    unsigned long long *rng_state,  # IN/OUT
+    unsigned long long *rng_state,  # IN/OUT splitmix64 state (_random.pxd)
 ) noexcept nogil:
     """Drop each unit with probability rate; a *= mask (inverted dropout: the
     expected activation is unchanged, so prediction needs no rescaling)."""
     cdef Py_ssize_t i
     cdef floating scale = 1 / (1 - rate)
     for i in range(n):
-        mask[i] = 0 if _next_uniform(rng_state) < rate else scale
+        mask[i] = 0 if uniform(rng_state) < rate else scale
         a[i] *= mask[i]
 
 
@@ -136,24 +93,10 @@ cdef void dropout_activation_backward(
 ) noexcept nogil:
     """delta = delta * mask * f'(z): the backward of dropout and of the
     activation in one pass, f'(z) written in terms of f(z) = a / mask."""
-    cdef Py_ssize_t i
-    cdef floating unscaled
-    for i in range(n):
-        if mask[i] == 0:
-            delta[i] = 0
-            continue
-        unscaled = a[i] / mask[i]
-        delta[i] *= mask[i]
-        if activation == RELU:
-            if unscaled <= 0:
-                delta[i] = 0
-        elif activation == LEAKY_RELU:
-            if unscaled <= 0:
-                delta[i] *= <floating> _LEAKY_RELU_SLOPE
-        elif activation == TANH:
-            delta[i] *= 1 - unscaled * unscaled
-        elif activation == LOGISTIC:
-            delta[i] *= unscaled * (1 - unscaled)
+    if floating is float:
+        skmlp_dropout_activation_backward_f(delta, a, mask, n, activation)
+    else:
+        skmlp_dropout_activation_backward_d(delta, a, mask, n, activation)
 
 
 # ---------------------------------------------------------------------------
@@ -189,4 +132,4 @@ def _dropout_activation_backward_for_tests(
 def _next_uniform_for_tests(unsigned long long seed, Py_ssize_t n):
     """The first ``n`` draws of the dropout stream seeded with ``seed``."""
     cdef unsigned long long state = seed
-    return [_next_uniform(&state) for _ in range(n)]
+    return [uniform(&state) for _ in range(n)]

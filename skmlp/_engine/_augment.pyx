@@ -55,8 +55,9 @@ from cython cimport floating
 from libc.math cimport cos, exp, floor, log, sin, sqrt, tan
 from libc.string cimport memcpy, memset
 
+from ._random cimport GOLDEN, mix, next_bits, uniform
 
-cdef unsigned long long _GOLDEN = 0x9E3779B97F4A7C15ULL
+
 # Rectangles drawn for one image before giving up on erasing it (as
 # torchvision's RandomErasing): with the default ranges on 28 x 28 images,
 # 97 draws in 100 fit, so about one image in 10**14 is spared.
@@ -66,41 +67,22 @@ cdef int _ERASE_ATTEMPTS = 10
 # ---------------------------------------------------------------------------
 # Random streams
 
-cdef inline unsigned long long _mix(unsigned long long z) noexcept nogil:
-    """splitmix64's finaliser: a bijection of 64-bit words that spreads every
-    input bit over the whole output."""
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL
-    return z ^ (z >> 31)
-
-
 cdef inline unsigned long long _stream_start(
     unsigned long long seed, unsigned long long epoch, unsigned long long sample
 ) noexcept nogil:
     """The state that starts the stream of one sample at one epoch: a pure
     function of the three, so streams never depend on batch order."""
-    return _mix(_mix(_mix(seed + _GOLDEN) + epoch) + sample)
-
-
-cdef inline unsigned long long _next(unsigned long long *state) noexcept nogil:
-    """The next 64 random bits of a splitmix64 stream."""
-    state[0] += _GOLDEN
-    return _mix(state[0])
-
-
-cdef inline double _uniform(unsigned long long *state) noexcept nogil:
-    """A draw uniform in [0, 1)."""
-    return (_next(state) >> 11) * (1.0 / 9007199254740992.0)
+    return mix(mix(mix(seed + GOLDEN) + epoch) + sample)
 
 
 cdef inline double _symmetric(unsigned long long *state, double limit) noexcept nogil:
     """A draw uniform in [-limit, limit)."""
-    return limit * (2 * _uniform(state) - 1)
+    return limit * (2 * uniform(state) - 1)
 
 
 cdef inline Py_ssize_t _below(unsigned long long *state, Py_ssize_t n) noexcept nogil:
     """A draw uniform in {0, ..., n - 1}, for 0 < n < 2**32."""
-    return <Py_ssize_t> (((_next(state) >> 32) * <unsigned long long> n) >> 32)
+    return <Py_ssize_t> (((next_bits(state) >> 32) * <unsigned long long> n) >> 32)
 
 
 # ---------------------------------------------------------------------------
@@ -140,18 +122,18 @@ cdef Transform _draw_transform(
     # Every draw is made, in this order, whatever the settings: turning one
     # distortion off leaves the draws of the others unchanged.
     cdef double angle = _symmetric(&state, s.rotation)
-    cdef double zoom = s.scale_low + (s.scale_high - s.scale_low) * _uniform(&state)
+    cdef double zoom = s.scale_low + (s.scale_high - s.scale_low) * uniform(&state)
     cdef double zoom_x = zoom * (1 + _symmetric(&state, s.stretch))
     cdef double zoom_y = zoom * (1 + _symmetric(&state, s.stretch))
     cdef double slant = tan(_symmetric(&state, s.shear))
     cdef double shift_x = _symmetric(&state, s.shift)
     cdef double shift_y = _symmetric(&state, s.shift)
-    cdef bint flip = s.flip and (_next(&state) >> 63)
+    cdef bint flip = s.flip and (next_bits(&state) >> 63)
     cdef Py_ssize_t field_r_row = _below(&state, s.bank_period_rows)
     cdef Py_ssize_t field_r_col = _below(&state, s.bank_period_cols)
     cdef Py_ssize_t field_c_row = _below(&state, s.bank_period_rows)
     cdef Py_ssize_t field_c_col = _below(&state, s.bank_period_cols)
-    cdef unsigned long long signs = _next(&state)
+    cdef unsigned long long signs = next_bits(&state)
     cdef double cos_a = cos(angle), sin_a = sin(angle)
     cdef double center_x = (s.width - 1) / 2.0, center_y = (s.height - 1) / 2.0
     # The image is zoomed, sheared, rotated and shifted: in (x, y) coordinates
@@ -199,7 +181,7 @@ cdef void _draw_erasure(
     erasing is off.
     """
     t.erase_top = t.erase_left = t.erase_height = t.erase_width = 0
-    if not s.erase > 0 or not _uniform(state) < s.erase:
+    if not s.erase > 0 or not uniform(state) < s.erase:
         return
     cdef double n_pixels = <double> s.height * <double> s.width
     cdef double log_low = log(s.erase_ratio_low), log_high = log(s.erase_ratio_high)
@@ -207,8 +189,8 @@ cdef void _draw_erasure(
     cdef int attempt
     for attempt in range(_ERASE_ATTEMPTS):
         area = n_pixels * (s.erase_area_low
-                           + (s.erase_area_high - s.erase_area_low) * _uniform(state))
-        ratio = exp(log_low + (log_high - log_low) * _uniform(state))
+                           + (s.erase_area_high - s.erase_area_low) * uniform(state))
+        ratio = exp(log_low + (log_high - log_low) * uniform(state))
         height = floor(sqrt(area * ratio) + 0.5)
         width = floor(sqrt(area / ratio) + 0.5)
         # Written so that NaN fails too, before any conversion to an integer.

@@ -31,32 +31,31 @@ from ._activations cimport (
 )
 from ._augment cimport Augmenter, WarpSettings, augment_rows
 from ._blas cimport gemm
-from ._losses cimport output_loss_delta, uninformed_loss
+from ._losses cimport (
+    output_loss_delta,
+    output_reads_indicators,
+    output_smooths_labels,
+    uninformed_loss,
+)
+from ._penalties cimport add_penalty_gradient, penalty
 from ._rows cimport RowSource, load_rows, total_weight
 from ._types cimport (
     COMPLETED,
     DIVERGED,
     GRADIENT,
     IDENTITY,
-    SIGMOID,
-    SOFTMAX,
     Activation,
     Hyper,
     Layout,
     OutputLayer,
     Update,
 )
-from ._updates cimport (
-    add_penalty_gradient,
-    begin_step,
-    penalty,
-    update_biases,
-    update_weights,
-)
+from ._update_rules cimport begin_step, update_biases, update_weights
 
 from . import _types
 from ._blas import check_gemm_dimensions
-from ._updates import n_state_buffers
+from ._losses import smooths_labels
+from ._update_rules import n_state_buffers, rule_settings
 
 
 cdef extern from *:
@@ -80,6 +79,23 @@ cdef extern from *:
     """
     unsigned int flush_denormals "skmlp_flush_denormals" () noexcept nogil
     void restore_float_mode "skmlp_restore_float_mode" (unsigned int mode) noexcept nogil
+
+
+cdef enum StepMode:
+    # What a step does with its minibatch.
+    TRAIN               # distort it (with an augmenter), update the weights by
+                        # the rule, project them (with max-norm); its own weight
+                        # averages the loss
+    GRADIENT_FIRST      # write the data gradient of the objective over all the
+                        # rows (their total weight averages the loss) into grad
+    GRADIENT_ADD        # add it to grad (the chunks after the first)
+
+
+cdef struct StepResult:
+    double data_loss        # sum_i s_i L_i over the minibatch; not finite: it
+                            # diverged, and nothing was back-propagated
+    double weight           # the minibatch's total sample weight
+    double weight_penalty   # TRAIN: the weights' penalty before the update
 
 
 cdef inline double _objective(
@@ -201,39 +217,10 @@ cdef class Engine:
 
     Parameters
     ----------
-    layout : skmlp._network.ParameterLayout
-        The network's layout: every offset comes from it (``layout.scratch``
-        for the scratch buffers).
-    batch_size : int
-        The largest minibatch the buffers must hold.
-    dtype : {np.float32, np.float64}
-        The training dtype, of the parameters, the data and the optimizer state.
-    activation : int
-        An :class:`~skmlp._engine._types.Activation` code for the hidden layers.
-    optimizer : skmlp._optimizers.Optimizer
-        The update rule and its settings; its state buffers and step counter
-        are updated in place.
-    l1, l2 : float, default=0.0
-        Penalties on the weights.
-    dropout : sequence of float or None, default=None
-        Dropout rate of each hidden layer.
-    seed : int, default=0
-        Seed of the dropout masks' random stream.
-    signal_interval : int, default=1
-        Check for Ctrl-C every this many minibatches.
-    output : int, default=OutputLayer.SOFTMAX
-        An :class:`~skmlp._engine._types.OutputLayer` code.
-    augmenter : skmlp._engine._augment.Augmenter or None, default=None
-        Distorts every training minibatch right after it is gathered (never
-        in :meth:`loss_gradient`); of this engine's dtype and input size.
-    max_norm : float or None, default=None
-        After each update, scale every column of each hidden layer's weights
-        (a hidden unit's incoming weights) longer than this back to this
-        length; the output layer's are left alone. None: no constraint.
-    label_smoothing : float, default=0.0
-        The SOFTMAX output trains on the targets ``(1 - label_smoothing) *
-        onehot + label_smoothing / n_classes``, in [0, 1); the SIGMOID output
-        takes 0 only.
+    config : skmlp._engine._config.EngineConfig
+        The layout, the batch size, the dtype, the activation and output
+        layer, the optimizer, the penalties and the training's options
+        (dropout, augmentation, max-norm, label smoothing), checked here.
 
     Attributes
     ----------
@@ -244,6 +231,7 @@ cdef class Engine:
 
     cdef Layout layout
     cdef Hyper hyper
+    cdef Hyper _gradient_hyper      # hyper, with the update rule GRADIENT
     cdef Py_ssize_t[::1] _n_units, _w_offset, _b_offset, _a_offset, _d_offset
     cdef double[::1] _dropout
     cdef unsigned long long _rng_state
@@ -275,29 +263,27 @@ cdef class Engine:
     cdef readonly double weight_sum
     cdef readonly Py_ssize_t n_samples_done
 
-    def __init__(self, layout, *, Py_ssize_t batch_size, dtype, int activation,
-                 optimizer, double l1=0.0, double l2=0.0, dropout=None,
-                 unsigned long long seed=0, Py_ssize_t signal_interval=1,
-                 int output=SOFTMAX, augmenter=None, max_norm=None,
-                 double label_smoothing=0.0):
+    def __init__(self, config):
+        layout = config.layout
+        cdef Py_ssize_t batch_size = config.batch_size
         if batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}.")
         # Checked before anything is allocated: gemm would truncate these.
         check_gemm_dimensions(
             "Engine", batch_size=batch_size,
             **{f"n_units[{l}]": int(n) for l, n in enumerate(layout.n_units)})
-        self.dtype = np.dtype(dtype)
+        self.dtype = np.dtype(config.dtype)
         if self.dtype not in (np.float32, np.float64):
             raise TypeError(f"dtype must be float32 or float64, got {self.dtype}.")
         self.batch_size = batch_size
-        self._set_layout(layout, activation, output, dropout)
-        self._set_label_smoothing(label_smoothing)
-        self._rng_state = seed
-        self.signal_interval = max(signal_interval, 1)
+        self._set_layout(layout, config.activation, config.output, config.dropout)
+        self._set_label_smoothing(config.label_smoothing)
+        self._rng_state = config.seed
+        self.signal_interval = max(config.signal_interval, 1)
         self._allocate(layout.scratch(batch_size))
-        self._set_update_rule(optimizer, l1, l2)
-        self._set_max_norm(max_norm)
-        self._set_augmenter(augmenter)
+        self._set_update_rule(config.optimizer, config.l1, config.l2)
+        self._set_max_norm(config.max_norm)
+        self._set_augmenter(config.augmenter)
 
     def _set_layout(self, layout, int activation, int output, dropout):
         # Codes the kernels' switches know (ValueError otherwise). Compared with
@@ -331,14 +317,16 @@ cdef class Engine:
         self.layout.output = <OutputLayer> output
 
     def _set_label_smoothing(self, double label_smoothing):
-        """Take the label smoothing of the SOFTMAX output's targets."""
+        """Take the label smoothing of the output layer's targets."""
         if not 0 <= label_smoothing < 1:
             raise ValueError(
                 f"label_smoothing must be in [0, 1), got {label_smoothing}.")
-        if label_smoothing > 0 and self.layout.output != SOFTMAX:
+        if label_smoothing > 0 and not output_smooths_labels(self.layout.output):
+            smoothing = [m.name for m in _types.OutputLayer if smooths_labels(m)]
             raise ValueError(
-                f"label_smoothing applies to the SOFTMAX output layer; the "
-                f"{_types.OutputLayer(self.layout.output).name} output takes 0.")
+                f"label_smoothing applies to the {' or '.join(smoothing)} output "
+                f"layer; the {_types.OutputLayer(self.layout.output).name} output "
+                f"takes 0.")
         self.layout.label_smoothing = label_smoothing
 
     def _allocate(self, scratch):
@@ -353,7 +341,7 @@ cdef class Engine:
         self._batch_y = np.zeros(self.batch_size, dtype=np.intc)
         # The targets of a minibatch of the multilabel output layer.
         n_indicators = (self.batch_size * self._n_units[self.layout.n_layers]
-                        if self.layout.output == SIGMOID else 1)
+                        if output_reads_indicators(self.layout.output) else 1)
         self._batch_indicators = np.zeros(n_indicators, dtype=np.uint8)
         self._batch_weight = np.zeros(self.batch_size, dtype=self.dtype)
         self._activations_data = _address(self._activations)
@@ -391,15 +379,39 @@ cdef class Engine:
         self._state_1_data = _address(buffers[0]) if len(buffers) > 0 else NULL
         self._state_2_data = _address(buffers[1]) if len(buffers) > 1 else NULL
         self._n_steps = <long long *> _address(counter)
-        settings = optimizer.hyper_parameters
-        self.hyper.update = <Update> update
-        self.hyper.learning_rate = optimizer.learning_rate
-        self.hyper.momentum = settings.get("momentum", 0.0)
-        self.hyper.beta_1 = settings.get("beta_1", 0.0)
-        self.hyper.beta_2 = settings.get("beta_2", 0.0)
-        self.hyper.epsilon = settings.get("epsilon", 0.0)
+        self._set_hyper(optimizer.hyper(), update)
         self.hyper.l1 = l1
         self.hyper.l2 = l2
+
+    def _set_hyper(self, settings, int update):
+        """Copy the settings the update rule's kernels read from the
+        optimizer's ``hyper()``: each must be there (a missing one is an
+        error, never a default), and nothing else may be."""
+        required = {"update", "learning_rate", *rule_settings(update)}
+        settings = dict(settings)
+        missing, unknown = required - set(settings), set(settings) - required
+        if missing or unknown:
+            problems = [f"lacks {sorted(missing)}"] if missing else []
+            if unknown:
+                problems.append(f"has {sorted(unknown)}, which the rule does not read")
+            raise ValueError(
+                f"The update rule {_types.Update(update).name} reads "
+                f"{sorted(required)}; the optimizer's hyper() "
+                f"{' and '.join(problems)}.")
+        if settings["update"] != update:
+            raise ValueError(
+                f"The optimizer's hyper() names update rule {settings['update']}; "
+                f"its update code is {update}.")
+        # The rule reads the settings it names and no other: the other
+        # fields of the struct (zeroed with the object) stay 0, unread. Through
+        # a dict of the struct's fields, a new setting needs no code here.
+        cdef dict fields = self.hyper
+        fields.update({name: settings[name] for name in rule_settings(update)})
+        fields.update(update=update, learning_rate=settings["learning_rate"])
+        self.hyper = fields
+        # The full-batch gradient's steps: no update, no setting read (the
+        # struct is zeroed with the object).
+        self._gradient_hyper.update = GRADIENT
 
     def _set_max_norm(self, max_norm):
         """Take the max-norm radius, with a scratch of one value per unit of
@@ -452,12 +464,12 @@ cdef class Engine:
             raise ValueError(
                 f"The rows' class codes index {rows.n_classes} classes; the network "
                 f"has {self._n_units[self.layout.n_layers]} outputs.")
-        if rows.multilabel != (self.layout.output == SIGMOID):
+        if rows.multilabel != output_reads_indicators(self.layout.output):
             kinds = {True: "an indicator matrix", False: "class codes"}
             raise ValueError(
                 f"The {_types.OutputLayer(self.layout.output).name} output layer "
-                f"trains on {kinds[self.layout.output == SIGMOID]}; the rows hold "
-                f"{kinds[rows.multilabel]}.")
+                f"trains on {kinds[output_reads_indicators(self.layout.output)]}; "
+                f"the rows hold {kinds[rows.multilabel]}.")
         if n_params != self.n_params:
             raise ValueError(
                 f"params has {n_params} values; the layout needs {self.n_params}.")
@@ -534,19 +546,19 @@ cdef class Engine:
 
     cdef int _run_batches(self, RowSource rows, floating *params) except -1 nogil:
         cdef Py_ssize_t n = rows.n_rows, start = 0, n_rows, n_batches = 0
-        cdef double weight, data_loss, batch_penalty
+        cdef StepResult step
         while start < n:
             n_rows = min(self.batch_size, n - start)
-            data_loss = self._step(rows, start, n_rows, params,
-                                   <floating *> self._grad_data, &self.hyper, 0, False,
-                                   True, &weight, &batch_penalty)
+            step = self._step(rows, start, n_rows, params,
+                              <floating *> self._grad_data, TRAIN, 0)
             # A minibatch of zero total weight carries no data: it was skipped,
             # as if its samples had been removed.
-            if weight > 0:
-                if not isfinite(data_loss):
+            if step.weight > 0:
+                if not isfinite(step.data_loss):
                     return DIVERGED
-                self.loss_sum += weight * _objective(data_loss, weight, batch_penalty)
-                self.weight_sum += weight
+                self.loss_sum += step.weight * _objective(
+                    step.data_loss, step.weight, step.weight_penalty)
+                self.weight_sum += step.weight
             self.n_samples_done += n_rows
             n_batches += 1
             start += n_rows
@@ -556,57 +568,57 @@ cdef class Engine:
                         return -1
         return COMPLETED
 
-    cdef double _step(
+    cdef StepResult _step(
         self,
         RowSource rows,             # IN
         Py_ssize_t start,           # IN     position of the minibatch in the order
         Py_ssize_t n_rows,          # IN
-        floating *params,           # IN/OUT updated in place (not with GRADIENT)
-        floating *grad,             # OUT    scratch, or the gradient with GRADIENT
-        const Hyper *hyper,         # IN
-        double loss_weight,         # IN     sum of the weights J averages over (0: the batch's)
-        bint accumulate,            # IN     GRADIENT only: add to the gradient
-        bint training,              # IN     a training step: augment, constrain
-        double *weight,             # OUT    the minibatch's total sample weight
-        double *weight_penalty,     # OUT    the weights' penalty before the update
+        floating *params,           # IN/OUT updated in place in TRAIN mode
+        floating *grad,             # OUT    scratch in TRAIN mode, else the gradient
+        StepMode mode,              # IN
+        double loss_weight,         # IN     the GRADIENT modes: the sum of the
+                                    #        weights J averages over
     ) noexcept nogil:
-        """One training step, shared by the epochs and the full-batch gradient:
-        gather the minibatch (and, in training, distort it), forward, output
-        loss and deltas, backward and update (in training, projecting onto the
-        max-norm ball). Return the minibatch's data loss (sum_i s_i CE_i);
-        nothing is back-propagated when it is not finite, nor when the
-        minibatch's own weight averages the loss and is zero (then 0 is
-        returned)."""
+        """One step, shared by the epochs (TRAIN) and the full-batch gradient
+        (GRADIENT_FIRST, then GRADIENT_ADD): gather the minibatch (and, in
+        training, distort it), forward, output loss and deltas, backward and
+        update (in training, projecting onto the max-norm ball). Nothing is
+        back-propagated when the data loss is not finite, nor in training
+        when the minibatch's weight is zero (its data loss is then 0)."""
         cdef floating *activations = <floating *> self._activations_data
         cdef floating *batch_weight = <floating *> self._batch_weight_data
         cdef Py_ssize_t n_layers = self.layout.n_layers
-        cdef double data_loss, step_size
-        weight[0] = load_rows(rows, start, n_rows, activations, self._batch_y_data,
-                              self._batch_indicators_data, batch_weight)
-        weight_penalty[0] = 0
-        if loss_weight == 0:
-            if not weight[0] > 0:
-                return 0
-            loss_weight = weight[0]
+        cdef bint training = mode == TRAIN
+        cdef const Hyper *hyper = &self.hyper if training else &self._gradient_hyper
+        cdef double step_size
+        cdef StepResult result
+        result.weight = load_rows(rows, start, n_rows, activations, self._batch_y_data,
+                                  self._batch_indicators_data, batch_weight)
+        result.weight_penalty = 0
+        result.data_loss = 0
+        if training:
+            if not result.weight > 0:
+                return result
+            loss_weight = result.weight
         if training and self._warp != NULL:
             augment_rows(activations, n_rows, &rows._order[start], self._epoch,
                          self._warp, <floating *> self._augment_scratch_data)
         _forward(&self.layout, params, activations, n_rows,
                  <floating *> self._masks_data, &self._rng_state)
-        data_loss = output_loss_delta(
+        result.data_loss = output_loss_delta(
             self.layout.output, activations + self.layout.a_offset[n_layers],
             self._batch_y_data, self._batch_indicators_data, batch_weight, n_rows,
             self._n_units[n_layers], 1 / loss_weight, self.layout.label_smoothing)
-        if not isfinite(data_loss):
-            return data_loss
+        if not isfinite(result.data_loss):
+            return result
         step_size = begin_step(hyper, self._n_steps)
-        weight_penalty[0] = _backward(
+        result.weight_penalty = _backward(
             &self.layout, hyper, params, grad,
             <floating *> self._state_1_data, <floating *> self._state_2_data,
             activations, <floating *> self._deltas_data,
-            <floating *> self._masks_data, n_rows, step_size, accumulate,
+            <floating *> self._masks_data, n_rows, step_size, mode == GRADIENT_ADD,
             self._column_sq_data if training else NULL)
-        return data_loss
+        return result
 
     def loss_gradient(
         self,
@@ -621,9 +633,8 @@ cdef class Engine:
         Works through the rows in chunks of ``batch_size``, the GEMMs summing
         the chunks' gradients, so it holds for any number of samples.
         """
-        cdef Hyper hyper = self.hyper
         cdef Py_ssize_t n = rows.n_rows, start = 0, n_rows, l, n_w
-        cdef double loss_weight, data_loss = 0, value = 0, weight, batch_penalty
+        cdef double loss_weight, data_loss = 0, value = 0
         cdef floating *flat_grad
         self._check_call(rows, params.shape[0],
                          _FLOAT32 if floating is float else _FLOAT64)
@@ -631,15 +642,15 @@ cdef class Engine:
             raise ValueError("grad must have the shape of params.")
         if n == 0:
             raise ValueError("loss_gradient needs at least one row.")
-        hyper.update = GRADIENT
         flat_grad = &grad[0]
         with nogil:
             loss_weight = total_weight(rows)
             while start < n:
                 n_rows = min(self.batch_size, n - start)
-                data_loss += self._step(rows, start, n_rows, &params[0], flat_grad,
-                                        &hyper, loss_weight, start > 0, False,
-                                        &weight, &batch_penalty)
+                data_loss += self._step(
+                    rows, start, n_rows, &params[0], flat_grad,
+                    GRADIENT_FIRST if start == 0 else GRADIENT_ADD, loss_weight,
+                ).data_loss
                 if not isfinite(data_loss):
                     break
                 start += n_rows
@@ -648,5 +659,6 @@ cdef class Engine:
                     n_w = self.layout.n_units[l] * self.layout.n_units[l + 1]
                     value += add_penalty_gradient(
                         flat_grad + self.layout.w_offset[l],
-                        &params[0] + self.layout.w_offset[l], n_w, hyper.l1, hyper.l2)
+                        &params[0] + self.layout.w_offset[l], n_w, self.hyper.l1,
+                        self.hyper.l2)
         return _objective(data_loss, loss_weight, value)

@@ -1,8 +1,8 @@
 # Output layers, on fused float/double: the output units, their loss and the
 # loss's gradient with respect to the logits (the output deltas), in one pass
 # per row; and the probabilities for prediction. A new output layer is one
-# OutputLayer value (_types.pxd), its kernels here and a case in each
-# dispatcher below.
+# OutputLayer value (_types.pxd), its kernels and a case in each dispatcher
+# of _losses.pyx, and its record in skmlp/_layers.py.
 from cython cimport floating
 
 from ._types cimport OutputLayer
@@ -20,6 +20,10 @@ cdef void output_probabilities(
 ) noexcept nogil
 
 cdef double uninformed_loss(OutputLayer output, Py_ssize_t n_outputs) noexcept nogil
+
+cdef bint output_reads_indicators(OutputLayer output) noexcept nogil
+
+cdef bint output_smooths_labels(OutputLayer output) noexcept nogil
 
 cdef double softmax_cross_entropy_delta(
     floating *z, const int *y, const floating *sample_weight,

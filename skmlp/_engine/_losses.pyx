@@ -1,8 +1,9 @@
 """Output layers: the loss the engine minimises, its output deltas, and the
 probabilities of prediction.
 
-``output_loss_delta``, ``output_probabilities`` and ``uninformed_loss`` pick
-the output layer's kernels with one C switch. Two output layers:
+``output_loss_delta``, ``output_probabilities``, ``uninformed_loss``,
+``output_reads_indicators`` and ``output_smooths_labels`` pick the output
+layer's kernels (and say what it trains on) with one C switch each. Two output layers:
 
 - ``SOFTMAX``: softmax with cross-entropy over exclusive classes (targets are
   class codes, optionally smoothed: ``(1 - eps) * onehot + eps / K``). Each
@@ -93,6 +94,17 @@ cdef double uninformed_loss(OutputLayer output, Py_ssize_t n_outputs) noexcept n
     if output == SIGMOID:
         return n_outputs * log(2.0)
     return NAN
+
+
+cdef bint output_reads_indicators(OutputLayer output) noexcept nogil:
+    """Whether the output layer trains on a 0/1 indicator matrix (one output
+    per label) rather than on class codes (one output per class)."""
+    return output == SIGMOID
+
+
+cdef bint output_smooths_labels(OutputLayer output) noexcept nogil:
+    """Whether the output layer's loss reads label_smoothing."""
+    return output == SOFTMAX
 
 
 # ---------------------------------------------------------------------------
@@ -329,3 +341,14 @@ def _sigmoid_for_tests(floating[:, ::1] z, bint take_log):
 
 def _uninformed_loss_for_tests(int output, Py_ssize_t n_outputs):
     return uninformed_loss(<OutputLayer> output, n_outputs)
+
+
+def reads_indicators(int output):
+    """Whether an :class:`OutputLayer` trains on an indicator matrix (else on
+    class codes)."""
+    return output_reads_indicators(<OutputLayer> output)
+
+
+def smooths_labels(int output):
+    """Whether an :class:`OutputLayer` trains on smoothed targets when asked."""
+    return output_smooths_labels(<OutputLayer> output)

@@ -1,4 +1,5 @@
-"""Prediction: the forward pass of a trained network, layer by layer.
+"""Prediction: the forward pass of a trained network, layer by layer, and the
+output layer's loss of its logits (the fit loop's validation loss).
 
 Unlike training, prediction takes per-layer arrays (``coefs_`` and
 ``intercepts_``, which a user may assign) and any number of rows; the Python
@@ -8,7 +9,7 @@ from cython cimport floating
 
 from ._activations cimport bias_activation
 from ._blas cimport gemm
-from ._losses cimport output_probabilities
+from ._losses cimport output_loss_delta, output_probabilities, output_reads_indicators
 from ._types cimport SOFTMAX, Activation, OutputLayer
 
 from ._blas import check_gemm_dimensions
@@ -47,6 +48,58 @@ def output_inplace(floating[:, ::1] logits, int output=SOFTMAX, bint take_log=Fa
     with nogil:
         output_probabilities(<OutputLayer> output, &logits[0, 0], logits.shape[0],
                              logits.shape[1], take_log)
+
+
+def output_loss(
+    floating[:, ::1] logits,            # IN/OUT (n_rows, n_outputs): logits in, scratch out
+    targets,                            # IN     class codes (intc) or 0/1 indicators (uint8)
+    const floating[::1] sample_weight,  # IN     (n_rows,)
+    int output=SOFTMAX,
+):
+    """The weighted sum of the rows' losses under the output layer: its
+    training loss on unsmoothed targets, without penalties.
+
+    ``targets`` are what the output layer trains on: class codes of shape
+    ``(n_rows,)`` in ``[0, n_outputs)``, or an indicator matrix of the
+    logits' shape. The logits are overwritten (with the loss's gradient).
+    """
+    cdef const int[::1] codes = None
+    cdef const unsigned char[:, ::1] indicators = None
+    cdef const int *codes_data = NULL
+    cdef const unsigned char *indicators_data = NULL
+    cdef Py_ssize_t n_rows = logits.shape[0], n_outputs = logits.shape[1]
+    cdef double loss
+    if sample_weight.shape[0] != n_rows:
+        raise ValueError("sample_weight must hold one weight per row of logits.")
+    if output_reads_indicators(<OutputLayer> output):
+        indicators = targets
+        if indicators.shape[0] != n_rows or indicators.shape[1] != n_outputs:
+            raise ValueError("targets must be an indicator matrix of the logits' shape.")
+    else:
+        codes = targets
+        if codes.shape[0] != n_rows or not _codes_below(codes, n_outputs):
+            raise ValueError(
+                f"targets must be one class code in [0, {n_outputs}) per row.")
+    if n_rows == 0:
+        return 0.0
+    if indicators is not None:
+        indicators_data = &indicators[0, 0]
+    else:
+        codes_data = &codes[0]
+    with nogil:
+        loss = output_loss_delta(<OutputLayer> output, &logits[0, 0], codes_data,
+                                 indicators_data, &sample_weight[0], n_rows, n_outputs,
+                                 1.0, 0.0)
+    return loss
+
+
+cdef bint _codes_below(const int[::1] codes, Py_ssize_t n) noexcept:
+    """Whether every code is in [0, n)."""
+    cdef Py_ssize_t i
+    for i in range(codes.shape[0]):
+        if not 0 <= codes[i] < n:
+            return False
+    return True
 
 
 def softmax_inplace(floating[:, ::1] logits, bint take_log=False):

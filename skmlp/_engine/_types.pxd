@@ -1,27 +1,32 @@
 # Structs and enums shared by the engine's modules.
 #
-# The enums are cpdef: Python reads them as IntEnums of skmlp._engine._types
-# (the estimator maps its string parameters to them).
+# Python reads the enums as IntEnums of skmlp._engine._types (the records of
+# skmlp._layers and skmlp._optimizers name their codes).
 
 
-cpdef enum Activation:
-    # Of the hidden layers.
-    IDENTITY = 0
-    LOGISTIC = 1
-    TANH = 2
-    RELU = 3
-    LEAKY_RELU = 4
+cdef extern from "_vector_passes.h" nogil:
+    # The hidden layers' activations: the C header lists, numbers and names
+    # them (SKMLP_ACTIVATIONS), and its passes switch on them; Cython names
+    # only the member it uses itself. _types.pyx builds the Python enum from
+    # the header's names.
+    cdef enum Activation "skmlp_activation":
+        IDENTITY "SKMLP_ACTIVATION_IDENTITY"  # the output layer's: logits pass through
+    cdef enum:
+        N_ACTIVATIONS "SKMLP_N_ACTIVATIONS"
+    const char *activation_name "skmlp_activation_name"(int code)
 
 
 cpdef enum OutputLayer:
-    # The output units and the loss the engine minimises through them.
+    # The output units and the loss the engine minimises through them: the
+    # kernels are _losses.pyx's, the record skmlp._layers.OUTPUT_LAYERS'.
     SOFTMAX = 0      # softmax + cross-entropy over exclusive classes
     SIGMOID = 1      # a sigmoid per label + binary cross-entropy summed over the
                      # labels (multilabel targets)
 
 
 cpdef enum Update:
-    # How a training step turns gradients into new weights.
+    # How a training step turns gradients into new weights: the passes are
+    # _update_rules.pyx's, the optimizers skmlp._optimizers'.
     SGD = 0          # w -= lr * g, the GEMM accumulating straight into w (no L1)
     MOMENTUM = 1     # v = mu * v - lr * g, the GEMM accumulating into v; w += v
     NESTEROV = 2     # as MOMENTUM, then w += mu * v - lr * g

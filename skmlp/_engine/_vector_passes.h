@@ -1,10 +1,10 @@
 /* The engine's element-wise passes: the update rules' (skmlp/_engine/
- * _updates.pyx), the bias gradient's column sums, and the hidden layers'
- * bias + activation and its derivative (_activations.pyx, the activations
- * that need no exp or tanh). In C so that each can be compiled twice: for the
- * baseline x86-64 CPU (SSE2, two doubles per instruction) and for AVX2
- * (four), the copy chosen once, when the module loads, by the CPU it runs on
- * (GCC's target_clones).
+ * _update_rules.pyx), the bias gradient's column sums, the penalties' lane
+ * sums, and the hidden layers' activations (_activations.pyx: bias +
+ * activation, its derivative, and the derivative behind dropout). In C so
+ * that each can be compiled twice: for the baseline x86-64 CPU (SSE2, two
+ * doubles per instruction) and for AVX2 (four), the copy chosen once, when
+ * the module loads, by the CPU it runs on (GCC's target_clones).
  *
  * Why: a step of a small network spends about a third of its time in these
  * passes (the update alone reads three arrays and writes two), and the
@@ -13,6 +13,14 @@
  * FMA: AVX2 alone does not contract a * b + c), so their results are bitwise
  * identical, and identical to the Cython loops they replace
  * (tests/test_bitwise_regression.py pins them).
+ *
+ * The hidden layers' activations are listed once, here (SKMLP_ACTIVATIONS):
+ * the list numbers them (enum skmlp_activation, which Cython declares from
+ * here: skmlp/_engine/_types.pxd), names them for Python (the Activation
+ * enum of skmlp._engine._types) and writes each one's case in every pass
+ * that switches on the activation. An activation is a line of the list and
+ * its two element functions in _vector_passes_body.h; Python's record of
+ * it is in skmlp/_layers.py.
  *
  * Each function exists for float (suffix _f) and double (_d): the template
  * _vector_passes_body.h is included once per type. A module uses some of them
@@ -79,34 +87,80 @@ static inline int skmlp_exp_in_range(double x)
     return (x >= -708.0) & (x <= 709.0);
 }
 
-/* The activations of the passes skmlp_bias_activation (ReLU, leaky ReLU,
- * identity) and skmlp_activation_backward (ReLU, leaky ReLU, tanh, logistic). */
-enum skmlp_pass_activation {
-    SKMLP_PASS_RELU,
-    SKMLP_PASS_LEAKY_RELU,
-    SKMLP_PASS_IDENTITY,
-    SKMLP_PASS_TANH,
-    SKMLP_PASS_LOGISTIC
+/* X(NAME, name) for each activation of the hidden layers: its code is
+ * SKMLP_ACTIVATION_NAME, its Python name "name", its element functions
+ * skmlp_name_forward and skmlp_name_backward (_vector_passes_body.h). The
+ * order gives the codes. */
+#define SKMLP_ACTIVATIONS(X)  \
+    X(IDENTITY, identity)     \
+    X(LOGISTIC, logistic)     \
+    X(TANH, tanh)             \
+    X(RELU, relu)             \
+    X(LEAKY_RELU, leaky_relu)
+
+enum skmlp_activation {
+#define SKMLP_ENUM_MEMBER(NAME, name) SKMLP_ACTIVATION_##NAME,
+    SKMLP_ACTIVATIONS(SKMLP_ENUM_MEMBER)
+#undef SKMLP_ENUM_MEMBER
+    SKMLP_N_ACTIVATIONS
 };
+
+/* The name of an activation's code ("tanh"), or NULL for no activation. */
+static inline const char *skmlp_activation_name(int code)
+{
+    static const char *const names[] = {
+#define SKMLP_NAME_STRING(NAME, name) #name,
+        SKMLP_ACTIVATIONS(SKMLP_NAME_STRING)
+#undef SKMLP_NAME_STRING
+    };
+    return code >= 0 && code < SKMLP_N_ACTIVATIONS ? names[code] : NULL;
+}
+
+/* Slope of leaky_relu for negative inputs: f(z) = z if z > 0 else 0.01 * z. */
+#define SKMLP_LEAKY_RELU_SLOPE 0.01
+
+/* tanh to within 4e-7 of the true value, |result| <= 1, without branches.
+ *
+ * A 13/6 rational approximation on [-7.9, 7.9] (beyond which tanh rounds to
+ * +-1 in float32), as Eigen evaluates float tanh. Unlike libm's tanhf it
+ * vectorises, which matters: a hidden layer evaluates it for every unit of
+ * every sample of every step. Every constant is a float: a double literal
+ * would turn the arithmetic into double and the clamps into branches that
+ * keep the loop scalar. (The casts of double literals, rather than float
+ * literals, are the Cython version's, which had these bits.) */
+static inline float skmlp_rational_tanhf(float x)
+{
+    const float bound = 7.90531110763549805;
+    float x2, p, q;
+    x = x > bound ? bound : x;
+    x = x < -bound ? -bound : x;
+    x2 = x * x;
+    p = x2 * ((float)-2.76076847742355e-16) + ((float)2.00018790482477e-13);
+    p = x2 * p + ((float)-8.60467152213735e-11);
+    p = x2 * p + ((float)5.12229709037114e-08);
+    p = x2 * p + ((float)1.48572235717979e-05);
+    p = x2 * p + ((float)6.37261928875436e-04);
+    p = x2 * p + ((float)4.89352455891786e-03);
+    q = x2 * ((float)1.19825839466702e-06) + ((float)1.18534705686654e-04);
+    q = x2 * q + ((float)2.26843463243900e-03);
+    q = x2 * q + ((float)4.89352518554385e-03);
+    return x * p / q;
+}
 
 #define SKMLP_T float
 #define SKMLP_NAME(name) name##_f
 #define SKMLP_SQRT sqrtf
 #define SKMLP_ABS fabsf
+#define SKMLP_EXP expf
+#define SKMLP_TANH skmlp_rational_tanhf
 #include "_vector_passes_body.h"
-#undef SKMLP_T
-#undef SKMLP_NAME
-#undef SKMLP_SQRT
-#undef SKMLP_ABS
 
 #define SKMLP_T double
 #define SKMLP_NAME(name) name##_d
 #define SKMLP_SQRT sqrt
 #define SKMLP_ABS fabs
+#define SKMLP_EXP exp
+#define SKMLP_TANH tanh
 #include "_vector_passes_body.h"
-#undef SKMLP_T
-#undef SKMLP_NAME
-#undef SKMLP_SQRT
-#undef SKMLP_ABS
 
 #endif

@@ -1,5 +1,6 @@
 /* One type's element-wise passes: included by _vector_passes.h with SKMLP_T (the
- * element type), SKMLP_NAME (the suffix), SKMLP_SQRT and SKMLP_ABS defined.
+ * element type), SKMLP_NAME (the suffix), SKMLP_SQRT, SKMLP_ABS, SKMLP_EXP and
+ * SKMLP_TANH (the type's functions) defined, which it undefines at its end.
  * No include guard: it is meant to be included once per type. */
 
 /* (x > 0) - (x < 0), as the Cython kernels' _sign. */
@@ -131,54 +132,124 @@ static SKMLP_CLONES void SKMLP_NAME(skmlp_column_sums)(
     }
 }
 
-/* z[i, j] = f(z[i, j] + bias[j]) for f = ReLU, leaky ReLU of the given
- * slope or the identity. */
+/* The hidden layers' activations, one element at a time, each beside its
+ * derivative: skmlp_name_forward(z) = f(z), and skmlp_name_backward(delta,
+ * a) = delta * f'(z) with f'(z) written in terms of a = f(z). The double
+ * literals are the Cython loops': tanh's and the logistic function's
+ * arithmetic is in double, rounded once to SKMLP_T. The activations are
+ * listed in _vector_passes.h (SKMLP_ACTIVATIONS). */
+
+static inline SKMLP_T SKMLP_NAME(skmlp_identity_forward)(SKMLP_T z) { return z; }
+
+static inline SKMLP_T SKMLP_NAME(skmlp_identity_backward)(SKMLP_T delta, SKMLP_T a)
+{
+    (void)a;
+    return delta;
+}
+
+/* exp overflows to inf for very negative inputs: 1 / inf = 0, no NaN. */
+static inline SKMLP_T SKMLP_NAME(skmlp_logistic_forward)(SKMLP_T z)
+{
+    return 1.0 / (1.0 + SKMLP_EXP(-z));
+}
+
+static inline SKMLP_T SKMLP_NAME(skmlp_logistic_backward)(SKMLP_T delta, SKMLP_T a)
+{
+    return delta * (a * (1.0 - a));
+}
+
+static inline SKMLP_T SKMLP_NAME(skmlp_tanh_forward)(SKMLP_T z)
+{
+    return SKMLP_TANH(z);
+}
+
+static inline SKMLP_T SKMLP_NAME(skmlp_tanh_backward)(SKMLP_T delta, SKMLP_T a)
+{
+    return delta * (1.0 - a * a);
+}
+
+static inline SKMLP_T SKMLP_NAME(skmlp_relu_forward)(SKMLP_T z)
+{
+    return z > 0 ? z : 0;
+}
+
+static inline SKMLP_T SKMLP_NAME(skmlp_relu_backward)(SKMLP_T delta, SKMLP_T a)
+{
+    return a > 0 ? delta : 0;
+}
+
+static inline SKMLP_T SKMLP_NAME(skmlp_leaky_relu_forward)(SKMLP_T z)
+{
+    return z > 0 ? z : (SKMLP_T)SKMLP_LEAKY_RELU_SLOPE * z;
+}
+
+static inline SKMLP_T SKMLP_NAME(skmlp_leaky_relu_backward)(SKMLP_T delta, SKMLP_T a)
+{
+    return a > 0 ? delta : (SKMLP_T)SKMLP_LEAKY_RELU_SLOPE * delta;
+}
+
+/* z[i, j] = f(z[i, j] + bias[j]) */
 static SKMLP_CLONES void SKMLP_NAME(skmlp_bias_activation)(
     SKMLP_T *z, const SKMLP_T *bias, ptrdiff_t n_rows, ptrdiff_t n_cols,
-    enum skmlp_pass_activation activation, SKMLP_T slope)
+    enum skmlp_activation activation)
 {
     ptrdiff_t i, j;
-    SKMLP_T *row, value;
-    for (i = 0; i < n_rows; i++) {
-        row = z + i * n_cols;
-        if (activation == SKMLP_PASS_RELU) {
-            for (j = 0; j < n_cols; j++) {
-                value = row[j] + bias[j];
-                row[j] = value > 0 ? value : 0;
-            }
-        } else if (activation == SKMLP_PASS_LEAKY_RELU) {
-            for (j = 0; j < n_cols; j++) {
-                value = row[j] + bias[j];
-                row[j] = value > 0 ? value : slope * value;
-            }
-        } else {
-            for (j = 0; j < n_cols; j++)
-                row[j] = row[j] + bias[j];
-        }
+    SKMLP_T *row;
+    switch (activation) {
+#define SKMLP_CASE(NAME, name)                                               \
+    case SKMLP_ACTIVATION_##NAME:                                            \
+        for (i = 0; i < n_rows; i++) {                                       \
+            row = z + i * n_cols;                                            \
+            for (j = 0; j < n_cols; j++)                                     \
+                row[j] = SKMLP_NAME(skmlp_##name##_forward)(row[j] + bias[j]); \
+        }                                                                    \
+        break;
+        SKMLP_ACTIVATIONS(SKMLP_CASE)
+#undef SKMLP_CASE
+    default:
+        break;
     }
 }
 
-/* delta *= f'(z), f'(z) written in terms of a = f(z), for f = ReLU, leaky
- * ReLU of the given slope, tanh or the logistic function. */
+/* delta *= f'(z), f'(z) written in terms of a = f(z). */
 static SKMLP_CLONES void SKMLP_NAME(skmlp_activation_backward)(
-    SKMLP_T *delta, const SKMLP_T *a, ptrdiff_t n,
-    enum skmlp_pass_activation activation, SKMLP_T slope)
+    SKMLP_T *delta, const SKMLP_T *a, ptrdiff_t n, enum skmlp_activation activation)
 {
     ptrdiff_t i;
-    if (activation == SKMLP_PASS_RELU) {
-        for (i = 0; i < n; i++)
-            delta[i] = a[i] > 0 ? delta[i] : 0;
-    } else if (activation == SKMLP_PASS_LEAKY_RELU) {
-        for (i = 0; i < n; i++)
-            delta[i] = a[i] > 0 ? delta[i] : slope * delta[i];
-    } else if (activation == SKMLP_PASS_TANH) {
-        /* 1.0, a double, as the Cython loop this replaces had it: float
-         * deltas are scaled in double, then rounded. */
-        for (i = 0; i < n; i++)
-            delta[i] *= 1.0 - a[i] * a[i];
-    } else if (activation == SKMLP_PASS_LOGISTIC) {
-        for (i = 0; i < n; i++)
-            delta[i] *= a[i] * (1.0 - a[i]);
+    switch (activation) {
+#define SKMLP_CASE(NAME, name)                                               \
+    case SKMLP_ACTIVATION_##NAME:                                            \
+        for (i = 0; i < n; i++)                                              \
+            delta[i] = SKMLP_NAME(skmlp_##name##_backward)(delta[i], a[i]);  \
+        break;
+        SKMLP_ACTIVATIONS(SKMLP_CASE)
+#undef SKMLP_CASE
+    default:
+        break;
+    }
+}
+
+/* delta = delta * mask * f'(z): the backward of inverted dropout and of the
+ * activation in one pass, f'(z) written in terms of f(z) = a / mask (a, the
+ * activations after dropout; mask, 0 for a dropped unit, else the scale of a
+ * kept one). */
+static SKMLP_CLONES void SKMLP_NAME(skmlp_dropout_activation_backward)(
+    SKMLP_T *delta, const SKMLP_T *a, const SKMLP_T *mask, ptrdiff_t n,
+    enum skmlp_activation activation)
+{
+    ptrdiff_t i;
+    switch (activation) {
+#define SKMLP_CASE(NAME, name)                                               \
+    case SKMLP_ACTIVATION_##NAME:                                            \
+        for (i = 0; i < n; i++)                                              \
+            delta[i] = mask[i] == 0 ? 0                                      \
+                : SKMLP_NAME(skmlp_##name##_backward)(                       \
+                      delta[i] * mask[i], a[i] / mask[i]);                   \
+        break;
+        SKMLP_ACTIVATIONS(SKMLP_CASE)
+#undef SKMLP_CASE
+    default:
+        break;
     }
 }
 
@@ -201,3 +272,11 @@ static SKMLP_CLONES void SKMLP_NAME(skmlp_exp)(SKMLP_T *x, ptrdiff_t n)
                                                       : exp(x[i]));
     }
 }
+
+/* This type's parameters, undefined for the next type's instantiation. */
+#undef SKMLP_T
+#undef SKMLP_NAME
+#undef SKMLP_SQRT
+#undef SKMLP_ABS
+#undef SKMLP_EXP
+#undef SKMLP_TANH

@@ -13,6 +13,7 @@ from numbers import Integral
 
 from .._atomic_files import check_target, write_atomically
 from .._fitted_state import check_fitted_model
+from .._layers import OUTPUT_LAYERS
 from .._untrusted_files import check_zip_content, open_regular_file
 from ._errors import CommandError
 from ._paths import check_writable_folder
@@ -158,7 +159,7 @@ def load_model(path, trust_pickle=False):
         )
     _check_n_features_in(model, path)
     network = model[-1] if hasattr(model, "steps") else model
-    if getattr(network, "out_activation_", None) == "logistic":
+    if OUTPUT_LAYERS[getattr(network, "out_activation_", "softmax")].multilabel:
         # evaluate and predict read images of one digit each.
         raise CommandError(
             f"{path}: holds a multilabel classifier ({len(network.classes_)} "

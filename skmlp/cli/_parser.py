@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .. import __version__
 from .._images import FORMAT_NAMES
+from .._optimizers import SOLVERS, solvers_reading
 from ..augmentation import settings_help
 from ._errors import PROG
 from ._file_trust import ALL_LOADING, MODEL_LOADING
@@ -198,26 +199,33 @@ def _add_network_arguments(network):
     )
 
 
+def _solver_descriptions():
+    """'minibatch SGD, minibatch Adam or full-batch L-BFGS', from the records."""
+    words = [solver.description for solver in SOLVERS.values()]
+    return f"{', '.join(words[:-1])} or {words[-1]}"
+
+
 def _add_training_arguments(training):
     training.add_argument(
         "--solver",
         default="sgd",
         choices=choices("solver"),
-        help="minibatch SGD, minibatch Adam or full-batch L-BFGS (default: sgd)",
+        help=f"{_solver_descriptions()} (default: sgd)",
     )
     training.add_argument(
         "--learning-rate",
         type=parameter_type("learning_rate", float),
         default=0.01,
         metavar="RATE",
-        help="step size of sgd and adam (default: 0.01; try 0.001 with adam)",
+        help=f"step size of {' and '.join(solvers_reading('learning_rate'))} "
+        "(default: 0.01; try 0.001 with adam)",
     )
     training.add_argument(
         "--momentum",
         type=parameter_type("momentum", float),
         default=0.9,
-        help="Nesterov momentum of sgd; 0 gives the tutorial's plain SGD "
-        "(default: 0.9)",
+        help=f"Nesterov momentum of {' and '.join(solvers_reading('momentum'))}; 0 "
+        "gives the tutorial's plain SGD (default: 0.9)",
     )
     training.add_argument(
         "--l2",

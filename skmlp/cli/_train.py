@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 from .. import __version__
+from .._optimizers import SOLVERS
 from ..augmentation import DigitAugmentation
 from ._data import load_dataset
 from ._errors import PROG, CommandError, report_error
@@ -61,19 +62,27 @@ def run_train(args):
 
 
 def _check_minibatch_options(args):
-    """--augment and --max-norm change the steps of a minibatch solver."""
+    """--augment and --max-norm change the steps of a minibatch solver: the
+    solver's record must read them."""
+    solver = SOLVERS[args.solver]
     given = [
-        option
-        for option, value in (
-            ("--augment", args.augment),
-            ("--max-norm", args.max_norm),
+        (option, parameter)
+        for option, parameter, value in (
+            ("--augment", "augment", args.augment),
+            ("--max-norm", "max_norm", args.max_norm),
         )
-        if value is not None
+        if value is not None and parameter not in solver.parameters
     ]
-    if given and args.solver == "lbfgs":
+    if given:
+        options = [option for option, _ in given]
+        able = [
+            name
+            for name, other in SOLVERS.items()
+            if all(parameter in other.parameters for _, parameter in given)
+        ]
         raise CommandError(
-            f"{' and '.join(given)} {'needs' if len(given) == 1 else 'need'} a "
-            "minibatch solver: --solver sgd or adam",
+            f"{' and '.join(options)} {'needs' if len(given) == 1 else 'need'} a "
+            f"minibatch solver: --solver {' or '.join(able)}",
             status=2,
         )
 
@@ -111,16 +120,17 @@ def _print_header(clf, data):
 
 
 def _describe_training(clf):
+    reads = SOLVERS[clf.solver].parameters
     parts = [clf.solver]
-    if clf.solver != "lbfgs":
+    if "learning_rate" in reads:
         parts.append(f"learning rate {clf.learning_rate:g}")
-    if clf.solver == "sgd":
+    if "momentum" in reads:
         parts.append(f"momentum {clf.momentum:g}")
     parts.append(f"l2 {clf.l2:g}")
     if clf.l1:
         parts.append(f"l1 {clf.l1:g}")
     parts.append(
-        f"batch size {clf.batch_size}" if clf.solver != "lbfgs" else "full batch"
+        f"batch size {clf.batch_size}" if "batch_size" in reads else "full batch"
     )
     if clf.max_norm is not None:
         parts.append(f"max-norm {clf.max_norm:g}")
@@ -180,7 +190,7 @@ def _check_trained(clf):
     )
     hint = (
         f"lower --learning-rate (now {clf.learning_rate:g})"
-        if clf.solver != "lbfgs"
+        if "learning_rate" in SOLVERS[clf.solver].parameters
         else "check --l2 and the scale of the data"
     )
     raise CommandError(f"{what}: there is no model to report or save; {hint}")

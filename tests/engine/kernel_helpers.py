@@ -1,5 +1,5 @@
-"""What the kernel tests share: dtypes, tolerances, and the activation
-functions in NumPy.
+"""What the kernel tests share: dtypes, tolerances, the activation
+functions and the penalties in NumPy.
 
 Each kernel is compared with the plain NumPy formula of its docstring,
 computed in float64 from the same (possibly float32) inputs.
@@ -60,3 +60,39 @@ def logits_away_from_zero(rng, shape, scale=2.0):
     """Random values with |z| >= 0.1, so that ReLU is differentiable at each."""
     z = rng.uniform(0.1, scale, size=shape)
     return z * rng.choice([-1.0, 1.0], size=shape)
+
+
+def weights_with_zeros(rng, dtype, n=9):
+    """Random weights, two of them 0: sign(0) = 0, no L1 pull on them."""
+    w = rng.normal(size=n)
+    w[[1, 5]] = 0
+    return w.astype(dtype)
+
+
+def penalty_reference(w, l1, l2):
+    """l1 * sum|w| + l2 * sum w**2, in float64."""
+    w = w.astype(np.float64)
+    return l1 * np.abs(w).sum() + l2 * np.sum(w**2)
+
+
+def penalty_gradient_reference(w, l1, l2):
+    """l1 * sign(w) + 2 * l2 * w, in float64."""
+    w = w.astype(np.float64)
+    return l1 * np.sign(w) + 2 * l2 * w
+
+
+_MASK64 = 2**64 - 1
+
+
+def splitmix64_uniforms(seed, n):
+    """The dropout stream in Python: splitmix64 draws mapped to [0, 1), and
+    the state after them."""
+    state, draws = seed, []
+    for _ in range(n):
+        state = (state + 0x9E3779B97F4A7C15) & _MASK64
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+        z ^= z >> 31
+        draws.append((z >> 11) * (1.0 / 9007199254740992.0))
+    return np.array(draws), state

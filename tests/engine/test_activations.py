@@ -9,6 +9,7 @@ from kernel_helpers import (
     f,
     f_prime_of_a,
     logits_away_from_zero,
+    splitmix64_uniforms,
 )
 from numpy.testing import assert_allclose
 from scipy.special import expit
@@ -18,7 +19,6 @@ from skmlp._engine._activations import (
     _bias_activation_for_tests,
     _dropout_activation_backward_for_tests,
     _dropout_forward_for_tests,
-    _next_uniform_for_tests,
 )
 from skmlp._engine._types import Activation
 
@@ -109,22 +109,6 @@ def test_activation_backward_finite_difference(activation):
 # ---------------------------------------------------------------------------
 # dropout_forward and its backward
 
-_MASK64 = 2**64 - 1
-
-
-def splitmix64_uniforms(seed, n):
-    """The dropout stream in Python: splitmix64 draws mapped to [0, 1), and
-    the state after them."""
-    state, draws = seed, []
-    for _ in range(n):
-        state = (state + 0x9E3779B97F4A7C15) & _MASK64
-        z = state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
-        z ^= z >> 31
-        draws.append((z >> 11) * (1.0 / 9007199254740992.0))
-    return np.array(draws), state
-
 
 def dropout_reference(a, rate, seed):
     """mask = 0 where the draw is below rate, else 1 / (1 - rate); a * mask."""
@@ -132,13 +116,6 @@ def dropout_reference(a, rate, seed):
     scale = a.dtype.type(1 / (1 - rate))
     mask = np.where(draws < rate, a.dtype.type(0), scale).astype(a.dtype)
     return a * mask, mask, state
-
-
-def test_next_uniform_is_splitmix64():
-    seed = 0x1234_5678_9ABC_DEF0
-    assert_allclose(
-        _next_uniform_for_tests(seed, 50), splitmix64_uniforms(seed, 50)[0], rtol=0
-    )
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

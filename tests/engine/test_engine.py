@@ -11,10 +11,12 @@ from network_problems import random_problem
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skmlp import _optimizers
+from skmlp._engine._config import EngineConfig
 from skmlp._engine._engine import Engine
 from skmlp._engine._rows import RowSource
 from skmlp._engine._types import OutputLayer, Update
-from skmlp._network import ACTIVATIONS, ParameterLayout, initialize
+from skmlp._layers import ACTIVATIONS
+from skmlp._network import ParameterLayout, initialize
 
 N_FEATURES, N_CLASSES, N_SAMPLES = 5, 3, 11
 
@@ -67,15 +69,17 @@ def make_engine(
 ):
     optimizer = make_optimizer(update, layout.n_params, dtype, learning_rate, momentum)
     return Engine(
-        layout,
-        batch_size=batch_size,
-        dtype=dtype,
-        activation=ACTIVATIONS[activation],
-        optimizer=optimizer,
-        l1=l1,
-        l2=l2,
-        dropout=dropout,
-        output=output,
+        EngineConfig(
+            layout,
+            batch_size=batch_size,
+            dtype=dtype,
+            activation=ACTIVATIONS[activation].code,
+            optimizer=optimizer,
+            l1=l1,
+            l2=l2,
+            dropout=dropout,
+            output=output,
+        )
     )
 
 
@@ -363,11 +367,13 @@ def test_uninformed_objective_of_the_sigmoid_layer():
 # What the engine checks, once per fit or once per call
 
 
-def test_engine_takes_its_settings_by_keyword():
+def test_engine_takes_one_configuration():
     _, _, _, layout, _ = make_problem((4,), "relu")
     optimizer = make_optimizer(Update.SGD, layout.n_params, np.float64)
-    with pytest.raises(TypeError):
-        Engine(layout, 4, np.float64, ACTIVATIONS["relu"], optimizer)
+    config = EngineConfig(layout, 4, np.float64, ACTIVATIONS["relu"].code, optimizer)
+    assert Engine(config).batch_size == 4
+    with pytest.raises(TypeError, match="positional argument"):
+        Engine(layout, 4, np.float64, ACTIVATIONS["relu"].code, optimizer)
 
 
 @pytest.mark.parametrize(
@@ -389,12 +395,44 @@ def test_engine_refuses_optimizer_state_its_kernels_cannot_index(break_state, me
     break_state(optimizer)
     with pytest.raises(ValueError, match=message):
         Engine(
-            layout,
-            batch_size=4,
-            dtype=np.float64,
-            activation=ACTIVATIONS["relu"],
-            optimizer=optimizer,
+            EngineConfig(
+                layout,
+                batch_size=4,
+                dtype=np.float64,
+                activation=ACTIVATIONS["relu"].code,
+                optimizer=optimizer,
+            )
         )
+
+
+@pytest.mark.parametrize(
+    "update, change, message",
+    [
+        (Update.MOMENTUM, lambda h: h.pop("momentum"), r"lacks \['momentum'\]"),
+        (Update.ADAM, lambda h: h.pop("epsilon"), r"lacks \['epsilon'\]"),
+        (Update.ADAM, lambda h: h.pop("learning_rate"), r"lacks \['learning_rate'\]"),
+        (
+            Update.NESTEROV,
+            lambda h: h.update(momentun=h.pop("momentum")),
+            r"lacks \['momentum'\] and has \['momentun'\], which the rule",
+        ),
+        (Update.SGD, lambda h: h.update(beta_1=0.9), r"has \['beta_1'\], which"),
+        (Update.SGD, lambda h: h.update(update=Update.ADAM), "names update rule 3"),
+    ],
+)
+def test_engine_takes_every_setting_of_the_rule_from_hyper_and_no_default(
+    update, change, message
+):
+    """A setting the update rule reads that the optimizer's hyper() lacks
+    (or misspells) is an error, never a silent 0."""
+    _, _, _, layout, _ = make_problem((4,), "relu")
+    optimizer = make_optimizer(update, layout.n_params, np.float64)
+    hyper = optimizer.hyper()
+    change(hyper)
+    optimizer.hyper = lambda: hyper
+    config = EngineConfig(layout, 4, np.float64, ACTIVATIONS["relu"].code, optimizer)
+    with pytest.raises(ValueError, match=message):
+        Engine(config)
 
 
 def test_engine_refuses_rows_and_params_of_another_network():
@@ -600,12 +638,14 @@ def test_run_epoch_distorts_each_row_as_its_sample_at_that_epoch(dtype):
 
     def train_one_epoch(data, epoch, **kwargs):
         engine = Engine(
-            layout,
-            batch_size=5,
-            dtype=dtype,
-            activation=ACTIVATIONS["relu"],
-            optimizer=make_optimizer(Update.NESTEROV, layout.n_params, dtype),
-            **kwargs,
+            EngineConfig(
+                layout,
+                batch_size=5,
+                dtype=dtype,
+                activation=ACTIVATIONS["relu"].code,
+                optimizer=make_optimizer(Update.NESTEROV, layout.n_params, dtype),
+                **kwargs,
+            )
         )
         trained = params.copy()
         engine.run_epoch(
@@ -633,14 +673,16 @@ def test_loss_gradient_neither_distorts_nor_constrains():
     loss = plain.loss_gradient(rows, params, grad)
 
     engine = Engine(
-        layout,
-        batch_size=5,
-        dtype=np.float64,
-        activation=ACTIVATIONS["relu"],
-        optimizer=make_optimizer(Update.GRADIENT, layout.n_params, np.float64),
-        l2=0.01,
-        augmenter=_augmenter(np.float64),
-        max_norm=0.01,
+        EngineConfig(
+            layout,
+            batch_size=5,
+            dtype=np.float64,
+            activation=ACTIVATIONS["relu"].code,
+            optimizer=make_optimizer(Update.GRADIENT, layout.n_params, np.float64),
+            l2=0.01,
+            augmenter=_augmenter(np.float64),
+            max_norm=0.01,
+        )
     )
     other = np.empty_like(params)
     assert engine.loss_gradient(rows, params, other) == loss
@@ -661,18 +703,19 @@ def test_loss_gradient_neither_distorts_nor_constrains():
 def test_engine_refuses_an_augmenter_of_other_rows_and_a_bad_max_norm():
     _, _, _, layout, _ = _image_problem()
     optimizer = make_optimizer(Update.SGD, layout.n_params, np.float64)
-    settings = dict(
+    config = EngineConfig(
+        layout,
         batch_size=4,
         dtype=np.float64,
-        activation=ACTIVATIONS["relu"],
+        activation=ACTIVATIONS["relu"].code,
         optimizer=optimizer,
     )
     with pytest.raises(ValueError, match="16 float32 values; the engine trains on 16"):
-        Engine(layout, augmenter=_augmenter(np.float32), **settings)
+        Engine(config._replace(augmenter=_augmenter(np.float32)))
     with pytest.raises(ValueError, match="rows of 25 float64"):
-        Engine(layout, augmenter=_augmenter(np.float64, n_features=25), **settings)
+        Engine(config._replace(augmenter=_augmenter(np.float64, n_features=25)))
     with pytest.raises(TypeError, match="augmenter must be an Augmenter"):
-        Engine(layout, augmenter="yes", **settings)
+        Engine(config._replace(augmenter="yes"))
     for max_norm in (0.0, -1.0, np.inf, np.nan):
         with pytest.raises(ValueError, match="max_norm must be a positive finite"):
-            Engine(layout, max_norm=max_norm, **settings)
+            Engine(config._replace(max_norm=max_norm))

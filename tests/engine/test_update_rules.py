@@ -1,23 +1,28 @@
-"""The kernels of :mod:`skmlp._engine._updates` against NumPy (and against
-scikit-learn's own optimizers)."""
+"""The passes of :mod:`skmlp._engine._update_rules` against NumPy (and
+against scikit-learn's own optimizers)."""
 
 import numpy as np
 import pytest
-from kernel_helpers import DTYPES, PENALTIES, RTOL, close
+from kernel_helpers import (
+    DTYPES,
+    PENALTIES,
+    RTOL,
+    close,
+    penalty_gradient_reference,
+    penalty_reference,
+    weights_with_zeros,
+)
 from numpy.testing import assert_allclose
+from sklearn.neural_network import _stochastic_optimizers
 
 from skmlp._engine._types import Update
-from skmlp._engine._updates import (
+from skmlp._engine._update_rules import (
     _adam_step_for_tests,
-    _add_column_squares_for_tests,
-    _add_penalty_gradient_for_tests,
     _column_sums_for_tests,
     _momentum_finish_for_tests,
-    _penalty_for_tests,
-    _project_columns_for_tests,
     _sgd_step_for_tests,
-    _weight_decay_for_tests,
     n_state_buffers,
+    rule_settings,
 )
 
 # ---------------------------------------------------------------------------
@@ -40,75 +45,7 @@ def test_column_sums(dtype, accumulate):
 
 
 # ---------------------------------------------------------------------------
-# penalty and optimizer steps
-
-
-def _weights(rng, dtype, n=9):
-    w = rng.normal(size=n)
-    w[[1, 5]] = 0  # sign(0) = 0: no L1 pull on a zero weight
-    return w.astype(dtype)
-
-
-def _penalty_reference(w, l1, l2):
-    w = w.astype(np.float64)
-    return l1 * np.abs(w).sum() + l2 * np.sum(w**2)
-
-
-def _penalty_gradient_reference(w, l1, l2):
-    w = w.astype(np.float64)
-    return l1 * np.sign(w) + 2 * l2 * w
-
-
-# Spans shorter than one 8-lane group, across a 1024-value block boundary with
-# a ragged tail, and over several whole blocks.
-SPAN_SIZES = [9, 1031, 5000]
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("l1, l2", PENALTIES)
-@pytest.mark.parametrize("n", SPAN_SIZES)
-def test_penalty(dtype, l1, l2, n):
-    w = _weights(np.random.default_rng(8), dtype, n)
-    w_before = w.copy()
-
-    value = _penalty_for_tests(w, l1, l2)
-
-    assert_allclose(value, _penalty_reference(w, l1, l2), rtol=RTOL[dtype], atol=0)
-    assert_allclose(w, w_before, rtol=0, atol=0)
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("l2", [0.0, 0.2])
-@pytest.mark.parametrize("n", SPAN_SIZES)
-def test_weight_decay(dtype, l2, n):
-    # Plain SGD's L2 step: w *= 1 - 2 lr l2, returning the penalty before it.
-    w = _weights(np.random.default_rng(12), dtype, n)
-    w_before = w.astype(np.float64)
-    lr = 0.05
-
-    value = _weight_decay_for_tests(w, lr, l2)
-
-    assert_allclose(
-        value, _penalty_reference(w_before, 0, l2), rtol=RTOL[dtype], atol=0
-    )
-    close(w, (1 - 2 * lr * l2) * w_before, dtype)
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("l1, l2", PENALTIES)
-@pytest.mark.parametrize("n", SPAN_SIZES)
-def test_add_penalty_gradient(dtype, l1, l2, n):
-    rng = np.random.default_rng(16)
-    w = _weights(rng, dtype, n)
-    grad = rng.normal(size=n).astype(dtype)
-    expected = grad.astype(np.float64) + _penalty_gradient_reference(w, l1, l2)
-    w_before = w.copy()
-
-    value = _add_penalty_gradient_for_tests(grad, w, l1, l2)
-
-    assert_allclose(value, _penalty_reference(w, l1, l2), rtol=RTOL[dtype])
-    close(grad, expected, dtype)
-    assert_allclose(w, w_before, rtol=0, atol=0)
+# The update passes
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -117,14 +54,14 @@ def test_momentum_finish(dtype, l1, l2):
     # The velocity comes in as momentum * v - lr * data gradient (the GEMM's
     # work); the step adds the penalty's gradient to it and moves w.
     rng = np.random.default_rng(17)
-    w = _weights(rng, dtype)
+    w = weights_with_zeros(rng, dtype)
     velocity = rng.normal(size=w.shape).astype(dtype)
     lr = 0.05
-    expected_v = velocity.astype(np.float64) - lr * _penalty_gradient_reference(
+    expected_v = velocity.astype(np.float64) - lr * penalty_gradient_reference(
         w, l1, l2
     )
     expected_w = w.astype(np.float64) + expected_v
-    expected_penalty = _penalty_reference(w, l1, l2)
+    expected_penalty = penalty_reference(w, l1, l2)
 
     value = _momentum_finish_for_tests(w, velocity, lr, l1, l2)
 
@@ -137,12 +74,22 @@ def test_every_update_rule_counts_its_state_buffers():
     assert [n_state_buffers(update) for update in Update] == [0, 1, 1, 2, 0]
 
 
+def test_every_update_rule_names_the_settings_it_reads():
+    assert {update.name: rule_settings(update) for update in Update} == {
+        "SGD": (),
+        "MOMENTUM": ("momentum",),
+        "NESTEROV": ("momentum",),
+        "ADAM": ("beta_1", "beta_2", "epsilon"),
+        "GRADIENT": (),
+    }
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("mode", ["plain", "momentum", "nesterov"])
 @pytest.mark.parametrize("l1, l2", PENALTIES)
 def test_sgd_step(dtype, mode, l1, l2):
     rng = np.random.default_rng(9)
-    w = _weights(rng, dtype)
+    w = weights_with_zeros(rng, dtype)
     grad = rng.normal(size=w.shape).astype(dtype)
     velocity = rng.normal(size=w.shape).astype(dtype)
     lr = 0.05
@@ -151,8 +98,8 @@ def test_sgd_step(dtype, mode, l1, l2):
 
     # sklearn's SGDOptimizer, on the full gradient g = grad + penalty'(w).
     w64, v64 = w.astype(np.float64), velocity.astype(np.float64)
-    g = grad.astype(np.float64) + _penalty_gradient_reference(w, l1, l2)
-    expected_penalty = _penalty_reference(w, l1, l2)
+    g = grad.astype(np.float64) + penalty_gradient_reference(w, l1, l2)
+    expected_penalty = penalty_reference(w, l1, l2)
     if mode == "plain":
         expected_v = v64  # unused, left alone
         expected_w = w64 - lr * g
@@ -172,14 +119,14 @@ def test_sgd_step(dtype, mode, l1, l2):
 @pytest.mark.parametrize("l1, l2", PENALTIES)
 def test_adam_step(dtype, l1, l2):
     rng = np.random.default_rng(10)
-    w = _weights(rng, dtype)
+    w = weights_with_zeros(rng, dtype)
     grad = rng.normal(size=w.shape).astype(dtype)
     m = rng.normal(scale=0.1, size=w.shape).astype(dtype)
     v = rng.uniform(0.01, 0.1, size=w.shape).astype(dtype)
     step_size, beta_1, beta_2, epsilon = 0.01, 0.9, 0.999, 1e-8
 
-    g = grad.astype(np.float64) + _penalty_gradient_reference(w, l1, l2)
-    expected_penalty = _penalty_reference(w, l1, l2)
+    g = grad.astype(np.float64) + penalty_gradient_reference(w, l1, l2)
+    expected_penalty = penalty_reference(w, l1, l2)
     expected_m = beta_1 * m.astype(np.float64) + (1 - beta_1) * g
     expected_v = beta_2 * v.astype(np.float64) + (1 - beta_2) * g**2
     expected_w = w.astype(np.float64) - step_size * expected_m / (
@@ -200,7 +147,7 @@ def test_adam_step(dtype, l1, l2):
 def test_optimizer_steps_match_sklearn(mode):
     # Three steps from zero state, checked against scikit-learn's own
     # optimizers (no penalty: they take the full gradient).
-    optimizers = pytest.importorskip("sklearn.neural_network._stochastic_optimizers")
+    optimizers = _stochastic_optimizers
     rng = np.random.default_rng(11)
     w = rng.normal(size=6)
     grads = [rng.normal(size=6) for _ in range(3)]
@@ -238,55 +185,13 @@ def test_optimizer_steps_match_sklearn(mode):
 
 
 # ---------------------------------------------------------------------------
-# max-norm: column sums of squares, projection, and the kernels that fuse them
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-def test_add_column_squares(dtype):
-    rng = np.random.default_rng(12)
-    w = rng.normal(size=(7, 5)).astype(dtype)
-    column_sq = rng.uniform(size=5)
-    expected = column_sq + np.sum(w.astype(np.float64) ** 2, axis=0)
-
-    _add_column_squares_for_tests(w, column_sq)
-
-    assert_allclose(column_sq, expected, rtol=1e-6 if dtype == np.float32 else 1e-14)
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-def test_project_columns_scales_the_long_columns_onto_the_ball(dtype):
-    rng = np.random.default_rng(13)
-    w = rng.normal(size=(6, 8)).astype(dtype)
-    norms = np.linalg.norm(w.astype(np.float64), axis=0)
-    max_norm = float(np.median(norms))
-    over = norms > max_norm
-    assert 0 < over.sum() < 8
-    expected = w.astype(np.float64) * np.minimum(1, max_norm / norms)
-    projected = w.copy()
-
-    _project_columns_for_tests(projected, max_norm, norms**2)
-
-    close(projected, expected, dtype)
-    new_norms = np.linalg.norm(projected.astype(np.float64), axis=0)
-    assert_allclose(new_norms[over], max_norm, rtol=1e-6)
-    # The columns within the ball keep their bits.
-    assert projected[:, ~over].tobytes() == w[:, ~over].tobytes()
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-def test_project_columns_within_the_ball_changes_nothing(dtype):
-    w = np.random.default_rng(14).normal(size=(4, 3)).astype(dtype)
-    column_sq = np.sum(w.astype(np.float64) ** 2, axis=0)
-    projected = w.copy()
-    _project_columns_for_tests(projected, float(np.sqrt(column_sq.max())), column_sq)
-    assert projected.tobytes() == w.tobytes()
-    assert_allclose(column_sq, 1.0, rtol=0)
+# The passes with max-norm's column sums
 
 
 def _kernel_inputs(rng, dtype, shape):
     n = shape[0] * shape[1]
     return {
-        "w": _weights(rng, dtype, n),
+        "w": weights_with_zeros(rng, dtype, n),
         "grad": rng.normal(size=n).astype(dtype),
         "state_1": rng.normal(scale=0.1, size=n).astype(dtype),
         "state_2": rng.uniform(0.01, 0.1, size=n).astype(dtype),

@@ -1,0 +1,170 @@
+"""Checks of the estimator's inputs and parameters that scikit-learn's
+``_parameter_constraints`` cannot state: sample and class weights, dropout
+rates per layer, hidden layer sizes, numbers beyond float64, and whether X
+may skip ``validate_data`` at prediction.
+
+Each returns the value as the fit uses it, or raises ValueError naming it.
+"""
+
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
+from sklearn.utils.validation import check_array
+
+
+def is_ready_float_matrix(model, X):
+    """True if X needs none of validate_data's conversions or warnings.
+
+    The fast path of prediction, which matters for single rows: a fitted
+    ``model`` (an estimator's instance dict) without feature names, and a
+    finite 2-D float ndarray of the right width. Anything else goes through
+    validate_data, which also gives the errors.
+    """
+    return (
+        type(X) is np.ndarray
+        and X.ndim == 2
+        and X.shape[0] > 0
+        and (X.dtype == np.float64 or X.dtype == np.float32)
+        and "coefs_" in model
+        and "feature_names_in_" not in model
+        and X.shape[1] == model["n_features_in_"]
+        and bool(np.isfinite(X).all())
+    )
+
+
+def validate_hidden_layer_sizes(hidden_layer_sizes):
+    """hidden_layer_sizes as a list of positive ints."""
+    if np.ndim(hidden_layer_sizes) == 0:
+        # An int, or a 0-d array such as np.array(5).
+        hidden_layer_sizes = [np.asarray(hidden_layer_sizes).item()]
+    sizes = list(hidden_layer_sizes)
+    if not all(isinstance(s, Integral) and s > 0 for s in sizes):
+        raise ValueError(
+            f"hidden_layer_sizes must be positive integers, got {hidden_layer_sizes!r}."
+        )
+    return [int(s) for s in sizes]
+
+
+def validate_dropout(dropout, n_hidden):
+    """Dropout rates as one float per hidden layer, each in [0, 1)."""
+    rates = np.asarray(dropout, dtype=np.float64)
+    if rates.ndim == 0:
+        rates = np.full(n_hidden, float(rates))
+    if rates.shape != (n_hidden,):
+        raise ValueError(
+            f"dropout must be a float or one rate per hidden layer ({n_hidden}); "
+            f"got {dropout!r}."
+        )
+    if not np.all((rates >= 0) & (rates < 1)):
+        raise ValueError(f"dropout rates must be in [0, 1); got {dropout!r}.")
+    return rates
+
+
+def validate_sample_weight(sample_weight, n_samples, dtype, name="sample_weight"):
+    """Sample weights as a C-contiguous array of ``dtype``: finite, non-negative,
+    with a positive sum (ones when None). Never the caller's array when it
+    would be written to."""
+    if sample_weight is None:
+        return np.ones(n_samples, dtype=dtype)
+    if np.isscalar(sample_weight):
+        sample_weight = np.full(n_samples, sample_weight, dtype=dtype)
+    sample_weight = check_array(
+        sample_weight,
+        ensure_2d=False,
+        dtype=dtype,
+        order="C",
+        input_name="sample_weight",
+    )
+    if sample_weight.ndim != 1 or sample_weight.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight.shape == {sample_weight.shape}, expected ({n_samples},)!"
+        )
+    if np.any(sample_weight < 0):
+        raise ValueError("sample_weight must be non-negative: got negative weights.")
+    with np.errstate(over="ignore"):
+        total = sample_weight.sum()
+    if not total > 0:
+        raise ValueError(
+            f"{name} must contain at least one non-zero weight: all are zero."
+        )
+    largest = sample_weight.max()
+    if not np.isfinite(total) or largest < 1e-20:
+        # The objective divides by the weights' sum, so rescaling changes
+        # nothing but keeps sums finite and weights out of the denormal range
+        # (which the engine flushes to zero).
+        sample_weight = sample_weight / largest
+    return sample_weight
+
+
+@contextmanager
+def numbers_beyond_float64_are_value_errors():
+    """NumPy raises OverflowError for a Python int too large for float64 (say
+    10**400); report it as the bad input it is."""
+    try:
+        yield
+    except OverflowError as exc:
+        raise ValueError(
+            f"The input holds a number too large for float64 ({exc})."
+        ) from exc
+
+
+def validate_class_weight(class_weight, classes):
+    """A class_weight dict: labels among ``classes``, finite non-negative
+    weights, not all zero."""
+    unknown = [label for label in class_weight if label not in set(classes.tolist())]
+    if unknown:
+        raise ValueError(
+            f"class_weight holds labels that are not classes of y: {unknown!r} "
+            f"(the classes are {classes.tolist()!r})."
+        )
+    for label, weight in class_weight.items():
+        if isinstance(weight, bool) or not isinstance(weight, Real):
+            raise ValueError(
+                f"class_weight[{label!r}] = {weight!r}: class weights must be numbers."
+            )
+        if not (np.isfinite(weight) and weight >= 0):
+            raise ValueError(
+                f"class_weight[{label!r}] = {weight!r}: class weights must be finite "
+                "and non-negative."
+            )
+
+
+def multilabel_class_weight(class_weight, indicators):
+    """The per-sample weights of ``class_weight`` for multilabel targets:
+    'balanced' as :func:`~sklearn.utils.class_weight.compute_sample_weight`
+    defines it (each label a binary problem, the weights multiplied); a dict of
+    class weights has no meaning there."""
+    if isinstance(class_weight, dict):
+        raise ValueError(
+            "class_weight as a dict {class: weight} is not defined for multilabel "
+            "y, whose columns are each a binary problem: use "
+            "class_weight='balanced' (compute_sample_weight's weights) or "
+            "weight the samples with sample_weight."
+        )
+    return compute_sample_weight(class_weight, indicators)
+
+
+def training_weights(sample_weight, y_codes, dtype, class_weight, classes):
+    """Sample weights times class weights, as LogisticRegression combines
+    them (for multilabel targets, as ``compute_sample_weight`` does)."""
+    with numbers_beyond_float64_are_value_errors():
+        sample_weight = validate_sample_weight(sample_weight, len(y_codes), dtype)
+    if class_weight is None:
+        return sample_weight
+    if y_codes.ndim == 2:
+        weights_of_classes = multilabel_class_weight(class_weight, y_codes)
+    else:
+        if isinstance(class_weight, dict):
+            validate_class_weight(class_weight, classes)
+        weights_of_classes = compute_class_weight(
+            class_weight, classes=classes, y=classes[y_codes]
+        )[y_codes]
+    weights = sample_weight * weights_of_classes.astype(dtype)
+    if not weights.sum() > 0:
+        raise ValueError(
+            "sample_weight times class_weight must contain at least one "
+            "non-zero weight: all are zero."
+        )
+    return weights

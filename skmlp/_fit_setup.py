@@ -1,0 +1,242 @@
+"""A fit's setup: the estimator's parameters and inputs, validated, into the
+:class:`~skmlp._fit_loop.FitConfig` its fitter trains with.
+
+:func:`fit_config` is called on the fit's draft of the model (see
+:mod:`skmlp._publication`): the fitted attributes it sets there
+(``classes_``, ``n_features_in_``, ``out_activation_``, ...) are the new
+model's. It validates X and y (with :mod:`skmlp._checks` and
+:mod:`skmlp._targets`), checks the parameters against the solver's and the
+output layer's records, lays out the network and draws (or takes over) its
+weights and optimizer state.
+"""
+
+import numpy as np
+from scipy import sparse
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import validate_data
+
+from ._checks import (
+    numbers_beyond_float64_are_value_errors,
+    training_weights,
+    validate_dropout,
+    validate_hidden_layer_sizes,
+    validate_sample_weight,
+)
+from ._fit_loop import FitConfig, TrainingData, TrainingSettings
+from ._holdout import rows_ready
+from ._layers import OUTPUT_LAYERS, output_layer_for
+from ._network import ParameterLayout, initialize, overflow_limit
+from ._optimizers import SOLVERS, make_optimizer, solvers_reading
+from ._progress import Progress
+from ._publication import MODEL_ATTRIBUTES
+from ._sparse import check_sparse_structure
+from ._targets import encode_targets, targets_array, validation_targets
+from .augmentation import DigitAugmentation
+
+
+def _needs_a_minibatch_solver(parameter):
+    """How to name the solvers that take ``parameter``: 'sgd' or 'adam'."""
+    return " or ".join(repr(name) for name in solvers_reading(parameter))
+
+
+def fit_config(
+    model, estimator, X, y, sample_weight, classes, incremental, validation_set
+):
+    """Validate a fit's inputs into ``model`` and gather its FitConfig.
+
+    Parameters
+    ----------
+    model : MLPDigitClassifier
+        The fit's draft: its parameters are read, and the fitted attributes
+        set on it (``classes_``, ``n_features_in_``, ...) are the new model's.
+    estimator : MLPDigitClassifier
+        The estimator being fitted, whose callbacks the fitter calls.
+    X, y, sample_weight
+        As given to ``fit`` or ``partial_fit``.
+    classes : array-like or None
+        ``partial_fit``'s.
+    incremental : bool
+        A call of ``partial_fit``.
+    validation_set : tuple or None
+        ``(X_val, y_val, sample_weight_val)`` as given to ``fit``.
+
+    Returns
+    -------
+    skmlp._fit_loop.FitConfig
+    """
+    first_call = not hasattr(model, "coefs_")
+    solver = SOLVERS[model.solver]
+    check_sparse_structure(X, "X")  # scipy's conversions trust it
+    with numbers_beyond_float64_are_value_errors():
+        X, y = validate_data(
+            model,
+            X,
+            y,
+            dtype=(np.float64, np.float32),
+            accept_sparse=("csr", "csc"),
+            multi_output=True,
+            reset=first_call,
+        )
+    check_sparse_structure(X, "X")  # as converted, from LIL say
+    if sparse.issparse(X):
+        # Minibatches gather rows: CSR gives them without densifying X.
+        X = X.tocsr()
+    y = targets_array(y)
+    output, y_codes = _encode_targets(model, y, classes, first_call, incremental)
+    sample_weight = training_weights(
+        sample_weight, y_codes, X.dtype, model.class_weight, model.classes_
+    )
+    random_state = check_random_state(model.random_state)
+    hidden = validate_hidden_layer_sizes(model.hidden_layer_sizes)
+    dropout = validate_dropout(model.dropout, len(hidden))
+    if "dropout" not in solver.parameters and np.any(dropout > 0):
+        raise ValueError(
+            "dropout needs a minibatch solver: use "
+            f"{_needs_a_minibatch_solver('dropout')}."
+        )
+    augmentation = _validate_augmentation(model, solver, X.shape[1])
+    if "max_norm" not in solver.parameters and model.max_norm is not None:
+        raise ValueError(
+            "max_norm constrains the steps of a minibatch solver: use "
+            f"{_needs_a_minibatch_solver('max_norm')}, or max_norm=None."
+        )
+    layout = ParameterLayout([X.shape[1], *hidden, len(model.classes_)])
+    watches_validation = model.early_stopping and solver.validation
+    if first_call:
+        progress = Progress.fresh(watches_validation)
+    else:
+        progress = Progress.resume(model, watches_validation)
+    params, optimizer = _initial_state(
+        model, solver, layout, first_call, random_state, X.dtype
+    )
+    validation = _validation_set(model, validation_set, output, X.dtype)
+    model.n_layers_ = layout.n_layers + 1
+    return FitConfig(
+        settings=_training_settings(model, solver, dropout, augmentation),
+        data=TrainingData(X, y, y_codes, sample_weight, validation, output),
+        layout=layout,
+        params=params,
+        optimizer=optimizer,
+        progress=progress,
+        random_state=random_state,
+        incremental=incremental,
+        model_attributes={
+            name: getattr(model, name)
+            for name in MODEL_ATTRIBUTES
+            if name in model.__dict__
+        },
+        estimator=estimator,
+    )
+
+
+def _encode_targets(model, y, classes, first_call, incremental):
+    """Set ``classes_``, ``n_outputs_`` and ``out_activation_`` from y;
+    return the output layer that trains on y, and y's codes."""
+    fitted_output = OUTPUT_LAYERS.get(getattr(model, "out_activation_", "softmax"))
+    model.classes_, y_codes = encode_targets(
+        y,
+        classes,
+        fitted_classes=getattr(model, "classes_", None),
+        fitted_multilabel=fitted_output is not None and fitted_output.multilabel,
+        first_call=first_call,
+        incremental=incremental,
+    )
+    output = output_layer_for(multilabel=y_codes.ndim == 2)
+    model.n_outputs_ = len(model.classes_)
+    model.out_activation_ = output.name
+    if not output.label_smoothing and model.label_smoothing > 0:
+        raise ValueError(
+            "label_smoothing smooths the targets of exclusive classes (a "
+            "softmax output); multilabel targets train one sigmoid per "
+            f"label: use label_smoothing=0, got {model.label_smoothing}."
+        )
+    return output, y_codes
+
+
+def _validate_augmentation(model, solver, n_features):
+    """The DigitAugmentation that ``augment`` asks for, or None, checked
+    against the solver and the rows of X."""
+    augmentation = DigitAugmentation.from_param(model.augment, "augment")
+    if augmentation is None:
+        return None
+    if "augment" not in solver.parameters:
+        raise ValueError(
+            "augment distorts the minibatches of a minibatch solver: use "
+            f"{_needs_a_minibatch_solver('augment')}, or augment=None."
+        )
+    augmentation.resolve_image_shape(n_features)
+    return augmentation
+
+
+def _training_settings(model, solver, dropout, augmentation):
+    """The model's parameters as the training loop reads them: each field is
+    the parameter of its name, in the form validated here where it was."""
+    validated = {
+        "solver": solver,
+        "dropout": dropout,
+        "augment": augmentation,
+        "max_norm": None if model.max_norm is None else float(model.max_norm),
+        "label_smoothing": float(model.label_smoothing),
+    }
+    return TrainingSettings(
+        **{
+            name: validated[name] if name in validated else getattr(model, name)
+            for name in TrainingSettings._fields
+        }
+    )
+
+
+def _initial_state(model, solver, layout, first_call, random_state, dtype):
+    """Flat parameters and optimizer state to start this fit from."""
+    if first_call:
+        params = initialize(
+            layout,
+            init=model.init,
+            init_scale=model.init_scale,
+            output_init=model.output_init,
+            activation=model.activation,
+            random_state=random_state,
+            dtype=dtype,
+        )
+        optimizer_state = None
+        if not np.all(np.abs(params) < overflow_limit(dtype)):
+            raise ValueError(
+                f"init_scale={model.init_scale} draws initial weights too large "
+                f"for {np.dtype(dtype).name} arithmetic (beyond "
+                f"{overflow_limit(dtype):.3g}, where a few layers of products "
+                "overflow): choose a smaller init_scale."
+            )
+    else:
+        params = layout.pack(model.coefs_, model.intercepts_, dtype)
+        optimizer_state = getattr(model, "_optimizer_state", None)
+    optimizer = make_optimizer(
+        solver, layout.n_params, dtype, model.__dict__, state=optimizer_state
+    )
+    return params, optimizer
+
+
+def _validation_set(model, validation_set, output, dtype):
+    """The user's validation data (``X_val``, ``y_val``, ``sample_weight_val``),
+    validated as the fit's validation data, or None."""
+    if validation_set is None:
+        return None
+    X_val, y_val, sample_weight_val = validation_set
+    check_sparse_structure(X_val, "X_val")
+    with numbers_beyond_float64_are_value_errors():
+        X_val, y_val = validate_data(
+            model,
+            X_val,
+            y_val,
+            dtype=dtype,
+            accept_sparse="csr",
+            multi_output=True,
+            reset=False,
+        )
+    check_sparse_structure(X_val, "X_val")
+    y_val_codes = validation_targets(
+        targets_array(y_val), model.classes_, output.multilabel
+    )
+    sample_weight_val = validate_sample_weight(
+        sample_weight_val, len(y_val_codes), dtype, name="sample_weight_val"
+    )
+    return rows_ready(X_val), y_val_codes, sample_weight_val
