@@ -31,7 +31,13 @@ def prediction_chunk_rows(shape):
 
 
 def forward_proba(
-    X, coefs, intercepts, activation, take_log=False, output=OutputLayer.SOFTMAX
+    X,
+    coefs,
+    intercepts,
+    activation,
+    take_log=False,
+    output=OutputLayer.SOFTMAX,
+    chunk_rows=None,
 ):
     """Class (or label) probabilities of a network, through the compiled
     forward pass.
@@ -53,6 +59,8 @@ def forward_proba(
     output : int or None, default=OutputLayer.SOFTMAX
         The output layer's :class:`~skmlp._engine._types.OutputLayer` code;
         None returns the logits (the output layer's inputs).
+    chunk_rows : int or None, default=None
+        Rows per chunk; None: :func:`prediction_chunk_rows` of X's shape.
 
     Returns
     -------
@@ -60,7 +68,8 @@ def forward_proba(
     """
     n_samples = X.shape[0]
     n_layers = len(coefs)
-    chunk_rows = prediction_chunk_rows(X.shape)
+    if chunk_rows is None:
+        chunk_rows = prediction_chunk_rows(X.shape)
     hidden = ACTIVATIONS[activation].code
     proba = np.empty((n_samples, coefs[-1].shape[1]), dtype=X.dtype)
     for start in range(0, n_samples, chunk_rows):
@@ -136,21 +145,24 @@ def model_proba(model, X, take_log):
             "coefs_ and intercepts_ must hold the same number of layers, the "
             f"last with one output per class ({len(classes)})."
         )
-    # Values beyond a float32 model's range become inf here; the rows they
-    # spoil are redone in float64 below.
-    with np.errstate(over="ignore"):
-        if sparse.issparse(X):
-            X = X.tocsr()
-            X_model = X.astype(dtype, copy=False)
-        else:
-            X_model = np.ascontiguousarray(X, dtype=dtype)
+    if type(X) is np.ndarray and X.dtype == dtype and X.flags.c_contiguous:
+        X_model = X  # the common case, and a one-row prediction's: no copy
+    else:
+        # Values beyond a float32 model's range become inf here; the rows
+        # they spoil are redone in float64 below.
+        with np.errstate(over="ignore"):
+            if sparse.issparse(X):
+                X = X.tocsr()
+                X_model = X.astype(dtype, copy=False)
+            else:
+                X_model = np.ascontiguousarray(X, dtype=dtype)
     # A prediction's products are those of a training step of one chunk's
     # rows: the fits' thread policy applies (one BLAS thread unless they
     # are large and a core is spare; the caller's count restored after).
     chunk_rows = prediction_chunk_rows(X_model.shape)
     network = (coefs, intercepts, activation, take_log, output_layer.code)
     with blas_threads_for_prediction([c.shape for c in coefs], chunk_rows):
-        proba = forward_proba(X_model, *network)
+        proba = forward_proba(X_model, *network, chunk_rows=chunk_rows)
         if not np.isfinite(proba).all():
             _recompute_overflowing_rows(proba, X, *network)
     return proba, output_layer

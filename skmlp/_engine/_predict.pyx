@@ -6,6 +6,7 @@ Unlike training, prediction takes per-layer arrays (``coefs_`` and
 layer chunks the rows and allocates the outputs.
 """
 from cython cimport floating
+from libc.limits cimport INT_MAX
 
 from ._activations cimport bias_activation
 from ._blas cimport gemm
@@ -32,7 +33,8 @@ def dense_forward(
             f"Layer shapes do not chain: inputs {tuple(inputs.shape)[:2]}, weights "
             f"{tuple(weights.shape)[:2]}, bias {tuple(bias.shape)[:1]}, "
             f"out {tuple(out.shape)[:2]}.")
-    check_gemm_dimensions("dense_forward", n_rows=n_rows, n_in=n_in, n_out=n_out)
+    if n_rows > INT_MAX or n_in > INT_MAX or n_out > INT_MAX:  # raises, naming it
+        check_gemm_dimensions("dense_forward", n_rows=n_rows, n_in=n_in, n_out=n_out)
     if n_rows == 0 or n_out == 0:
         return
     with nogil:
