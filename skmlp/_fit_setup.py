@@ -16,6 +16,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
 from ._checks import (
+    is_ready_training_data,
     numbers_beyond_float64_are_value_errors,
     training_weights,
     validate_dropout,
@@ -66,18 +67,19 @@ def fit_config(
     """
     first_call = not hasattr(model, "coefs_")
     solver = SOLVERS[model.solver]
-    check_sparse_structure(X, "X")  # scipy's conversions trust it
-    with numbers_beyond_float64_are_value_errors():
-        X, y = validate_data(
-            model,
-            X,
-            y,
-            dtype=(np.float64, np.float32),
-            accept_sparse=("csr", "csc"),
-            multi_output=True,
-            reset=first_call,
-        )
-    check_sparse_structure(X, "X")  # as converted, from LIL say
+    if first_call or not is_ready_training_data(model.__dict__, X, y):
+        check_sparse_structure(X, "X")  # scipy's conversions trust it
+        with numbers_beyond_float64_are_value_errors():
+            X, y = validate_data(
+                model,
+                X,
+                y,
+                dtype=(np.float64, np.float32),
+                accept_sparse=("csr", "csc"),
+                multi_output=True,
+                reset=first_call,
+            )
+        check_sparse_structure(X, "X")  # as converted, from LIL say
     if sparse.issparse(X):
         # Minibatches gather rows: CSR gives them without densifying X.
         X = X.tocsr()
