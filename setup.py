@@ -87,6 +87,7 @@ ENGINE_MODULES = (
     "_penalties",
     "_max_norm",
     "_update_rules",
+    "_scaled_decay",
     "_rows",
     "_augment",
     "_engine",

@@ -20,6 +20,9 @@ One job per module, each using only those listed before it:
 - ``_max_norm``: the columns' squared norms and their projection;
 - ``_update_rules``: the bias gradient and each update rule's pass over a
   span of the parameters (what each rule reads: ``rule_settings``);
+- ``_scaled_decay``: plain SGD's L2 decay through a scale per layer, its
+  penalty carried from step to step, instead of a pass over the weights at
+  every step (where that is cheaper: small minibatches of wide layers);
 - ``_rows``: training rows, dense or CSR, gathered into the minibatch;
 - ``_augment``: random affine and elastic distortions of the gathered
   minibatch's images (:class:`~skmlp._engine._augment.Augmenter`);

@@ -44,6 +44,11 @@ class EngineConfig(NamedTuple):
         An output layer that smooths its targets (SOFTMAX) trains on
         ``(1 - label_smoothing) * onehot + label_smoothing / n_classes``, in
         [0, 1); the others take 0 only.
+    scaled_decay : {"auto", "always", "never"}, default="auto"
+        Which layers plain SGD with an L2 penalty decays through a scale
+        instead of a pass over their weights at every step
+        (:mod:`skmlp._engine._scaled_decay`): those where it is cheaper
+        (``"auto"``), all, or none. The same training up to rounding.
     """
 
     layout: object
@@ -60,3 +65,4 @@ class EngineConfig(NamedTuple):
     augmenter: object = None
     max_norm: float | None = None
     label_smoothing: float = 0.0
+    scaled_decay: str = "auto"

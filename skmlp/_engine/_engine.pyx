@@ -20,6 +20,7 @@ per minibatch and per layer.
 from cython cimport floating
 from cpython.exc cimport PyErr_CheckSignals
 from libc.math cimport isfinite
+from libc.string cimport memcpy
 
 import numpy as np
 
@@ -39,11 +40,13 @@ from ._losses cimport (
 )
 from ._penalties cimport add_penalty_gradient, penalty
 from ._rows cimport RowSource, load_rows, total_weight
+from ._scaled_decay cimport ScaledLayer, begin_scaling, fold_scale, scaled_sgd_step
 from ._types cimport (
     COMPLETED,
     DIVERGED,
     GRADIENT,
     IDENTITY,
+    SGD,
     Activation,
     Hyper,
     Layout,
@@ -55,6 +58,7 @@ from ._update_rules cimport begin_step, update_biases, update_weights
 from . import _types
 from ._blas import check_gemm_dimensions
 from ._losses import smooths_labels
+from ._scaled_decay import scaling_pays
 from ._update_rules import n_state_buffers, rule_settings
 
 
@@ -113,6 +117,23 @@ cdef inline floating *_at(floating *buffer, Py_ssize_t offset) noexcept nogil:
     return buffer + offset if buffer != NULL else NULL
 
 
+cdef struct Scaling:
+    # The layers whose weights are held as scale * v while plain SGD decays
+    # them (see _scaled_decay.pyx); layers is NULL when none is.
+    ScaledLayer *layers         # (n_layers,) each layer's scale and |v|**2
+    const unsigned char *on     # (n_layers,) whether the layer is scaled
+    void *products              # the scaled layers' products before the bias (of
+    const Py_ssize_t *p_offset  # the engine's dtype), at these offsets (n_layers,)
+    void *gram                  # scratch of 2 * batch_size**2 values
+
+
+cdef inline double _scale_of(const Scaling *scaling, Py_ssize_t l) noexcept nogil:
+    """The factor of layer l's weights in the buffer: 1 unless scaled."""
+    if scaling.layers != NULL and scaling.on[l]:
+        return scaling.layers[l].scale
+    return 1
+
+
 cdef void _forward(
     const Layout *layout,
     const floating *params,     # IN
@@ -120,6 +141,7 @@ cdef void _forward(
     Py_ssize_t n_rows,
     floating *masks,            # OUT    dropout masks, laid out as the deltas
     unsigned long long *rng_state,  # IN/OUT for the dropout masks
+    const Scaling *scaling,     # IN/OUT the scaled layers' products are kept
 ) noexcept nogil:
     """Forward pass of a gathered minibatch up to the output logits, with
     dropout on the hidden layers that have a rate."""
@@ -131,8 +153,11 @@ cdef void _forward(
         n_out = layout.n_units[l + 1]
         w = params + layout.w_offset[l]
         z = activations + layout.a_offset[l + 1]
-        gemm(False, False, n_rows, n_out, n_in, 1, activations + layout.a_offset[l],
-             n_in, w, n_out, 0, z, n_out)
+        gemm(False, False, n_rows, n_out, n_in, <floating> _scale_of(scaling, l),
+             activations + layout.a_offset[l], n_in, w, n_out, 0, z, n_out)
+        if scaling.layers != NULL and scaling.on[l]:
+            memcpy(<floating *> scaling.products + scaling.p_offset[l], z,
+                   n_rows * n_out * sizeof(floating))
         bias_activation(z, params + layout.b_offset[l], n_rows, n_out,
                         IDENTITY if l == layout.n_layers - 1 else layout.activation)
         if l < layout.n_layers - 1 and layout.dropout[l + 1] > 0:
@@ -154,6 +179,7 @@ cdef double _backward(
     double step_size,           # IN     from begin_step
     bint accumulate,            # GRADIENT only: add to grad instead of overwriting
     double *column_sq,          # OUT    scratch for max-norm (widest hidden layer), or NULL
+    const Scaling *scaling,     # IN/OUT the scaled layers (plain SGD's decay)
 ) noexcept nogil:
     """Back-propagate the output deltas and update each layer as soon as its
     gradient is known, projecting the hidden layers' weights onto the
@@ -178,8 +204,8 @@ cdef double _backward(
 
         # The previous layer's delta needs this layer's weights before their update.
         if l > 0:
-            gemm(False, True, n_rows, n_in, n_out, 1, delta, n_out, w, n_out,
-                 0, deltas + layout.d_offset[l], n_in)
+            gemm(False, True, n_rows, n_in, n_out, <floating> _scale_of(scaling, l), delta,
+                 n_out, w, n_out, 0, deltas + layout.d_offset[l], n_in)
             if layout.dropout[l] > 0:
                 dropout_activation_backward(
                     deltas + layout.d_offset[l], a, masks + layout.d_offset[l],
@@ -188,10 +214,15 @@ cdef double _backward(
                 activation_backward(deltas + layout.d_offset[l], a, n_rows * n_in,
                                     layout.activation)
 
-        value += update_weights(
-            hyper, w, grad + layout.w_offset[l], _at(state_1, layout.w_offset[l]),
-            _at(state_2, layout.w_offset[l]), a, delta, n_rows, n_in, n_out,
-            step_size, accumulate, column_sq if l < layout.n_layers - 1 else NULL)
+        if scaling.layers != NULL and scaling.on[l]:
+            value += scaled_sgd_step(
+                hyper, w, a, delta, <floating *> scaling.products + scaling.p_offset[l],
+                <floating *> scaling.gram, n_rows, n_in, n_out, &scaling.layers[l])
+        else:
+            value += update_weights(
+                hyper, w, grad + layout.w_offset[l], _at(state_1, layout.w_offset[l]),
+                _at(state_2, layout.w_offset[l]), a, delta, n_rows, n_in, n_out,
+                step_size, accumulate, column_sq if l < layout.n_layers - 1 else NULL)
         update_biases(
             hyper, params + layout.b_offset[l], grad + layout.b_offset[l],
             _at(state_1, layout.b_offset[l]), _at(state_2, layout.b_offset[l]),
@@ -259,6 +290,13 @@ cdef class Engine:
     cdef void *_augment_scratch_data
     cdef double *_column_sq_data
     cdef unsigned long long _epoch
+    # Plain SGD's decay through a scale per layer (see _scaled_decay.pyx):
+    # _scaling.layers is set (to the layers' ScaledLayer array) during the
+    # epochs it applies to, NULL otherwise.
+    cdef Scaling _scaling
+    cdef object _scaled_layers, _scaled_on, _scaled_products, _p_offset_array, _gram
+    cdef ScaledLayer *_scaled_layers_data
+    cdef readonly object scaled_layers
     cdef readonly double loss_sum
     cdef readonly double weight_sum
     cdef readonly Py_ssize_t n_samples_done
@@ -284,6 +322,7 @@ cdef class Engine:
         self._set_update_rule(config.optimizer, config.l1, config.l2)
         self._set_max_norm(config.max_norm)
         self._set_augmenter(config.augmenter)
+        self._set_scaled_decay(config.scaled_decay)
 
     def _set_layout(self, layout, int activation, int output, dropout):
         # Codes the kernels' switches know (ValueError otherwise). Compared with
@@ -449,6 +488,68 @@ cdef class Engine:
         self._augment_scratch_data = _address(self._augment_scratch)
         self._warp = &checked.settings
 
+    def _set_scaled_decay(self, mode):
+        """Choose the layers whose decay plain SGD applies through a scale
+        ("auto": those where it pays, "always", "never"), with the buffers
+        their steps need."""
+        if mode not in ("auto", "always", "never"):
+            raise ValueError(
+                f"scaled_decay must be 'auto', 'always' or 'never', got {mode!r}.")
+        cdef Py_ssize_t l, n_layers = self.layout.n_layers
+        on = np.array([
+            mode == "always" or (mode == "auto" and bool(scaling_pays(
+                self.batch_size, self._n_units[l], self._n_units[l + 1])))
+            for l in range(n_layers)], dtype=np.uint8)
+        #: The layers that plain SGD with L2 trains with a scale (a tuple of
+        #: their indices).
+        self.scaled_layers = tuple(int(l) for l in np.flatnonzero(on))
+        self._scaling.layers = NULL
+        if not self.scaled_layers:
+            return
+        widths = [self._n_units[l + 1] if on[l] else 0 for l in range(n_layers)]
+        offsets = (np.cumsum(widths) - widths) * self.batch_size
+        self._scaled_on = on
+        self._p_offset_array = np.ascontiguousarray(offsets, dtype=np.intp)
+        self._scaled_products = np.zeros(sum(widths) * self.batch_size, self.dtype)
+        self._gram = np.zeros(2 * self.batch_size * self.batch_size, self.dtype)
+        # One ScaledLayer (two doubles: scale, sq_norm) per layer.
+        self._scaled_layers = np.zeros(2 * n_layers, dtype=np.float64)
+        self._scaled_layers_data = <ScaledLayer *> _address(self._scaled_layers)
+        self._scaling.on = <const unsigned char *> _address(self._scaled_on)
+        self._scaling.p_offset = <const Py_ssize_t *> _address(self._p_offset_array)
+        self._scaling.products = _address(self._scaled_products)
+        self._scaling.gram = _address(self._gram)
+
+    cdef bint _scaling_applies(self) noexcept:
+        """Whether this epoch's steps decay the scaled layers through their
+        scale: plain SGD, with an L2 penalty and no L1 or max-norm, whose decay
+        factor 1 - 2 lr l2 is in (0, 1)."""
+        cdef double decay = 1 - 2 * self.hyper.learning_rate * self.hyper.l2
+        return (self._scaled_layers_data != NULL and self.hyper.update == SGD
+                and self.hyper.l1 == 0 and self.hyper.l2 > 0
+                and self.hyper.max_norm == 0 and 0 < decay < 1)
+
+    cdef void _begin_scaling(self, floating *params) noexcept nogil:
+        cdef Py_ssize_t l
+        for l in range(self.layout.n_layers):
+            if self._scaling.on[l]:
+                begin_scaling(params + self.layout.w_offset[l],
+                              self.layout.n_units[l] * self.layout.n_units[l + 1],
+                              &self._scaled_layers_data[l])
+        self._scaling.layers = self._scaled_layers_data
+
+    cdef void _end_scaling(self, floating *params) noexcept nogil:
+        """Fold the scales into the weights: the buffer holds W again."""
+        cdef Py_ssize_t l
+        if self._scaling.layers == NULL:
+            return
+        for l in range(self.layout.n_layers):
+            if self._scaling.on[l]:
+                fold_scale(params + self.layout.w_offset[l],
+                           self.layout.n_units[l] * self.layout.n_units[l + 1],
+                           &self._scaled_layers_data[l])
+        self._scaling.layers = NULL
+
     def _check_call(self, RowSource rows, Py_ssize_t n_params, params_dtype):
         """The O(1) checks of a call: the rows were checked when their source
         was built; they must be this network's and this dtype's."""
@@ -528,6 +629,7 @@ cdef class Engine:
         """
         cdef int status
         cdef unsigned int float_mode
+        cdef bint scaling
         self._check_call(rows, params.shape[0],
                          _FLOAT32 if floating is float else _FLOAT64)
         self.loss_sum = 0
@@ -536,11 +638,16 @@ cdef class Engine:
         self._epoch = epoch
         if rows.n_rows == 0:
             return COMPLETED
+        scaling = self._scaling_applies()
         with nogil:
             float_mode = flush_denormals()
             try:
+                if scaling:
+                    self._begin_scaling(&params[0])
                 status = self._run_batches(rows, &params[0])
             finally:
+                # Interrupted, diverged or done: the buffer holds W again.
+                self._end_scaling(&params[0])
                 restore_float_mode(float_mode)
         return status
 
@@ -604,7 +711,7 @@ cdef class Engine:
             augment_rows(activations, n_rows, &rows._order[start], self._epoch,
                          self._warp, <floating *> self._augment_scratch_data)
         _forward(&self.layout, params, activations, n_rows,
-                 <floating *> self._masks_data, &self._rng_state)
+                 <floating *> self._masks_data, &self._rng_state, &self._scaling)
         result.data_loss = output_loss_delta(
             self.layout.output, activations + self.layout.a_offset[n_layers],
             self._batch_y_data, self._batch_indicators_data, batch_weight, n_rows,
@@ -617,7 +724,7 @@ cdef class Engine:
             <floating *> self._state_1_data, <floating *> self._state_2_data,
             activations, <floating *> self._deltas_data,
             <floating *> self._masks_data, n_rows, step_size, mode == GRADIENT_ADD,
-            self._column_sq_data if training else NULL)
+            self._column_sq_data if training else NULL, &self._scaling)
         return result
 
     def loss_gradient(
