@@ -9,6 +9,7 @@ layer owns shapes and memory. The ``_*_for_tests`` functions at the end
 expose them to the tests, which compare each one with a plain NumPy version.
 """
 from cython cimport floating
+from libc.math cimport ceil
 
 from ._random cimport uniform
 from ._types cimport Activation
@@ -29,6 +30,12 @@ cdef extern from "_vector_passes.h" nogil:
     void skmlp_dropout_activation_backward_d(
         double *delta, const double *a, const double *mask, Py_ssize_t n,
         Activation activation)
+    unsigned long long skmlp_dropout_forward_f(
+        float *a, float *mask, Py_ssize_t n, unsigned long long threshold,
+        float scale, unsigned long long state)
+    unsigned long long skmlp_dropout_forward_d(
+        double *a, double *mask, Py_ssize_t n, unsigned long long threshold,
+        double scale, unsigned long long state)
     const double SKMLP_LEAKY_RELU_SLOPE
 
 # Slope of leaky_relu for negative inputs: f(z) = z if z > 0 else 0.01 * z.
@@ -76,12 +83,19 @@ cdef void dropout_forward(
     unsigned long long *rng_state,  # IN/OUT splitmix64 state (_random.pxd)
 ) noexcept nogil:
     """Drop each unit with probability rate; a *= mask (inverted dropout: the
-    expected activation is unchanged, so prediction needs no rescaling)."""
-    cdef Py_ssize_t i
+    expected activation is unchanged, so prediction needs no rescaling).
+
+    Unit i is dropped when the (i + 1)-th uniform draw of the stream is below
+    rate, tested on its 53 bits as an integer (the pass is in C, where it
+    vectorises).
+    """
     cdef floating scale = 1 / (1 - rate)
-    for i in range(n):
-        mask[i] = 0 if uniform(rng_state) < rate else scale
-        a[i] *= mask[i]
+    # u = k / 2**53 < rate  <=>  k < rate * 2**53 (exact)  <=>  k < ceil(...)
+    cdef unsigned long long threshold = <unsigned long long> ceil(rate * 9007199254740992.0)
+    if floating is float:
+        rng_state[0] = skmlp_dropout_forward_f(a, mask, n, threshold, scale, rng_state[0])
+    else:
+        rng_state[0] = skmlp_dropout_forward_d(a, mask, n, threshold, scale, rng_state[0])
 
 
 cdef void dropout_activation_backward(

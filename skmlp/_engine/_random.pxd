@@ -1,23 +1,14 @@
-# splitmix64 (Steele, Lea & Flood, 2014), the engine's random streams: fast,
-# statistically sound, and a pure function of its 64-bit state, so that
-# streams seeded from the estimator's random_state repeat. Inlined into the
-# modules that draw: dropout's masks (_activations) and the augmentation's
-# distortions (_augment).
+# splitmix64, the engine's random streams (defined once, in _random.h, for C
+# and Cython alike). Inlined into the modules that draw: dropout's masks
+# (_activations, whose vectorised pass is in _vector_passes_body.h) and the
+# augmentation's distortions (_augment).
 
-cdef extern from *:
-    """
-    #define SKMLP_SPLITMIX64_GOLDEN 0x9E3779B97F4A7C15ULL
-    """
+cdef extern from "_random.h" nogil:
     # The stream's increment: 2**64 divided by the golden ratio, made odd.
     const unsigned long long GOLDEN "SKMLP_SPLITMIX64_GOLDEN"
-
-
-cdef inline unsigned long long mix(unsigned long long z) noexcept nogil:
-    """splitmix64's finaliser: a bijection of 64-bit words that spreads every
-    input bit over the whole output."""
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL
-    return z ^ (z >> 31)
+    # splitmix64's finaliser: a bijection of 64-bit words that spreads every
+    # input bit over the whole output.
+    unsigned long long mix "skmlp_splitmix64_mix" (unsigned long long z)
 
 
 cdef inline unsigned long long next_bits(unsigned long long *state) noexcept nogil:

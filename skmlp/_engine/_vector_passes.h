@@ -33,12 +33,19 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "_random.h"
+
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
     defined(__ELF__) && !defined(SKMLP_NO_CLONES)
 #define SKMLP_CLONES \
     __attribute__((target_clones("avx2", "default"), unused))
+/* For passes of integer arithmetic, whose bits no instruction set changes:
+ * AVX-512 multiplies 64-bit words in one instruction (AVX2 has none). */
+#define SKMLP_INTEGER_CLONES \
+    __attribute__((target_clones("arch=x86-64-v4", "avx2", "default"), unused))
 #else
 #define SKMLP_CLONES __attribute__((unused))
+#define SKMLP_INTEGER_CLONES __attribute__((unused))
 #endif
 
 /* exp(x) for the softmax, whose inputs (less their row's maximum) are <= 0:

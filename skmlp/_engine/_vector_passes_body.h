@@ -3,6 +3,29 @@
  * SKMLP_TANH (the type's functions) defined, which it undefines at its end.
  * No include guard: it is meant to be included once per type. */
 
+/* Inverted dropout of n units: unit i is dropped (mask 0, else scale) when
+ * the top 53 bits of the (i + 1)-th draw of the splitmix64 stream after
+ * `state` are below `threshold` (ceil(rate * 2**53): the same test as a
+ * uniform draw in [0, 1) below rate), and a *= mask. Returns the stream's
+ * state after the n draws. The draws are independent of each other (see
+ * _random.h): the loop vectorises, with the same bits on every CPU. */
+static SKMLP_INTEGER_CLONES unsigned long long SKMLP_NAME(skmlp_dropout_forward)(
+    SKMLP_T *a, SKMLP_T *mask, ptrdiff_t n, unsigned long long threshold,
+    SKMLP_T scale, unsigned long long state)
+{
+    ptrdiff_t i;
+    unsigned long long bits;
+    SKMLP_T m;
+    for (i = 0; i < n; i++) {
+        bits = skmlp_splitmix64_mix(
+            state + (unsigned long long)(i + 1) * SKMLP_SPLITMIX64_GOLDEN);
+        m = (bits >> 11) < threshold ? (SKMLP_T)0 : scale;
+        mask[i] = m;
+        a[i] *= m;
+    }
+    return state + (unsigned long long)n * SKMLP_SPLITMIX64_GOLDEN;
+}
+
 /* (x > 0) - (x < 0), as the Cython kernels' _sign. */
 static inline SKMLP_T SKMLP_NAME(skmlp_sign)(SKMLP_T x) {
     return (SKMLP_T)((x > 0) - (x < 0));
