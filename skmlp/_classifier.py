@@ -230,7 +230,15 @@ class MLPDigitClassifier(
         column of a hidden layer's ``coefs_[l]``; not the output layer's, nor
         the biases) longer than ``max_norm`` is scaled back to that length:
         the max-norm constraint of Srivastava et al. (2014), who paired it
-        with dropout and used 3 to 4. Needs a minibatch solver.
+        with dropout and used 3 to 4. Needs a minibatch solver. A radius so
+        small that no weights the fit can reach let the outputs depend on X
+        is a ``ValueError``: when the largest change two inputs can make to a
+        logit, ``2 sqrt(n_features) max|X| * prod_l (sqrt(n_l) max_norm) *
+        sqrt(n_H) M`` over the hidden layers' sizes ``n_l`` (``n_H`` the
+        last's) with ``M`` the largest weight training keeps (the fourth root
+        of the dtype's largest number), is below the dtype's precision; for
+        784 pixels in [0, 1] and 100 hidden units, below about 3e-97 in
+        float64 and 5e-21 in float32.
 
     label_smoothing : float, default=0.0
         Train on smoothed targets, in [0, 1): each sample's one-hot target

@@ -16,6 +16,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
 from ._checks import (
+    check_max_norm_can_learn,
     numbers_beyond_float64_are_value_errors,
     training_weights,
     validate_dropout,
@@ -101,6 +102,7 @@ def fit_config(
             f"{_needs_a_minibatch_solver('max_norm')}, or max_norm=None."
         )
     layout = ParameterLayout([X.shape[1], *hidden, len(model.classes_)])
+    check_max_norm_can_learn(model.max_norm, layout.n_units, X, overflow_limit(X.dtype))
     watches_validation = model.early_stopping and solver.validation
     if first_call:
         progress = Progress.fresh(watches_validation)
