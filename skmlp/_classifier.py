@@ -278,10 +278,12 @@ class MLPDigitClassifier(
 
     loss_ : float
         The objective ``J``, averaged over the minibatches of the last epoch.
-        Not set when no epoch (or L-BFGS iteration) has completed with a
-        finite objective: a first epoch that diverged, or data and penalties
-        that overflow at the initial weights (a ``ConvergenceWarning`` says
-        so).
+        NaN while no epoch (or L-BFGS iteration) of the model has completed
+        with a finite objective: a first epoch that diverged, data and
+        penalties that overflow at the initial weights (a
+        ``ConvergenceWarning`` says so), or Ctrl-C during the first epoch.
+        Every fitted model has the same attributes, whatever path its fit
+        took.
 
     loss_curve_ : list of float
         ``loss_`` after each epoch.

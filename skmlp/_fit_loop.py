@@ -211,8 +211,10 @@ class Fitter:
             "intercepts_": intercepts,
             **self.progress.attributes(),
         }
-        if self.settings.solver.minibatch:
-            attributes["_optimizer_state"] = self.optimizer.state()
+        # Every solver's model has the same attributes: L-BFGS keeps no
+        # optimizer state between fits (SciPy's is its own).
+        minibatch = self.settings.solver.minibatch
+        attributes["_optimizer_state"] = self.optimizer.state() if minibatch else None
         return attributes
 
     def _snapshot(self):
