@@ -623,7 +623,10 @@ class _CtrlCAtEpoch:
         pass
 
     def on_fit_task_begin(self, estimator, context, **kwargs):
-        if context.task_name != "fit" and context.task_id == self.epoch:
+        if (
+            context.task_name in ("epoch", "lbfgs-iter")
+            and context.task_id == self.epoch
+        ):
             raise KeyboardInterrupt
 
     def on_fit_task_end(self, estimator, context, **kwargs):
