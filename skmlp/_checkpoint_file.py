@@ -414,7 +414,7 @@ def _read_array(archive, info, name, dtype, shape):
                 header = npy_format.read_array_header_2_0(member)
             else:
                 raise ValueError(f"version {version}")
-        except (ValueError, SyntaxError, TypeError, EOFError) as exc:
+        except Exception as exc:  # NumPy's parser of a header: any of its errors
             raise _Refused(
                 f"{info.filename} has no valid .npy header ({exc})."
             ) from None
