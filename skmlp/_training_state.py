@@ -34,6 +34,22 @@ FREE_PARAMETERS = frozenset({"verbose", "warm_start"})
 _DIGEST_ROWS = 4096
 
 
+class CheckpointMismatch(ValueError):
+    """A checkpoint written by a fit of other parameters than the one
+    resuming from it.
+
+    Attributes
+    ----------
+    changes : dict
+        ``{parameter: (in the checkpoint, now)}``, the values as
+        :func:`canonical_parameters` gives them.
+    """
+
+    def __init__(self, message, changes):
+        super().__init__(message)
+        self.changes = changes
+
+
 @dataclass(frozen=True)
 class TrainingState:
     """A minibatch fit at the end of one of its epochs.
@@ -270,17 +286,20 @@ def check_resumable(state, parameters, digest, n_units, dtype, path):
         if parameters.get(name) != state.parameters.get(name)
     )
     if changed:
+        changes = {
+            name: (state.parameters.get(name), parameters.get(name)) for name in changed
+        }
         details = "; ".join(
-            f"{name}={_shown(state.parameters.get(name))} in the checkpoint, "
-            f"{_shown(parameters.get(name))} now"
-            for name in changed
+            f"{name}={_shown(then)} in the checkpoint, {_shown(now)} now"
+            for name, (then, now) in changes.items()
         )
-        raise ValueError(
+        raise CheckpointMismatch(
             f"{path}: the checkpoint was written by a fit with other parameters "
             f"({details}). A fit resumes only with the parameters it started "
             "with (verbose and warm_start aside), so that it ends with the "
             "bits of a fit never interrupted: set them back, or start afresh "
-            "without resume_from."
+            "without resume_from.",
+            changes,
         )
     if tuple(n_units) != tuple(state.n_units) or np.dtype(dtype) != state.dtype:
         raise ValueError(
