@@ -406,12 +406,16 @@ def _plain(text):
 @pytest.mark.parametrize(
     "document, kinds",
     [
-        ("README.md", [".skops", ".joblib", "mnist.pkl.gz", "IDX files and images"]),
+        (
+            "README.md",
+            [".skops", ".joblib", "checkpoints", "mnist.pkl.gz", "IDX files and images"],
+        ),
         (
             "docs/user_guide/persistence.md",
-            [".skops", ".joblib", "mnist.pkl.gz", "IDX files and images"],
+            [".skops", ".joblib", "checkpoints", "mnist.pkl.gz", "IDX files and images"],
         ),
-        ("docs/user_guide/cli.md", [".skops", ".joblib"]),
+        ("docs/user_guide/cli.md", [".skops", ".joblib", "checkpoints"]),
+        ("docs/user_guide/checkpoints.md", ["checkpoints"]),
         ("docs/user_guide/mnist.md", ["mnist.pkl.gz"]),
     ],
 )
