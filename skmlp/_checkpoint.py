@@ -18,10 +18,11 @@ from ._atomic_files import check_target
 from ._checkpoint_file import write_checkpoint
 from ._optimizers import SOLVERS
 
-# The paths that a running fit's Checkpoint writes, so that two fits at once
-# (a search's candidates in threads) never write the same file.
-_active = set()
-_active_lock = threading.Lock()
+# The paths that running fits' Checkpoints write, and the estimator writing
+# each, so that two fits at once (a search's candidates in threads) never
+# write the same file.
+_writers = {}
+_writers_lock = threading.Lock()
 
 
 class Checkpoint:
@@ -96,10 +97,11 @@ class Checkpoint:
             raise ValueError(f"Checkpoint's every must be >= 1, got {self.every}.")
         solver = SOLVERS.get(getattr(estimator, "solver", None))
         if solver is None or not solver.minibatch:
+            minibatch = [name for name, other in SOLVERS.items() if other.minibatch]
             raise ValueError(
-                "Checkpoint saves the state of the minibatch solvers ('sgd', "
-                f"'adam'); solver={getattr(estimator, 'solver', None)!r} keeps "
-                "its own."
+                "Checkpoint saves the state of the minibatch solvers "
+                f"({', '.join(map(repr, minibatch))}); "
+                f"solver={getattr(estimator, 'solver', None)!r} keeps its own."
             )
         if context.task_name == "partial_fit":
             raise ValueError(
@@ -109,21 +111,21 @@ class Checkpoint:
             )
         check_target(self.path)
         key = os.path.realpath(self.path)
-        with _active_lock:
-            if key in _active:
+        with _writers_lock:
+            if _writers.get(key, estimator) is not estimator:
                 raise ValueError(
                     f"{self.path}: another fit running now writes this "
                     "checkpoint: give each fit a Checkpoint of its own."
                 )
-            _active.add(key)
-        self._writing = key
+            _writers[key] = estimator
 
     def teardown(self, estimator, context):
-        """Let another fit write the path."""
-        key = self.__dict__.pop("_writing", None)
-        if key is not None:
-            with _active_lock:
-                _active.discard(key)
+        """Let another fit write the path (scikit-learn calls this even when
+        :meth:`setup` refused the fit: only this estimator's paths are let
+        go)."""
+        with _writers_lock:
+            for key in [key for key, owner in _writers.items() if owner is estimator]:
+                del _writers[key]
 
     def on_fit_task_begin(self, estimator, context):
         """Nothing: checkpoints are written as epochs end."""

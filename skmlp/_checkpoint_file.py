@@ -31,6 +31,7 @@ fits the estimator and data resuming from it is
 :func:`skmlp._training_state.check_resumable`'s question.
 """
 
+import errno
 import json
 import math
 import os
@@ -177,8 +178,8 @@ def read_checkpoint_from(file, name):
     except _Refused as exc:
         raise ValueError(f"{name}: not a usable skmlp checkpoint: {exc}") from None
     except _CORRUPT_ZIP as exc:
-        if isinstance(exc, OSError) and not isinstance(exc, zipfile.BadZipFile):
-            raise  # the disk's, not the file's
+        if isinstance(exc, OSError) and exc.errno not in (None, errno.EINVAL):
+            raise  # the disk's, not the file's (EINVAL: a forged offset's seek)
         raise ValueError(
             f"{name}: not a usable skmlp checkpoint: a corrupt zip archive ({exc})."
         ) from None

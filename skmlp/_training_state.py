@@ -206,6 +206,9 @@ def _canonical(value):
     if isinstance(value, Real):
         return float(value)
     if isinstance(value, dict):
+        if all(isinstance(key, str) for key in value):
+            return {key: _canonical(item) for key, item in value.items()}
+        # Labels of any type (class_weight's): 1 and "1" stay apart.
         return [[repr(key), _canonical(item)] for key, item in value.items()]
     if isinstance(value, list | tuple | np.ndarray):
         return [_canonical(item) for item in value]

@@ -311,6 +311,10 @@ def _add_output_arguments(output):
     )
 
 
+def _minibatch_solvers():
+    return [name for name, solver in SOLVERS.items() if solver.minibatch]
+
+
 def _positive_int(text):
     try:
         value = int(text)
