@@ -13,6 +13,12 @@ kinds of solver.
 The fitter trains its own buffers and never touches the estimator's fitted
 attributes: :meth:`Fitter.fitted_attributes` gives the new ones, which the
 estimator publishes together when the fit ends.
+
+At the end of each epoch of a minibatch ``fit``, the model the callbacks see
+also carries the fit's :meth:`Fitter.training_state`, which
+:class:`skmlp.Checkpoint` writes; a fit configured with such a state
+(``FitConfig.resume``) goes on from it, with the same steps as the fit that
+wrote it.
 """
 
 import time
@@ -244,11 +250,11 @@ class Fitter:
         """The validation data of a resumed fit: the user's, or the rows of X
         the checkpoint's fit held out."""
         if self._holds_out() != (self.validation_rows is not None):
+            what = {True: "holds", False: "does not hold"}
             raise ValueError(
-                "The checkpoint's rows do not fit this fit: it holds "
-                f"{'no' if self.validation_rows is None else 'its'} early-stopping "
-                "rows out where this fit does "
-                f"{'' if self._holds_out() else 'not'}."
+                "The checkpoint does not fit this fit: its fit "
+                f"{what[self.validation_rows is not None]} rows of X out for "
+                f"early stopping; this one {what[self._holds_out()]}."
             )
         if self.validation_rows is None:
             return data.validation

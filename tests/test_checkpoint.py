@@ -406,3 +406,56 @@ def test_checkpoint_repr_and_protocol():
     checkpoint = Checkpoint("run.ckpt", every=3)
     assert repr(checkpoint) == "Checkpoint('run.ckpt', every=3)"
     assert isinstance(checkpoint, FitCallback)
+
+
+def _rewritten(path, arrays=None, drop=(), **fields):
+    """The checkpoint at ``path`` with some arrays replaced or dropped and
+    some fields of its document changed: consistent in itself."""
+    import io
+    import json
+    import zipfile
+
+    from numpy.lib import format as npy_format
+
+    with zipfile.ZipFile(path) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    document = json.loads(members["checkpoint.json"])
+    for name, array in (arrays or {}).items():
+        buffer = io.BytesIO()
+        npy_format.write_array(buffer, array)
+        members[f"{name}.npy"] = buffer.getvalue()
+        if name not in document["arrays"]:
+            document["arrays"].append(name)
+    for name in drop:
+        del members[f"{name}.npy"]
+        document["arrays"].remove(name)
+    document.update(fields)
+    members["checkpoint.json"] = json.dumps(document)
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+
+
+def test_a_checkpoint_valid_in_itself_but_not_for_the_fit_is_refused(data, tmp_path):
+    """Rows held out where the fit holds none, or best weights where it
+    watches no validation score: a forged checkpoint of the right
+    parameters and data is refused before training."""
+    X, y = data
+    path = _checkpointed(X, y, tmp_path, early_stopping=True, n_iter_no_change=50)
+    state = read_checkpoint(path)
+    everything = np.concatenate([state.train_order, state.validation_rows])
+    _rewritten(
+        path,
+        {"train_order": everything},
+        drop=["validation_rows"],
+        n_validation=0,
+    )
+    params = dict(early_stopping=True, n_iter_no_change=50)
+    with pytest.raises(ValueError, match="its fit does not hold rows of X out"):
+        _fit(X, y, resume_from=path, params=params)
+
+    (tmp_path / "plain").mkdir()
+    path = _checkpointed(X, y, tmp_path / "plain", n_iter_no_change=50)
+    _rewritten(path, {"best_params": read_checkpoint(path).params})
+    with pytest.raises(ValueError, match="holds best weights of early stopping"):
+        _fit(X, y, resume_from=path, params=dict(n_iter_no_change=50))
