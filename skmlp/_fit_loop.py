@@ -173,32 +173,18 @@ class Fitter:
             train_rows, self.validation_rows, self.validation = self._split(
                 data, config.random_state
             )
+            self._draw_streams(config.random_state)
         else:
-            train_rows, self.validation_rows = (
-                resume.train_order,
-                resume.validation_rows,
-            )
+            train_rows = resume.train_order
+            self.validation_rows = resume.validation_rows
             self.validation = self._resumed_validation(data)
-        if self.validation is not None:
-            progress.start_validation_curves()
-        if resume is None:
-            # Each call shuffles, draws dropout masks and distorts images with
-            # its own streams, derived from random_state and the samples seen
-            # so far: no RNG object to store.
-            call_seed = config.random_state.randint(np.iinfo(np.int32).max)
-            self.shuffle_rng = np.random.default_rng([call_seed, progress.t_])
-            self.dropout_seed = int(
-                np.random.default_rng([call_seed, progress.t_, 1]).integers(2**63)
-            )
-            self.augment_seed = int(
-                np.random.default_rng([call_seed, progress.t_, 2]).integers(2**63)
-            )
-        else:
             # The streams as they were at the end of the checkpoint's epoch.
-            self.shuffle_rng = np.random.default_rng()
+            self.shuffle_rng = np.random.Generator(np.random.PCG64())
             self.shuffle_rng.bit_generator.state = resume.shuffle_state
             self.dropout_seed = resume.dropout_state
             self.augment_seed = resume.augment_seed
+        if self.validation is not None:
+            progress.start_validation_curves()
         if settings.solver.minibatch:
             self.batch_size = _effective_batch_size(
                 settings.batch_size, len(train_rows)
@@ -211,6 +197,22 @@ class Fitter:
             data.sample_weight,
             train_rows,
             config.layout.n_units[-1],
+        )
+
+    def _draw_streams(self, random_state):
+        """Seed this call's streams of shuffling, dropout masks and
+        distortions, derived from ``random_state`` and the samples seen so
+        far: the shuffling generator, the engine's dropout stream (whose
+        state lives in the engine) and the augmentation's seed. A checkpoint
+        stores where they are."""
+        call_seed = random_state.randint(np.iinfo(np.int32).max)
+        t = self.progress.t_
+        self.shuffle_rng = np.random.default_rng([call_seed, t])
+        self.dropout_seed = int(
+            np.random.default_rng([call_seed, t, 1]).integers(2**63)
+        )
+        self.augment_seed = int(
+            np.random.default_rng([call_seed, t, 2]).integers(2**63)
         )
 
     def _split(self, data, random_state):
