@@ -6,8 +6,9 @@
 (:class:`~skmlp._training_state.TrainingState`) to a file every few epochs,
 atomically (:func:`skmlp._atomic_files.write_atomically`), in the format of
 :mod:`skmlp._checkpoint_file`. ``fit(X, y, resume_from=path)`` goes on from
-it. The fitter hands the state to the callbacks with the model of the epoch
-(the ``fitted_estimator`` of ``on_fit_task_end``).
+it. The fitter hands the callbacks the means to capture the state with the
+model of the epoch (``_training_state`` of the ``fitted_estimator`` of
+``on_fit_task_end``), which the Checkpoint calls in the epochs it writes.
 """
 
 import os
@@ -140,9 +141,9 @@ class Checkpoint:
         """
         if context.task_name != "epoch" or fitted_estimator is None:
             return False
-        state = getattr(fitted_estimator, "_training_state", None)
-        if state is not None and state.n_iter % self.every == 0:
-            write_checkpoint(self.path, state)
+        capture = getattr(fitted_estimator, "_training_state", None)
+        if capture is not None and fitted_estimator.n_iter_ % self.every == 0:
+            write_checkpoint(self.path, capture())
         return False
 
     def __repr__(self):

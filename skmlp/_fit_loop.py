@@ -354,20 +354,28 @@ class Fitter:
     def _end_task(self, context, with_training_state=False):
         """Tell ``context`` its task ended; return True if a callback asks to stop.
 
-        With ``with_training_state`` (an epoch of a fit that checkpoints),
-        the model the callbacks see (``fitted_estimator``) also carries the
-        fit's :meth:`training_state`, as ``_training_state``: what
-        :class:`skmlp.Checkpoint` writes.
+        With ``with_training_state`` (an epoch of a fit that can be
+        checkpointed), the model the callbacks see (``fitted_estimator``)
+        also carries ``_training_state``: a function that captures the fit's
+        :meth:`training_state` while the callbacks run, what
+        :class:`skmlp.Checkpoint` writes. Nothing is captured unless it is
+        called, and it refuses to be once the callbacks have returned.
         """
-        snapshot = self._snapshot
-        if with_training_state and self._checkpointable():
+        if not (with_training_state and self._checkpointable()):
+            return context.call_on_fit_task_end(
+                **self._callback_data(), reconstruction_attributes=self._snapshot
+            )
+        capture = _StateCapture(self)
 
-            def snapshot():
-                return {**self._snapshot(), "_training_state": self.training_state()}
+        def snapshot():
+            return {**self._snapshot(), "_training_state": capture}
 
-        return context.call_on_fit_task_end(
-            **self._callback_data(), reconstruction_attributes=snapshot
-        )
+        try:
+            return context.call_on_fit_task_end(
+                **self._callback_data(), reconstruction_attributes=snapshot
+            )
+        finally:
+            capture.close()
 
     def _checkpointable(self):
         """Whether the fit's epochs can be checkpointed: those of ``fit`` with
@@ -685,6 +693,27 @@ class Fitter:
                 f"  validation loss {progress.validation_loss_curve_[-1]:.6f}"
             )
         print(f"{line}  {seconds:.3f}s", flush=True)
+
+
+class _StateCapture:
+    """Captures a fitter's training state, while the callbacks of the end of
+    an epoch run (the fitter then moves on: a later capture would describe
+    another epoch)."""
+
+    def __init__(self, fitter):
+        self._fitter = fitter
+
+    def __call__(self):
+        """The :class:`~skmlp._training_state.TrainingState` of the epoch."""
+        if self._fitter is None:
+            raise RuntimeError(
+                "The training state of an epoch is captured while the callbacks "
+                "of its end run, not later."
+            )
+        return self._fitter.training_state()
+
+    def close(self):
+        self._fitter = None
 
 
 def _float_or_none(value):

@@ -462,3 +462,43 @@ def test_a_checkpoint_valid_in_itself_but_not_for_the_fit_is_refused(data, tmp_p
     _rewritten(path, {"best_params": read_checkpoint(path).params})
     with pytest.raises(ValueError, match="holds best weights of early stopping"):
         _fit(X, y, resume_from=path, params=dict(n_iter_no_change=50))
+
+
+def test_the_state_is_captured_only_when_a_checkpoint_is_due(
+    data, tmp_path, monkeypatch
+):
+    """Other callbacks that ask for the epoch's model cost no capture (nor
+    the data's digest); a capture kept for later refuses to run: it would
+    describe another epoch."""
+    from skmlp._fit_loop import Fitter
+
+    X, y = data
+    captured, kept = [], []
+    original = Fitter.training_state
+
+    def counting(self):
+        captured.append(self.progress.n_iter_)
+        return original(self)
+
+    monkeypatch.setattr(Fitter, "training_state", counting)
+
+    class Keeps:
+        def setup(self, estimator, context):
+            pass
+
+        def teardown(self, estimator, context):
+            pass
+
+        def on_fit_task_begin(self, estimator, context):
+            pass
+
+        def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+            if context.task_name == "epoch":
+                kept.append(fitted_estimator._training_state)
+
+    _fit(X, y, (Keeps(),))
+    assert captured == [] and len(kept) == MAX_ITER
+    with pytest.raises(RuntimeError, match="captured while the callbacks"):
+        kept[0]()
+    _fit(X, y, (Keeps(), Checkpoint(tmp_path / "fit.ckpt", every=3)))
+    assert captured == [3, 6]
