@@ -13,12 +13,14 @@ except ModuleNotFoundError as error:
         "modules are not built: start Python from another folder to use the "
         "installed skmlp, or build them in place with pip install -e ."
     ) from None
+from ._checkpoint import Checkpoint
 from ._onnx import _register_if_skl2onnx_imported, register_onnx_converter
 from ._persistence import InconsistentVersionWarning
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Checkpoint",
     "InconsistentVersionWarning",
     "MLPDigitClassifier",
     "__version__",

@@ -1,7 +1,8 @@
 """Checks of the estimator's inputs and parameters that scikit-learn's
 ``_parameter_constraints`` cannot state: sample and class weights, dropout
-rates per layer, hidden layer sizes, numbers beyond float64, and whether X
-may skip ``validate_data`` at prediction.
+rates per layer, hidden layer sizes, a max-norm radius too small to learn
+with, numbers beyond float64, and whether X may skip ``validate_data`` at
+prediction.
 
 Each returns the value as the fit uses it, or raises ValueError naming it.
 """
@@ -187,3 +188,69 @@ def training_weights(sample_weight, y_codes, dtype, class_weight, classes):
             "non-zero weight: all are zero."
         )
     return weights
+
+
+def check_max_norm_can_learn(max_norm, n_units, X, weight_limit):
+    """Raise ValueError if ``max_norm`` leaves the outputs no way to depend on X.
+
+    The constraint bounds every hidden unit's incoming weight vector by
+    ``c = max_norm``. Every activation changes by at most the change of its
+    input (its slope is at most 1), so two inputs of X, at most ``D = 2 *
+    sqrt(n_features) * max|X|`` apart, move the units of hidden layer ``l``
+    (of ``n_l`` units) by at most ``sqrt(n_l) * c`` times what the layer
+    below moved, and a logit by at most ``sqrt(n_H) * M`` times what the last
+    hidden layer moved, where ``M`` is the largest weight training keeps
+    (``weight_limit``, beyond which it stops as diverged)::
+
+        delta = D * prod_l (sqrt(n_l) * c) * sqrt(n_H) * M
+
+    When ``delta`` is below the dtype's relative precision ``eps``, no
+    weights the fit can reach make a logit, hence a probability, tell two
+    inputs apart in its arithmetic: the model could learn only the class
+    frequencies. That ``max_norm`` is refused; any larger one is the user's.
+    For 784 pixels in [0, 1], one hidden layer of 100 units and 10 classes,
+    max_norm is refused below about 3e-97 in float64 (``M`` about 1e77) and
+    5e-21 in float32 (``M`` about 1e9). The bound is loose (``M`` is huge):
+    it refuses only what cannot work; a radius just above it still learns
+    very slowly, if at all.
+
+    Parameters
+    ----------
+    max_norm : float or None
+        None constrains nothing.
+    n_units : sequence of int
+        Units per layer, the input features first.
+    X : ndarray or sparse matrix
+        The training inputs (augmentation keeps pixels within their range).
+    weight_limit : float
+        ``M``, for X's dtype.
+    """
+    n_hidden = list(n_units[1:-1])
+    if max_norm is None or not n_hidden:
+        return
+    data = X.data if hasattr(X, "tocsr") else X
+    largest = float(max(data.max(), -data.min())) if data.size else 0.0
+    if not largest > 0:
+        return  # inputs that are all 0 cannot be told apart anyway
+    eps = float(np.finfo(X.dtype).eps)
+    # In logarithms: delta underflows long before max_norm does.
+    log_others = (
+        np.log(2 * largest)
+        + 0.5 * np.log(n_units[0])
+        + sum(0.5 * np.log(n) for n in n_hidden)
+        + 0.5 * np.log(n_hidden[-1])
+        + np.log(weight_limit)
+    )
+    log_delta = log_others + len(n_hidden) * np.log(max_norm)
+    if log_delta >= np.log(eps):
+        return
+    smallest = np.exp((np.log(eps) - log_others) / len(n_hidden))
+    raise ValueError(
+        f"max_norm={max_norm} forbids learning: with every hidden unit's "
+        f"incoming weights that short, inputs of X ({n_units[0]} features, "
+        f"|X| <= {largest:.3g}) can move no output logit by more than "
+        f"about 1e{log_delta / np.log(10):.0f}, below the {X.dtype.name} "
+        f"precision ({eps:.3g}), whatever weights the fit reaches: the model "
+        "could learn only the class frequencies. Use max_norm=None or a "
+        f"radius above {smallest:.3g} (Srivastava et al. used 3 to 4)."
+    )

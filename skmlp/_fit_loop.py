@@ -13,6 +13,12 @@ kinds of solver.
 The fitter trains its own buffers and never touches the estimator's fitted
 attributes: :meth:`Fitter.fitted_attributes` gives the new ones, which the
 estimator publishes together when the fit ends.
+
+At the end of each epoch of a minibatch ``fit``, the model the callbacks see
+also carries the fit's :meth:`Fitter.training_state`, which
+:class:`skmlp.Checkpoint` writes; a fit configured with such a state
+(``FitConfig.resume``) goes on from it, with the same steps as the fit that
+wrote it.
 """
 
 import time
@@ -30,7 +36,7 @@ from ._engine._engine import Engine
 from ._engine._predict import output_inplace, output_loss
 from ._engine._rows import RowSource
 from ._engine._types import Status
-from ._holdout import hold_out
+from ._holdout import held_out_data, hold_out
 from ._layers import ACTIVATIONS, OUTPUT_LAYERS
 from ._lbfgs import minimize_lbfgs
 from ._network import overflow_limit
@@ -38,6 +44,7 @@ from ._prediction import forward_proba
 from ._progress import Progress
 from ._schedules import scheduled_learning_rate
 from ._threads import blas_threads_for_fit, flops_per_step
+from ._training_state import TrainingState, data_digest
 
 # Aim for a Ctrl-C check about every 1e8 floating-point operations (~10 ms).
 _FLOPS_BETWEEN_SIGNAL_CHECKS = 1e8
@@ -114,6 +121,16 @@ class FitConfig:
     make_engine : callable, default=Engine
         Builds the compiled engine from its
         :class:`~skmlp._engine._config.EngineConfig`; a stand-in in tests.
+    parameters : dict or None, default=None
+        The estimator's parameters in the form a checkpoint records them
+        (:func:`skmlp._training_state.canonical_parameters`); None: the fit's
+        epochs give the callbacks no training state to checkpoint.
+    resume : skmlp._training_state.TrainingState or None, default=None
+        The state of an earlier fit at the end of one of its epochs, checked
+        against this fit (:func:`skmlp._training_state.check_resumable`):
+        ``params``, ``optimizer`` and ``progress`` already hold its weights,
+        optimizer state and progress; the fitter takes the rest (rows,
+        random streams, step size, best weights) and goes on from there.
     """
 
     settings: TrainingSettings
@@ -127,6 +144,8 @@ class FitConfig:
     model_attributes: dict = field(default_factory=dict)
     estimator: object = None
     make_engine: Callable = Engine
+    parameters: dict | None = None
+    resume: object = None
 
 
 class Fitter:
@@ -148,20 +167,24 @@ class Fitter:
         self.progress = progress = config.progress
         self.incremental = config.incremental
         self.model_attributes = config.model_attributes
-        train_rows, self.validation = self._split(data, config.random_state)
+        self.resume = resume = config.resume
+        self._data_digest = None if resume is None else resume.data_digest
+        if resume is None:
+            train_rows, self.validation_rows, self.validation = self._split(
+                data, config.random_state
+            )
+            self._draw_streams(config.random_state)
+        else:
+            train_rows = resume.train_order
+            self.validation_rows = resume.validation_rows
+            self.validation = self._resumed_validation(data)
+            # The streams as they were at the end of the checkpoint's epoch.
+            self.shuffle_rng = np.random.Generator(np.random.PCG64())
+            self.shuffle_rng.bit_generator.state = resume.shuffle_state
+            self.dropout_seed = resume.dropout_state
+            self.augment_seed = resume.augment_seed
         if self.validation is not None:
             progress.start_validation_curves()
-        # Each call shuffles, draws dropout masks and distorts images with its
-        # own streams, derived from random_state and the samples seen so far:
-        # no RNG object to store.
-        call_seed = config.random_state.randint(np.iinfo(np.int32).max)
-        self.shuffle_rng = np.random.default_rng([call_seed, progress.t_])
-        self.dropout_seed = int(
-            np.random.default_rng([call_seed, progress.t_, 1]).integers(2**63)
-        )
-        self.augment_seed = int(
-            np.random.default_rng([call_seed, progress.t_, 2]).integers(2**63)
-        )
         if settings.solver.minibatch:
             self.batch_size = _effective_batch_size(
                 settings.batch_size, len(train_rows)
@@ -176,28 +199,68 @@ class Fitter:
             config.layout.n_units[-1],
         )
 
+    def _draw_streams(self, random_state):
+        """Seed this call's streams of shuffling, dropout masks and
+        distortions, derived from ``random_state`` and the samples seen so
+        far: the shuffling generator, the engine's dropout stream (whose
+        state lives in the engine) and the augmentation's seed. A checkpoint
+        stores where they are."""
+        call_seed = random_state.randint(np.iinfo(np.int32).max)
+        t = self.progress.t_
+        self.shuffle_rng = np.random.default_rng([call_seed, t])
+        self.dropout_seed = int(
+            np.random.default_rng([call_seed, t, 1]).integers(2**63)
+        )
+        self.augment_seed = int(
+            np.random.default_rng([call_seed, t, 2]).integers(2**63)
+        )
+
     def _split(self, data, random_state):
-        """The training rows, and the validation data (or None) to monitor:
-        the user's ``X_val``, else, with early stopping, a stratified
-        ``validation_fraction`` of X held out."""
-        settings = self.settings
+        """The training rows, the rows held out (or None), and the validation
+        data (or None) to monitor: the user's ``X_val``, else, with early
+        stopping, a stratified ``validation_fraction`` of X held out."""
         rows = np.arange(data.X.shape[0], dtype=np.intp)
         if data.validation is not None:
-            return rows, data.validation
-        if (
-            settings.early_stopping
-            and not self.incremental
-            and settings.solver.validation
-        ):
-            return hold_out(
+            return rows, None, data.validation
+        if self._holds_out():
+            train_rows, validation_rows = hold_out(
                 data.X,
                 data.y_codes,
                 data.sample_weight,
-                settings.validation_fraction,
+                self.settings.validation_fraction,
                 random_state,
                 classes=self.model_attributes.get("classes_"),
             )
-        return rows, None
+            return train_rows, validation_rows, self._held_out(validation_rows)
+        return rows, None, None
+
+    def _holds_out(self):
+        """Whether the fit holds a share of X out to validate on."""
+        settings = self.settings
+        return (
+            self.data.validation is None
+            and settings.early_stopping
+            and not self.incremental
+            and settings.solver.validation
+        )
+
+    def _held_out(self, validation_rows):
+        data = self.data
+        return held_out_data(data.X, data.y_codes, data.sample_weight, validation_rows)
+
+    def _resumed_validation(self, data):
+        """The validation data of a resumed fit: the user's, or the rows of X
+        the checkpoint's fit held out."""
+        if self._holds_out() != (self.validation_rows is not None):
+            what = {True: "holds", False: "does not hold"}
+            raise ValueError(
+                "The checkpoint does not fit this fit: its fit "
+                f"{what[self.validation_rows is not None]} rows of X out for "
+                f"early stopping; this one {what[self._holds_out()]}."
+            )
+        if self.validation_rows is None:
+            return data.validation
+        return self._held_out(self.validation_rows)
 
     # ------------------------------------------------------------- results
 
@@ -211,8 +274,10 @@ class Fitter:
             "intercepts_": intercepts,
             **self.progress.attributes(),
         }
-        if self.settings.solver.minibatch:
-            attributes["_optimizer_state"] = self.optimizer.state()
+        # Every solver's model has the same attributes: L-BFGS keeps no
+        # optimizer state between fits (SciPy's is its own).
+        minibatch = self.settings.solver.minibatch
+        attributes["_optimizer_state"] = self.optimizer.state() if minibatch else None
         return attributes
 
     def _snapshot(self):
@@ -266,10 +331,14 @@ class Fitter:
         )
 
     def _callback_context(self, max_subtasks):
-        """The root callback context of this fit, told that the fit begins."""
+        """The root callback context of this fit (its task ``"fit"``, or
+        ``"partial_fit"`` for one call of it), told that the fit begins."""
         if self.estimator is None:
             return NO_CALLBACKS
-        context = self.estimator._init_callback_context(max_subtasks=max_subtasks)
+        context = self.estimator._init_callback_context(
+            task_name="partial_fit" if self.incremental else "fit",
+            max_subtasks=max_subtasks,
+        )
         context.call_on_fit_task_begin(**self._callback_data())
         return context
 
@@ -282,39 +351,84 @@ class Fitter:
             "metadata": {"sample_weight": data.sample_weight},
         }
 
-    def _end_task(self, context):
-        """Tell ``context`` its task ended; return True if a callback asks to stop."""
-        return context.call_on_fit_task_end(
-            **self._callback_data(), reconstruction_attributes=self._snapshot
-        )
+    def _end_task(self, context, with_training_state=False):
+        """Tell ``context`` its task ended; return True if a callback asks to stop.
+
+        With ``with_training_state`` (an epoch of a fit that can be
+        checkpointed), the model the callbacks see (``fitted_estimator``)
+        also carries ``_training_state``: a function that captures the fit's
+        :meth:`training_state` while the callbacks run, what
+        :class:`skmlp.Checkpoint` writes. Nothing is captured unless it is
+        called, and it refuses to be once the callbacks have returned.
+        """
+        if not (with_training_state and self._checkpointable()):
+            return context.call_on_fit_task_end(
+                **self._callback_data(), reconstruction_attributes=self._snapshot
+            )
+        capture = _StateCapture(self)
+
+        def snapshot():
+            return {**self._snapshot(), "_training_state": capture}
+
+        try:
+            return context.call_on_fit_task_end(
+                **self._callback_data(), reconstruction_attributes=snapshot
+            )
+        finally:
+            capture.close()
+
+    def _checkpointable(self):
+        """Whether the fit's epochs can be checkpointed: those of ``fit`` with
+        a minibatch solver, for an estimator that gave its parameters."""
+        return self.config.parameters is not None and not self.incremental
 
     def _run_epochs(self, recheck_threads):
         """The epoch loop: train, monitor, call back, and decide when to stop.
 
         ``recheck_threads`` looks at the machine's load again before each
-        epoch after the first, which can change the BLAS thread count.
+        epoch after the first, which can change the BLAS thread count. A
+        resumed fit first takes the decision that followed the checkpoint's
+        epoch (the checkpoint was written before it), then goes on.
         """
         settings, progress, params = self.settings, self.progress, self.params
-        engine = self._make_engine(self.dropout_seed)
+        engine = self._engine = self._make_engine(self.dropout_seed)
         start_of_epoch = np.empty_like(params)
-        # The objective of a model that knows nothing: a yardstick for blow-ups.
-        start_loss = engine.uninformed_objective(params)
         watch_validation = self.validation is not None and settings.early_stopping
-        best_params = np.empty_like(params) if watch_validation else None
-        has_best = False
+        self._best_params = np.empty_like(params) if watch_validation else None
+        self._has_best = False
+        resume = self.resume
+        if resume is None:
+            # The objective of a model that knows nothing: a yardstick for
+            # blow-ups.
+            self._start_loss = engine.uninformed_objective(params)
+            self._learning_rate = settings.learning_rate
+        else:
+            self._start_loss = resume.start_loss
+            self._learning_rate = resume.learning_rate
+            if resume.best_params is not None:
+                if not watch_validation:
+                    raise ValueError(
+                        "The checkpoint holds best weights of early stopping; "
+                        "this fit watches no validation score."
+                    )
+                np.copyto(self._best_params, resume.best_params)
+                self._has_best = True
         max_epochs = 1 if self.incremental else settings.max_iter
-        learning_rate = settings.learning_rate
-        context = self._callback_context(max_epochs)
+        first_epoch = progress.n_iter_
+        context = self._callback_context(max(max_epochs - first_epoch, 0))
         interruption = None
         try:
-            for epoch in range(max_epochs):
-                if epoch:
+            stop = resume is not None and self._after_epoch()
+            for epoch in range(first_epoch, max_epochs):
+                if stop:
+                    break
+                if epoch > first_epoch:
                     recheck_threads()
                 epoch_context = context.subcontext(task_name="epoch")
                 epoch_context.call_on_fit_task_begin(**self._callback_data())
                 epoch_start_time = time.perf_counter()
                 if settings.lr_schedule != "adaptive":
-                    learning_rate = scheduled_learning_rate(
+                    self._learning_rate = scheduled_learning_rate(
                         settings.lr_schedule,
                         settings.learning_rate,
                         epoch=progress.n_iter_,
@@ -323,7 +437,7 @@ class Fitter:
                         power_t=settings.power_t,
                         decay=settings.decay,
                     )
-                engine.learning_rate = learning_rate
+                learning_rate = engine.learning_rate = self._learning_rate
                 if settings.shuffle:
                     self.rows.shuffle(self.shuffle_rng)
                 np.copyto(start_of_epoch, params)
@@ -332,7 +446,7 @@ class Fitter:
                 finally:
                     progress.t_ += engine.n_samples_done
                 if status == Status.DIVERGED or self._diverged(
-                    engine.loss_sum / engine.weight_sum, start_loss
+                    engine.loss_sum / engine.weight_sum, self._start_loss
                 ):
                     # The weights that produced a non-finite loss (or absurd
                     # ones) are not kept: back to the epoch's start.
@@ -351,38 +465,90 @@ class Fitter:
                     self._validation_result(),
                 )
                 if self._update_no_improvement_count(watch_validation):
-                    np.copyto(best_params, params)
-                    has_best = True
+                    np.copyto(self._best_params, params)
+                    self._has_best = True
                 if settings.verbose:
                     self._print_epoch(time.perf_counter() - epoch_start_time)
-                if self._end_task(epoch_context):
+                if self._end_task(epoch_context, with_training_state=True):
                     break
-                if progress.no_improvement_count > settings.n_iter_no_change:
-                    if settings.lr_schedule == "adaptive" and learning_rate > 1e-6:
-                        # Plateau: divide the step size by 5 and keep going, as
-                        # MLPClassifier's learning_rate='adaptive'.
-                        learning_rate /= 5.0
-                        progress.no_improvement_count = 0
-                    else:
-                        if settings.verbose:
-                            print(self._stopping_message())
-                        break
-                if not self.incremental and progress.n_iter_ == settings.max_iter:
-                    warnings.warn(
-                        "Stochastic optimizer: maximum iterations "
-                        f"({settings.max_iter}) reached and the optimization "
-                        "hasn't converged yet.",
-                        ConvergenceWarning,
-                    )
+                stop = self._after_epoch()
         except KeyboardInterrupt as exc:
             interruption = _note_interruption(exc, "minibatch")
-        if has_best:
-            np.copyto(params, best_params)
+        if self._has_best:
+            np.copyto(params, self._best_params)
         self._end_task(context)
         if interruption is not None:
             # The model is usable; the caller (a grid search, the command
             # line) must still learn that the user asked to stop.
             raise interruption
+
+    def _after_epoch(self):
+        """What follows an epoch, once the callbacks were told: on a plateau
+        (patience exhausted), divide the step size by 5
+        (``lr_schedule='adaptive'``) or stop; at ``max_iter``, say so.
+        Return True to stop."""
+        settings, progress = self.settings, self.progress
+        if progress.no_improvement_count > settings.n_iter_no_change:
+            if settings.lr_schedule == "adaptive" and self._learning_rate > 1e-6:
+                # Plateau: divide the step size by 5 and keep going, as
+                # MLPClassifier's learning_rate='adaptive'.
+                self._learning_rate /= 5.0
+                progress.no_improvement_count = 0
+            else:
+                if settings.verbose:
+                    print(self._stopping_message())
+                return True
+        if not self.incremental and progress.n_iter_ == settings.max_iter:
+            warnings.warn(
+                "Stochastic optimizer: maximum iterations "
+                f"({settings.max_iter}) reached and the optimization "
+                "hasn't converged yet.",
+                ConvergenceWarning,
+            )
+        return False
+
+    def training_state(self):
+        """The state of the fit at the end of the epoch just recorded (before
+        :meth:`_after_epoch`), as a checkpoint holds it: copies.
+
+        Returns
+        -------
+        skmlp._training_state.TrainingState
+        """
+        progress, optimizer = self.progress, self.optimizer
+        if self._data_digest is None:
+            self._data_digest = data_digest(
+                self.data, self.model_attributes.get("classes_")
+            )
+        return TrainingState(
+            parameters=self.config.parameters,
+            data_digest=self._data_digest,
+            n_units=tuple(int(n) for n in self.layout.n_units),
+            params=self.params.copy(),
+            optimizer=optimizer.name,
+            optimizer_buffers={
+                name: buffer.copy() for name, buffer in optimizer.buffers.items()
+            },
+            n_steps=optimizer.n_steps,
+            learning_rate=float(self._learning_rate),
+            start_loss=float(self._start_loss),
+            t=int(progress.t_),
+            n_iter=int(progress.n_iter_),
+            loss=_float_or_none(progress.loss_),
+            best_loss=_float_or_none(progress.best_loss_),
+            best_validation_score=_float_or_none(progress.best_validation_score_),
+            no_improvement_count=int(progress.no_improvement_count),
+            loss_curve=_curve(progress.loss_curve_),
+            learning_rate_curve=_curve(progress.learning_rate_curve_),
+            validation_scores=_curve(progress.validation_scores_),
+            validation_loss_curve=_curve(progress.validation_loss_curve_),
+            best_params=self._best_params.copy() if self._has_best else None,
+            train_order=np.array(self.rows.order),
+            validation_rows=_copy_or_none(self.validation_rows),
+            shuffle_state=self.shuffle_rng.bit_generator.state,
+            dropout_state=int(self._engine.dropout_state),
+            augment_seed=int(self.augment_seed),
+        )
 
     def _run_lbfgs(self):
         """Full-batch L-BFGS: each iteration is recorded as an epoch is."""
@@ -527,6 +693,39 @@ class Fitter:
                 f"  validation loss {progress.validation_loss_curve_[-1]:.6f}"
             )
         print(f"{line}  {seconds:.3f}s", flush=True)
+
+
+class _StateCapture:
+    """Captures a fitter's training state, while the callbacks of the end of
+    an epoch run (the fitter then moves on: a later capture would describe
+    another epoch)."""
+
+    def __init__(self, fitter):
+        self._fitter = fitter
+
+    def __call__(self):
+        """The :class:`~skmlp._training_state.TrainingState` of the epoch."""
+        if self._fitter is None:
+            raise RuntimeError(
+                "The training state of an epoch is captured while the callbacks "
+                "of its end run, not later."
+            )
+        return self._fitter.training_state()
+
+    def close(self):
+        self._fitter = None
+
+
+def _float_or_none(value):
+    return None if value is None else float(value)
+
+
+def _curve(values):
+    return None if values is None else np.array(values, dtype=np.float64)
+
+
+def _copy_or_none(array):
+    return None if array is None else array.copy()
 
 
 def _effective_batch_size(batch_size, n_samples):

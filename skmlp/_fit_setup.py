@@ -15,7 +15,9 @@ from scipy import sparse
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
+from ._checkpoint_file import read_checkpoint
 from ._checks import (
+    check_max_norm_can_learn,
     is_ready_training_data,
     numbers_beyond_float64_are_value_errors,
     training_weights,
@@ -32,6 +34,7 @@ from ._progress import Progress
 from ._publication import MODEL_ATTRIBUTES
 from ._sparse import check_sparse_structure
 from ._targets import encode_targets, targets_array, validation_targets
+from ._training_state import canonical_parameters, check_resumable, data_digest
 from .augmentation import DigitAugmentation
 
 
@@ -41,7 +44,15 @@ def _needs_a_minibatch_solver(parameter):
 
 
 def fit_config(
-    model, estimator, X, y, sample_weight, classes, incremental, validation_set
+    model,
+    estimator,
+    X,
+    y,
+    sample_weight,
+    classes,
+    incremental,
+    validation_set,
+    resume_from=None,
 ):
     """Validate a fit's inputs into ``model`` and gather its FitConfig.
 
@@ -60,6 +71,10 @@ def fit_config(
         A call of ``partial_fit``.
     validation_set : tuple or None
         ``(X_val, y_val, sample_weight_val)`` as given to ``fit``.
+    resume_from : str, path-like or None, default=None
+        A checkpoint to resume from (``fit``'s ``resume_from``), read and
+        checked against this fit; its weights, optimizer state and progress
+        are the fit's starting point (``model`` must hold no weights).
 
     Returns
     -------
@@ -103,19 +118,33 @@ def fit_config(
             f"{_needs_a_minibatch_solver('max_norm')}, or max_norm=None."
         )
     layout = ParameterLayout([X.shape[1], *hidden, len(model.classes_)])
+    check_max_norm_can_learn(model.max_norm, layout.n_units, X, overflow_limit(X.dtype))
     watches_validation = model.early_stopping and solver.validation
-    if first_call:
-        progress = Progress.fresh(watches_validation)
-    else:
-        progress = Progress.resume(model, watches_validation)
-    params, optimizer = _initial_state(
-        model, solver, layout, first_call, random_state, X.dtype
-    )
     validation = _validation_set(model, validation_set, output, X.dtype)
+    data = TrainingData(X, y, y_codes, sample_weight, validation, output)
+    parameters = None
+    if solver.minibatch and not incremental:
+        parameters = canonical_parameters(model, hidden, dropout, augmentation)
+    if resume_from is not None:
+        resume = _checked_checkpoint(
+            resume_from, model, solver, parameters, data, layout, X.dtype
+        )
+        progress = Progress(**resume.progress_values())
+        progress.n_iter_ = resume.n_iter
+        params, optimizer = _resumed_state(model, solver, layout, resume)
+    else:
+        resume = None
+        if first_call:
+            progress = Progress.fresh(watches_validation)
+        else:
+            progress = Progress.resume(model, watches_validation)
+        params, optimizer = _initial_state(
+            model, solver, layout, first_call, random_state, X.dtype
+        )
     model.n_layers_ = layout.n_layers + 1
     return FitConfig(
         settings=_training_settings(model, solver, dropout, augmentation),
-        data=TrainingData(X, y, y_codes, sample_weight, validation, output),
+        data=data,
         layout=layout,
         params=params,
         optimizer=optimizer,
@@ -128,7 +157,50 @@ def fit_config(
             if name in model.__dict__
         },
         estimator=estimator,
+        parameters=parameters,
+        resume=resume,
     )
+
+
+def _checked_checkpoint(path, model, solver, parameters, data, layout, dtype):
+    """The training state of the checkpoint at ``path``, read and checked
+    against this fit (:func:`~skmlp._training_state.check_resumable`)."""
+    if parameters is None:
+        minibatch = " or ".join(
+            repr(name) for name, solver in SOLVERS.items() if solver.minibatch
+        )
+        raise ValueError(
+            f"resume_from continues a fit of a minibatch solver ({minibatch}), "
+            "from a checkpoint of one of its epochs; L-BFGS writes none (its "
+            "state is SciPy's)."
+        )
+    state = read_checkpoint(path)
+    check_resumable(
+        state,
+        parameters,
+        lambda: data_digest(data, model.classes_),
+        layout.n_units,
+        dtype,
+        path,
+    )
+    if state.n_iter > model.max_iter:
+        raise ValueError(
+            f"{path}: the checkpoint is at epoch {state.n_iter}, beyond "
+            f"max_iter={model.max_iter}."
+        )
+    return state
+
+
+def _resumed_state(model, solver, layout, state):
+    """Flat parameters and optimizer state of a checkpoint, copied."""
+    params = np.array(state.params, dtype=state.dtype)
+    optimizer = make_optimizer(solver, layout.n_params, state.dtype, model.__dict__)
+    if not optimizer.load_state(state.optimizer_state()):
+        raise ValueError(
+            f"The checkpoint holds the state of the {state.optimizer!r} "
+            f"optimizer; this fit's is {optimizer.name!r}."
+        )
+    return params, optimizer
 
 
 def _encode_targets(model, y, classes, first_call, incremental):

@@ -41,8 +41,9 @@ def hold_out(
     -------
     train_rows : ndarray of intp
         The rows left to train on, in their original order.
-    validation : tuple
-        ``(X_val, y_val codes, sample_weight_val)`` of the held-out rows.
+    validation_rows : ndarray of intp
+        The rows held out, in the split's order (:func:`held_out_data` gives
+        their data).
     """
     rows = np.arange(X.shape[0], dtype=np.intp)
     stratify = None
@@ -68,12 +69,17 @@ def hold_out(
             )
     # Without shuffling, train in the order the samples came in.
     train_rows = np.ascontiguousarray(np.sort(train_rows), dtype=np.intp)
-    validation = (
+    return train_rows, np.ascontiguousarray(validation_rows, dtype=np.intp)
+
+
+def held_out_data(X, y_codes, sample_weight, validation_rows):
+    """``(X_val, y_val codes, sample_weight_val)``: the validation data of
+    the rows ``validation_rows`` of X, in that order."""
+    return (
         rows_ready(X[validation_rows]),
         y_codes[validation_rows],
         sample_weight[validation_rows],
     )
-    return train_rows, validation
 
 
 def _can_stratify(y_codes, validation_fraction, classes):

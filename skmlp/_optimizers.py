@@ -55,6 +55,8 @@ class Optimizer:
     update = None
     #: State buffers, in the order the engine's kernels take them.
     buffer_names = ()
+    #: Those that hold no negative value (a checkpoint's are checked).
+    nonnegative_buffers = ()
     #: Settings besides learning_rate, as the engine's Hyper struct names them:
     #: every one its update rule reads (``rule_settings`` of
     #: ``skmlp._engine._update_rules``).
@@ -171,6 +173,7 @@ class Adam(Optimizer):
     name = "adam"
     update = Update.ADAM
     buffer_names = ("m", "v")
+    nonnegative_buffers = ("v",)
     hyper_parameter_names = ("beta_1", "beta_2", "epsilon")
 
 
@@ -180,6 +183,11 @@ class GradientOnly(Optimizer):
 
     name = "lbfgs"
     update = Update.GRADIENT
+
+
+#: The optimizers of the minibatch solvers, by name: those whose state a
+#: checkpoint holds (skmlp._checkpoint_file).
+CHECKPOINT_OPTIMIZERS = {cls.name: cls for cls in (SGD, Momentum, Nesterov, Adam)}
 
 
 class Solver(NamedTuple):

@@ -80,7 +80,7 @@ class Progress:
             best_loss = np.inf
         return cls(
             t=model.t_,
-            loss=getattr(model, "loss_", None),
+            loss=_finite_or_none(getattr(model, "loss_", None)),
             best_loss=best_loss,
             best_validation_score=best_validation_score,
             patience=model._no_improvement_count,
@@ -126,7 +126,8 @@ class Progress:
             self.validation_loss_curve_.append(validation[1])
 
     def attributes(self):
-        """The fitted attributes, by name (``loss_`` only once set)."""
+        """The fitted attributes, by name: the same names whatever the fit did
+        (``loss_`` is NaN until an epoch completes with a finite loss)."""
         attributes = {
             "t_": self.t_,
             "n_iter_": self.n_iter_,
@@ -137,9 +138,8 @@ class Progress:
             "validation_loss_curve_": self.validation_loss_curve_,
             "learning_rate_curve_": self.learning_rate_curve_,
             "_no_improvement_count": self.no_improvement_count,
+            "loss_": np.nan if self.loss_ is None else self.loss_,
         }
-        if self.loss_ is not None:
-            attributes["loss_"] = self.loss_
         return attributes
 
     def snapshot(self):
@@ -148,6 +148,12 @@ class Progress:
             name: list(value) if isinstance(value, list) else value
             for name, value in self.attributes().items()
         }
+
+
+def _finite_or_none(loss):
+    """A model's ``loss_`` as progress keeps it: None for none (NaN, or a
+    model of a version that left it unset)."""
+    return None if loss is None or np.isnan(loss) else loss
 
 
 def _aligned(curve, n_epochs, keep_none=False):

@@ -30,9 +30,30 @@ def targets_array(y):
     return y
 
 
-def indicator_matrix(y):
-    """A 0/1 indicator matrix as the engine takes it: C-contiguous uint8."""
-    return np.ascontiguousarray(np.asarray(y) == 1, dtype=np.uint8)
+def indicator_matrix(y, name="y"):
+    """A 0/1 indicator matrix as the engine takes it: C-contiguous uint8.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` holds a value other than 0 and 1 (or False and True), naming
+        the values found. scikit-learn calls any 2-D array of two values an
+        indicator matrix ({0, 2}, {3, 7}, {-1, 1}); MLPClassifier then trains
+        its logistic outputs towards those numbers as if they were
+        probabilities, a loss without a minimum in [0, 1]. Which value means
+        "on" is the user's to say.
+    """
+    y = np.asarray(y)
+    values = np.unique(y)
+    if not np.isin(values, (0, 1)).all():
+        found = values.tolist()
+        raise ValueError(
+            f"{name} is a 2-D array of values {found}: a multilabel indicator "
+            "matrix holds 0 (the label is off) or 1 (on) in each entry. Say "
+            f"which value means on, e.g. {name} == {found[-1]!r}, or pass one "
+            "label per sample as a 1-D array."
+        )
+    return np.ascontiguousarray(y == 1, dtype=np.uint8)
 
 
 def labels_of(y):
@@ -185,4 +206,4 @@ def validation_targets(y_val, classes, multilabel):
         )
     if type_of_target(y_val) != "multilabel-indicator" and y_val.shape[1] > 1:
         raise ValueError("y_val must hold only 0 and 1, as y does.")
-    return indicator_matrix(y_val)
+    return indicator_matrix(y_val, "y_val")

@@ -607,3 +607,126 @@ def test_parameter_names_and_classes_match_scikit_learns():
         clf = MLPDigitClassifier((4,), max_iter=1).fit(X, y)
         assert clf.classes_.dtype == unique_labels(y).dtype
         np.testing.assert_array_equal(clf.classes_, unique_labels(y))
+
+
+class _CtrlCAtEpoch:
+    """A callback that presses Ctrl-C as epoch (or L-BFGS iteration)
+    ``epoch`` begins: before any completed, for epoch 0."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context, **kwargs):
+        if (
+            context.task_name in ("epoch", "lbfgs-iter")
+            and context.task_id == self.epoch
+        ):
+            raise KeyboardInterrupt
+
+    def on_fit_task_end(self, estimator, context, **kwargs):
+        pass
+
+
+def _fit_along(path, X, y):
+    """A model fitted along ``path``, one of the ways a fit can end."""
+    base = dict(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+    new = {
+        "sgd": dict(solver="sgd", momentum=0),
+        "nesterov": dict(solver="sgd"),
+        "adam": dict(solver="adam"),
+        "lbfgs": dict(solver="lbfgs"),
+        "early_stopping": dict(early_stopping=True),
+        "lr_adaptive": dict(
+            solver="sgd",
+            lr_schedule="adaptive",
+            n_iter_no_change=1,
+            tol=1.0,
+            max_iter=6,
+        ),
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if path in new:
+            return MLPDigitClassifier(**{**base, **new[path]}).fit(X, y)
+        if path == "lbfgs_overflow_at_start":
+            return MLPDigitClassifier(**base, solver="lbfgs", l2=1e300).fit(X, y)
+        if path in ("diverged_first_epoch", "diverged_later"):
+            # Weights beyond the overflow limit after the first update, or
+            # after a few (a step size that grows the loss epoch by epoch).
+            rate = 1e30 if path == "diverged_first_epoch" else 5.0
+            clf = MLPDigitClassifier(**{**base, "max_iter": 30}, solver="sgd")
+            return clf.set_params(learning_rate=rate).fit(X * 100, y)
+        if path == "zero_weight_minibatches":
+            weights = np.zeros(len(y))
+            weights[::7] = 1
+            clf = MLPDigitClassifier(**base, solver="sgd", batch_size=4, shuffle=False)
+            return clf.fit(X, y, sample_weight=weights)
+        if path == "warm_start":
+            clf = MLPDigitClassifier(**base, warm_start=True).fit(X, y)
+            return clf.fit(X, y)
+        if path == "warm_start_lbfgs_after_adam":
+            clf = MLPDigitClassifier(**base, warm_start=True).fit(X, y)
+            return clf.set_params(solver="lbfgs").fit(X, y)
+        if path == "partial_fit":
+            return MLPDigitClassifier(**base).partial_fit(X, y, classes=np.unique(y))
+        if path.startswith("ctrl_c"):
+            solver = "lbfgs" if "lbfgs" in path else "adam"
+            epoch = 0 if "first" in path else 1
+            clf = MLPDigitClassifier(**base, solver=solver)
+            clf.set_callbacks(_CtrlCAtEpoch(epoch))
+            with pytest.raises(KeyboardInterrupt):
+                clf.fit(X, y)
+            return clf
+    raise AssertionError(path)
+
+
+_FIT_PATHS = [
+    "sgd",
+    "nesterov",
+    "adam",
+    "lbfgs",
+    "lbfgs_overflow_at_start",
+    "early_stopping",
+    "lr_adaptive",
+    "diverged_first_epoch",
+    "diverged_later",
+    "zero_weight_minibatches",
+    "warm_start",
+    "warm_start_lbfgs_after_adam",
+    "partial_fit",
+    "ctrl_c_first_epoch",
+    "ctrl_c_later_epoch",
+    "ctrl_c_during_lbfgs",
+]
+
+
+@pytest.mark.parametrize("path", _FIT_PATHS)
+def test_every_fitted_model_has_the_same_attributes(digits, path):
+    """Whatever path fit took, the model carries the same fitted attributes,
+    loss_ included: L-BFGS whose starting point overflows, a first epoch that
+    diverged and Ctrl-C before an epoch completed used to leave no loss_ (NaN
+    now), and L-BFGS no _optimizer_state (None now)."""
+    pytest.importorskip("sklearn.callback")
+    from skmlp._publication import is_fitted_attribute
+
+    X, y = digits
+    X, y = X[:300], y[:300]
+    reference = _fit_along("sgd", X, y)
+    model = _fit_along(path, X, y)
+
+    def fitted(clf):
+        return {name for name in vars(clf) if is_fitted_attribute(name)}
+
+    assert fitted(model) == fitted(reference)
+    assert isinstance(model.loss_, float)
+    if not model.loss_curve_:
+        assert np.isnan(model.loss_)
+    else:
+        assert model.loss_ == model.loss_curve_[-1]
+    assert (model._optimizer_state is None) == (model.solver == "lbfgs")

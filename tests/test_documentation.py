@@ -403,15 +403,22 @@ def _plain(text):
     return " ".join(text.replace("`", "").replace("**", "").split())
 
 
+_ALL_KINDS = [
+    ".skops",
+    ".joblib",
+    "checkpoints",
+    "mnist.pkl.gz",
+    "IDX files and images",
+]
+
+
 @pytest.mark.parametrize(
     "document, kinds",
     [
-        ("README.md", [".skops", ".joblib", "mnist.pkl.gz", "IDX files and images"]),
-        (
-            "docs/user_guide/persistence.md",
-            [".skops", ".joblib", "mnist.pkl.gz", "IDX files and images"],
-        ),
-        ("docs/user_guide/cli.md", [".skops", ".joblib"]),
+        ("README.md", _ALL_KINDS),
+        ("docs/user_guide/persistence.md", _ALL_KINDS),
+        ("docs/user_guide/cli.md", [".skops", ".joblib", "checkpoints"]),
+        ("docs/user_guide/checkpoints.md", ["checkpoints"]),
         ("docs/user_guide/mnist.md", ["mnist.pkl.gz"]),
     ],
 )

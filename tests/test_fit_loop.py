@@ -279,7 +279,7 @@ def test_lbfgs_trains_on_the_full_batch_and_keeps_no_optimizer_state():
         fitter.run()
 
     attributes = fitter.fitted_attributes()
-    assert "_optimizer_state" not in attributes
+    assert attributes["_optimizer_state"] is None
     assert 0 < attributes["n_iter_"] <= 15
     assert all(np.isnan(attributes["learning_rate_curve_"]))
     assert attributes["loss_curve_"][-1] < attributes["loss_curve_"][0]

@@ -67,7 +67,12 @@ def inputs(seeds, rng):
 
 
 def test_every_target_is_found():
-    assert {"fuzz_idx", "fuzz_mnist_pickle", "fuzz_zip_content"} <= set(TARGETS)
+    assert {
+        "fuzz_idx",
+        "fuzz_mnist_pickle",
+        "fuzz_zip_content",
+        "fuzz_checkpoint",
+    } <= set(TARGETS)
 
 
 @pytest.mark.parametrize("name", TARGETS)

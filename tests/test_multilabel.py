@@ -238,6 +238,32 @@ def test_targets_neither_labels_nor_indicators_are_refused(data):
         MLPClassifier().fit(X, multiclass_multioutput)
 
 
+@pytest.mark.parametrize("off, on", [(0, 2), (3, 7), (-1, 1), (1, 2)])
+def test_two_valued_targets_other_than_0_and_1_are_refused(data, off, on):
+    """scikit-learn calls any 2-D y of two values an indicator matrix, and
+    MLPClassifier trains its logistic outputs towards the values themselves,
+    as if they were probabilities (its label binarizer passes them through):
+    with {3, 7} or {1, 2} each output is pushed on for every sample. Which value means
+    "on" is the user's to say, so skmlp names the values instead of training
+    on a guess (it used to count only the entries equal to 1 as on, and
+    predicted every label off for {0, 2})."""
+    X, Y = data
+    y = np.where(Y == 1, on, off)
+    with pytest.raises(
+        ValueError, match=rf"y is a 2-D array of values \[{off}, {on}\]"
+    ):
+        MLPDigitClassifier((8,), max_iter=5).fit(X, y)
+    with pytest.raises(ValueError, match="y_val is a 2-D array of values"):
+        MLPDigitClassifier((8,), max_iter=5).fit(X, Y, X_val=X, y_val=y)
+    theirs = MLPClassifier((8,), max_iter=200, random_state=0).fit(X, y)
+    assert_array_equal(theirs._label_binarizer.transform(y), y)  # not 0 and 1
+    if off >= 1:  # both values 1 or more: labels are pushed on, not learnt
+        assert theirs.predict(X).mean() > Y.mean() + 0.3
+    # Once the user says which value is on, both learn the same problem.
+    ours, theirs = both(X, y == on, max_iter=200, learning_rate_init=0.01)
+    assert ours.score(X, Y) >= theirs.score(X, Y) - 0.05
+
+
 def test_a_fitted_model_keeps_its_kind_of_targets(data):
     X, Y = data
     model = MLPDigitClassifier((6,), max_iter=2, warm_start=True).fit(X, Y)

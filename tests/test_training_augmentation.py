@@ -266,6 +266,60 @@ def test_max_norm_bounds_each_hidden_unit_not_the_output_layer(
     assert _bits(_fit(X, y, max_norm=1e6, **params)) == _bits(free)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_max_norm_that_forbids_learning_is_refused(digits_data, dtype):
+    """max_norm=1e-300 used to train a model at chance with only the usual
+    convergence warning. A radius below the bound of
+    skmlp._checks.check_max_norm_can_learn is refused with the reason and the
+    smallest radius that could work; one above it trains."""
+    X, y = digits_data
+    X = X.astype(dtype)
+    with pytest.raises(ValueError, match=r"max_norm=1e-300 forbids learning") as info:
+        _fit(X, y, hidden_layer_sizes=(24, 12), max_norm=1e-300)
+    assert f"below the {np.dtype(dtype).name} precision" in str(info.value)
+    smallest = float(str(info.value).split("radius above ")[1].split(" ")[0])
+    with pytest.raises(ValueError, match="forbids learning"):
+        _fit(X, y, hidden_layer_sizes=(24, 12), max_norm=smallest / 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        _fit(X, y, hidden_layer_sizes=(24, 12), max_norm=smallest * 4)
+    # No hidden layer: nothing is constrained, nothing refused.
+    _fit(X, y, hidden_layer_sizes=(), max_norm=1e-300)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_below_the_bound_no_weights_let_the_outputs_depend_on_x(digits_data, dtype):
+    """What the refusal rests on: hidden units' incoming weights of norm
+    max_norm (below the bound), and output weights as large as training
+    keeps them (just under the fourth root of the dtype's largest number),
+    give every input the same probabilities, to the bit."""
+    from skmlp._network import overflow_limit
+
+    X, y = digits_data
+    X = X.astype(dtype)
+    model = _fit(X, y, hidden_layer_sizes=(24, 12), max_iter=1)
+    with pytest.raises(ValueError, match="forbids learning") as info:
+        _fit(X, y, hidden_layer_sizes=(24, 12), max_norm=1e-300)
+    below = float(str(info.value).split("radius above ")[1].split(" ")[0]) / 2
+    rng = np.random.default_rng(0)
+    signs = np.sign(rng.standard_normal(model.coefs_[-1].shape))
+    for b in model.intercepts_:
+        b[...] = rng.standard_normal(b.shape)
+    hidden = [w.copy() for w in model.coefs_[:-1]]
+
+    def probabilities(radius, output_scale):
+        for w, start in zip(model.coefs_[:-1], hidden):
+            w[...] = start / np.linalg.norm(start.astype(np.float64), axis=0) * radius
+        model.coefs_[-1][...] = signs * output_scale
+        return model.predict_proba(X)
+
+    proba = probabilities(below, 0.99 * overflow_limit(dtype))
+    assert (proba == proba[0]).all()
+    # The same network with a usable radius tells the inputs apart.
+    proba = probabilities(1.0, 1.0)
+    assert not (proba == proba[0]).all()
+
+
 # ------------------------------------------------ searches and nested settings
 
 

@@ -602,6 +602,12 @@ cdef class Engine:
         self._rng_state = seed
 
     @property
+    def dropout_state(self):
+        """The dropout masks' random stream as it is now: ``seed`` (or an
+        engine configured with this seed) goes on from here."""
+        return self._rng_state
+
+    @property
     def learning_rate(self):
         return self.hyper.learning_rate
 

@@ -31,6 +31,13 @@ LOADING = {
         "so skmlp evaluate and skmlp predict load one only with --trust-pickle, "
         "for a file you made or trust."
     ),
+    "checkpoints": (
+        "A checkpoint (--checkpoint PATH with --resume) is a zip of NumPy arrays "
+        "and a JSON document, read without pickle: its members, shapes, sizes "
+        "and values are checked against the format before memory is spent or "
+        "anything is used, and training resumes from it only with the options "
+        "and data that wrote it."
+    ),
     "mnist.pkl.gz": (
         "The mnist.pkl.gz data file is read by a restricted unpickler that "
         "builds NumPy arrays and nothing else: loading it runs no code."

@@ -11,12 +11,12 @@ loaded: it loads only when the user says ``--trust-pickle``.
 import reprlib
 from numbers import Integral
 
-from .._atomic_files import check_target, write_atomically
+from .._atomic_files import write_atomically
 from .._fitted_state import check_fitted_model
 from .._layers import OUTPUT_LAYERS
 from .._untrusted_files import check_zip_content, open_regular_file
 from ._errors import CommandError
-from ._paths import check_writable_folder
+from ._paths import check_writable_target
 
 MODEL_SUFFIXES = (".skops", ".joblib")
 
@@ -44,18 +44,7 @@ def check_save_target(path):
     """Fail before training, not after, when the model cannot be saved there:
     a link, a folder or a special file at ``path`` (never followed nor
     replaced), a missing or unwritable folder, skops missing."""
-    try:
-        check_target(path)
-    except ValueError as exc:
-        raise CommandError(f"cannot save the model to {exc}") from None
-    except OSError as exc:
-        raise CommandError(f"cannot save the model to {path}: {exc.strerror}") from None
-    folder = path.parent
-    if not folder.is_dir():
-        raise CommandError(
-            f"cannot save the model to {path}: folder {folder} does not exist"
-        )
-    check_writable_folder(folder, f"the model to {path}")
+    check_writable_target(path, "save the model to", f"the model to {path}")
     if path.suffix.lower() == ".skops":
         import_skops()
 

@@ -169,6 +169,10 @@ def _add_train_parser(commands):
             "--augment --max-norm 3\n"
             "  skmlp train --data ~/data/fashion-mnist --augment rotation=0 "
             "scale=1,1 elastic_alpha=0 shift=2 flip=true\n"
+            "  skmlp train --data ~/data/mnist --hidden 800 800 --epochs 100 "
+            "--checkpoint mnist.ckpt --checkpoint-every 5\n"
+            "  skmlp train --data ~/data/mnist --hidden 800 800 --epochs 100 "
+            "--checkpoint mnist.ckpt --checkpoint-every 5 --resume\n"
         ),
         formatter_class=_HelpFormatter,
     )
@@ -179,6 +183,7 @@ def _add_train_parser(commands):
     _add_network_arguments(train.add_argument_group("network"))
     _add_training_arguments(train.add_argument_group("training"))
     _add_output_arguments(train.add_argument_group("output"))
+    _add_checkpoint_arguments(train.add_argument_group("checkpoints"))
     train.set_defaults(parser=train)
 
 
@@ -303,6 +308,47 @@ def _add_output_arguments(output):
         "--quiet",
         action="store_true",
         help="no progress bar or per-epoch lines",
+    )
+
+
+def _minibatch_solvers():
+    return [name for name, solver in SOLVERS.items() if solver.minibatch]
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _add_checkpoint_arguments(checkpoints):
+    checkpoints.add_argument(
+        "--checkpoint",
+        type=Path,
+        metavar="PATH",
+        help="write the whole state of the training (weights, optimizer, "
+        "progress, early stopping, random streams) to PATH at the end of every "
+        "--checkpoint-every epochs, replacing the previous one atomically, so "
+        "that a training killed at any moment can go on with --resume; "
+        "minibatch solvers (sgd, adam) only",
+    )
+    checkpoints.add_argument(
+        "--checkpoint-every",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="epochs between two checkpoints (default: 1)",
+    )
+    checkpoints.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on from the checkpoint at --checkpoint PATH, with the same data "
+        "and options as the training that wrote it: it ends with the same "
+        "model, bit for bit, as a training never interrupted",
     )
 
 

@@ -5,6 +5,7 @@ import os
 import stat
 import tempfile
 
+from .._atomic_files import check_target
 from .._untrusted_files import file_kind
 from ._errors import CommandError
 
@@ -26,6 +27,24 @@ def refuse_special_file(path, what):
         raise CommandError(
             f"{what} {path} is {file_kind(mode)}, not a regular file or a folder"
         )
+
+
+def check_writable_target(path, doing, what):
+    """Fail before the work, not after, when a file cannot be written at
+    ``path``: a link, a folder or a special file there (never followed nor
+    replaced), a missing or unwritable folder. ``doing`` and ``what`` word
+    the message: ``cannot {doing} {path}: ...``, ``cannot write {what}: ...``.
+    """
+    try:
+        check_target(path)
+    except ValueError as exc:
+        raise CommandError(f"cannot {doing} {exc}") from None
+    except OSError as exc:
+        raise CommandError(f"cannot {doing} {path}: {exc.strerror}") from None
+    folder = path.parent
+    if not folder.is_dir():
+        raise CommandError(f"cannot {doing} {path}: folder {folder} does not exist")
+    check_writable_folder(folder, what)
 
 
 def check_writable_folder(folder, what):

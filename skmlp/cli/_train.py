@@ -9,8 +9,10 @@ import warnings
 import numpy as np
 
 from .. import __version__
+from .._checkpoint_file import read_checkpoint
 from .._optimizers import SOLVERS
 from ..augmentation import DigitAugmentation
+from ._checkpoints import checkpoint_plan, resume_error
 from ._data import load_dataset
 from ._errors import PROG, CommandError, report_error
 from ._model_io import check_save_target, save_model
@@ -24,9 +26,10 @@ def run_train(args):
     """Train the network the options describe, report, save, plot.
 
     The outputs are checked before training starts. A fit interrupted with
-    Ctrl-C raises KeyboardInterrupt before anything is reported or written;
-    a fit that diverges before its first epoch ends is an error, and nothing
-    is written either.
+    Ctrl-C raises KeyboardInterrupt before anything is reported or written
+    (checkpoints aside: the last one stays, to resume from); a fit that
+    diverges before its first epoch ends is an error, and nothing is written
+    either.
     """
     start = time.perf_counter()
     if args.save is not None:
@@ -34,12 +37,13 @@ def run_train(args):
     if args.plots is not None:
         check_plots_target(args.plots)
     _check_minibatch_options(args)
-    data = load_dataset(args.data)
     clf = build_classifier(args)
+    checkpoints = checkpoint_plan(args, clf)
+    data = load_dataset(args.data)
     if clf.augment is not None:
         clf.set_params(augment=_augment_for(clf.augment, data))
-    _print_header(clf, data)
-    fit_seconds, notes = _fit(clf, data, args.quiet)
+    _print_header(clf, data, checkpoints)
+    fit_seconds, notes = _fit(clf, data, args.quiet, checkpoints)
     print(_training_summary(clf, notes))
     print()
     print_scores(clf, data)
@@ -101,7 +105,7 @@ def _augment_for(settings, data):
     return settings
 
 
-def _print_header(clf, data):
+def _print_header(clf, data, checkpoints):
     n_classes = len(np.unique(data.y_train))
     units = [data.X_train.shape[1], *clf.hidden_layer_sizes, n_classes]
     kind = (
@@ -117,6 +121,17 @@ def _print_header(clf, data):
         f"of {rows}x{columns} pixels, {n_classes} classes"
     )
     print(f"Training: {_describe_training(clf)}")
+    if checkpoints is not None:
+        callback = checkpoints.callback
+        every = (
+            "every epoch" if callback.every == 1 else f"every {callback.every} epochs"
+        )
+        print(f"Checkpoints: {callback.path}, {every}")
+        if checkpoints.resume_from is not None:
+            print(
+                f"Resuming from the checkpoint of epoch {checkpoints.resumed_epoch} "
+                f"(of {clf.max_iter})"
+            )
 
 
 def _describe_training(clf):
@@ -141,30 +156,49 @@ def _describe_training(clf):
     return f"{', '.join(parts)}, up to {clf.max_iter} epochs{stopping}"
 
 
-def _fit(clf, data, quiet):
+def _fit(clf, data, quiet, checkpoints=None):
     """Train with a progress display; return the seconds and notes to report.
 
     Warnings become one-line notes: the epoch limit is reported in the summary
     and the others on stderr, as ``skmlp: warning: ...``. A fit that ends with
-    no usable model raises a CommandError instead.
+    no usable model raises a CommandError instead. With ``checkpoints`` (a
+    :class:`~skmlp.cli._checkpoints.CheckpointPlan`), the fit writes them,
+    and resumes from one if asked; Ctrl-C then says how to go on.
     """
     from sklearn.exceptions import ConvergenceWarning
 
-    progress_bar = not quiet and _attach_progress_bar(clf)
+    callbacks = [] if checkpoints is None else [checkpoints.callback]
+    progress_bar = not quiet and _attach_progress_bar(clf, callbacks)
+    if callbacks and not progress_bar:
+        clf.set_callbacks(*callbacks)
     clf.set_params(verbose=int(not quiet and not progress_bar))
+    fit_params = {}
+    if checkpoints is not None and checkpoints.resume_from is not None:
+        fit_params["resume_from"] = checkpoints.resume_from
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught, noting_interrupts():
         warnings.simplefilter("always")
         try:
-            clf.fit(data.X_train, data.y_train)
+            clf.fit(data.X_train, data.y_train, **fit_params)
         except MemoryError:
             raise CommandError(
                 "out of memory while training: try a smaller network or --batch-size"
             ) from None
+        except ValueError as exc:
+            if "resume_from" not in fit_params or not str(exc).startswith(
+                str(checkpoints.resume_from)
+            ):
+                raise
+            raise resume_error(exc, checkpoints.resume_from) from None
+        except KeyboardInterrupt:
+            if checkpoints is not None:
+                _say_how_to_resume(checkpoints.callback.path)
+            raise
     seconds = time.perf_counter() - start
-    # A saved model should neither print nor carry the progress bar.
+    # A saved model should neither print nor carry the progress bar or the
+    # checkpoints.
     clf.set_params(verbose=0)
-    if progress_bar:
+    if progress_bar or callbacks:
         clf.set_callbacks()
     _check_trained(clf)
     notes = []
@@ -196,16 +230,30 @@ def _check_trained(clf):
     raise CommandError(f"{what}: there is no model to report or save; {hint}")
 
 
-def _attach_progress_bar(clf):
+def _attach_progress_bar(clf, callbacks=()):
     """Give ``clf`` scikit-learn's rich progress bar when it can draw one: one
-    that stops where training stopped on Ctrl-C."""
+    that stops where training stopped on Ctrl-C; with ``callbacks``."""
     if not sys.stdout.isatty() or importlib.util.find_spec("rich") is None:
         return False
     try:
-        clf.set_callbacks(progress_bar())
+        clf.set_callbacks(progress_bar(), *callbacks)
     except ImportError:  # scikit-learn < 1.9
         return False
     return True
+
+
+def _say_how_to_resume(path):
+    """After Ctrl-C: which epoch the checkpoint at ``path`` holds, if any."""
+    try:
+        epoch = read_checkpoint(path).n_iter
+    except (OSError, ValueError):
+        print(f"{PROG}: no checkpoint was written to {path}", file=sys.stderr)
+        return
+    print(
+        f"{PROG}: the checkpoint at {path} holds epoch {epoch}: run the same "
+        "command with --resume to go on from there",
+        file=sys.stderr,
+    )
 
 
 def _training_summary(clf, notes):
