@@ -36,6 +36,7 @@ from ._engine._engine import Engine
 from ._engine._predict import output_inplace, output_loss
 from ._engine._rows import RowSource
 from ._engine._types import Status
+from ._fit_random_state import FitRandomState
 from ._holdout import held_out_data, hold_out
 from ._layers import ACTIVATIONS, OUTPUT_LAYERS
 from ._lbfgs import minimize_lbfgs
@@ -107,8 +108,8 @@ class FitConfig:
         Its state is updated in place.
     progress : skmlp._progress.Progress
         Updated in place.
-    random_state : numpy.random.RandomState
-        For the early-stopping split and the seeds of this fit's streams.
+    random_state : skmlp._fit_random_state.FitRandomState or RandomState
+        For the early-stopping split and the seed of this fit's streams.
     incremental : bool, default=False
         One epoch of ``partial_fit``.
     model_attributes : dict, default={}
@@ -139,7 +140,7 @@ class FitConfig:
     params: np.ndarray
     optimizer: object
     progress: Progress
-    random_state: np.random.RandomState
+    random_state: object
     incremental: bool = False
     model_attributes: dict = field(default_factory=dict)
     estimator: object = None
@@ -170,10 +171,11 @@ class Fitter:
         self.resume = resume = config.resume
         self._data_digest = None if resume is None else resume.data_digest
         if resume is None:
+            random_state = FitRandomState.of(config.random_state)
             train_rows, self.validation_rows, self.validation = self._split(
-                data, config.random_state
+                data, random_state
             )
-            self._draw_streams(config.random_state)
+            self._draw_streams(random_state)
         else:
             train_rows = resume.train_order
             self.validation_rows = resume.validation_rows
@@ -205,7 +207,7 @@ class Fitter:
         far: the shuffling generator, the engine's dropout stream (whose
         state lives in the engine) and the augmentation's seed. A checkpoint
         stores where they are."""
-        call_seed = random_state.randint(np.iinfo(np.int32).max)
+        call_seed = random_state.stream_seed()
         t = self.progress.t_
         self.shuffle_rng = np.random.default_rng([call_seed, t])
         self.dropout_seed = int(
@@ -228,7 +230,7 @@ class Fitter:
                 data.y_codes,
                 data.sample_weight,
                 self.settings.validation_fraction,
-                random_state,
+                random_state.state,
                 classes=self.model_attributes.get("classes_"),
             )
             return train_rows, validation_rows, self._held_out(validation_rows)

@@ -12,7 +12,6 @@ weights and optimizer state.
 
 import numpy as np
 from scipy import sparse
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
 from ._checkpoint_file import read_checkpoint
@@ -26,6 +25,7 @@ from ._checks import (
     validate_sample_weight,
 )
 from ._fit_loop import FitConfig, TrainingData, TrainingSettings
+from ._fit_random_state import FitRandomState
 from ._holdout import rows_ready
 from ._layers import OUTPUT_LAYERS, output_layer_for
 from ._network import ParameterLayout, initialize, overflow_limit
@@ -103,7 +103,7 @@ def fit_config(
     sample_weight = training_weights(
         sample_weight, y_codes, X.dtype, model.class_weight, model.classes_
     )
-    random_state = check_random_state(model.random_state)
+    random_state = FitRandomState(model.random_state)
     hidden = validate_hidden_layer_sizes(model.hidden_layer_sizes)
     dropout = validate_dropout(model.dropout, len(hidden))
     if "dropout" not in solver.parameters and np.any(dropout > 0):
@@ -269,7 +269,7 @@ def _initial_state(model, solver, layout, first_call, random_state, dtype):
             init_scale=model.init_scale,
             output_init=model.output_init,
             activation=model.activation,
-            random_state=random_state,
+            random_state=random_state.state,
             dtype=dtype,
         )
         optimizer_state = None
