@@ -127,7 +127,10 @@ def _encode_labels(y, classes, fitted_classes, first_call, incremental):
                 raise ValueError(
                     "classes is empty: pass every class that partial_fit will see."
                 )
-            classes = unique_labels(classes)
+            if _numbers_of(classes, fitted_classes):
+                classes = fitted_classes
+            else:
+                classes = unique_labels(classes)
             if fitted_classes is not None and not np.array_equal(
                 fitted_classes, classes
             ):
@@ -148,6 +151,21 @@ def _encode_labels(y, classes, fitted_classes, first_call, incremental):
             f"{fitted_classes}, `y` has {labels_of(y)}."
         )
     return new_classes, class_codes(new_classes, y, "y")
+
+
+def _numbers_of(classes, fitted_classes):
+    """Whether ``classes`` are the fitted classes, given again as numbers
+    (partial_fit called minibatch after minibatch with the same argument):
+    ``unique_labels`` would only sort them, and took a twentieth of a
+    digits epoch."""
+    return (
+        fitted_classes is not None
+        and type(classes) is np.ndarray
+        and classes.ndim == 1
+        and classes.dtype == fitted_classes.dtype
+        and classes.dtype.kind in "biuf"
+        and np.array_equal(np.unique(classes), fitted_classes)
+    )
 
 
 def _encode_indicators(y, classes, fitted_classes, first_call, incremental):
