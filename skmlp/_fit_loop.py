@@ -13,6 +13,13 @@ kinds of solver.
 The fitter trains its own buffers and never touches the estimator's fitted
 attributes: :meth:`Fitter.fitted_attributes` gives the new ones, which the
 estimator publishes together when the fit ends.
+
+The training data picks the engine (:func:`skmlp._backends.backend_for`):
+the compiled one for NumPy arrays and sparse matrices, the array API one
+(:mod:`skmlp._array_api`) for arrays of another namespace under
+scikit-learn's array API dispatch, whose weights stay in X's namespace and
+on its device. The loop is the same for both: it touches the weights only
+through array API calls.
 """
 
 import time
@@ -23,18 +30,17 @@ from typing import NamedTuple
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.externals.array_api_compat import array_namespace
 
+from ._array_api._namespace import numpy_dtype
+from ._backends import backend_for
 from ._callbacks import NO_CALLBACKS
 from ._engine._config import EngineConfig
-from ._engine._engine import Engine
 from ._engine._predict import output_inplace, output_loss
-from ._engine._rows import RowSource
 from ._engine._types import Status
 from ._holdout import hold_out
 from ._layers import ACTIVATIONS, OUTPUT_LAYERS
-from ._lbfgs import minimize_lbfgs
 from ._network import overflow_limit
-from ._prediction import forward_proba
 from ._progress import Progress
 from ._schedules import scheduled_learning_rate
 from ._threads import blas_threads_for_fit, flops_per_step
@@ -75,13 +81,16 @@ class TrainingSettings(NamedTuple):
 class TrainingData(NamedTuple):
     """What a fit trains on, validated."""
 
-    X: object  # ndarray or CSR matrix, float32 or float64
+    # ndarray or CSR matrix, float32 or float64; or, under array API
+    # dispatch, an array of another namespace (on its device).
+    X: object
     y: np.ndarray  # labels, as given (for the callbacks)
     # Positions of the labels in classes_ (intc); for multilabel targets, the
     # C-contiguous 0/1 indicator matrix (uint8), one column per label.
     y_codes: np.ndarray
     sample_weight: np.ndarray  # of X's dtype, times the class weights
-    validation: tuple | None  # (X_val, y_val codes, sample_weight_val), or None
+    # (X_val, y_val codes, sample_weight_val), or None; X_val of X's namespace.
+    validation: tuple | None
     output: object = OUTPUT_LAYERS["softmax"]  # the skmlp._layers.OutputLayerKind
 
 
@@ -94,8 +103,9 @@ class FitConfig:
     settings : TrainingSettings
     data : TrainingData
     layout : skmlp._network.ParameterLayout
-    params : ndarray of shape (layout.n_params,)
-        The starting weights, trained in place; the fitter's own buffer.
+    params : array of shape (layout.n_params,)
+        The starting weights, trained in place; the fitter's own buffer, in
+        X's namespace and on its device.
     optimizer : skmlp._optimizers.Optimizer
         Its state is updated in place.
     progress : skmlp._progress.Progress
@@ -111,9 +121,11 @@ class FitConfig:
     estimator : object or None, default=None
         The estimator being fitted: the callbacks are its own and are told
         of it; its fitted attributes are left alone. None: no callbacks.
-    make_engine : callable, default=Engine
-        Builds the compiled engine from its
-        :class:`~skmlp._engine._config.EngineConfig`; a stand-in in tests.
+    make_engine : callable or None, default=None
+        Builds the engine from its
+        :class:`~skmlp._engine._config.EngineConfig`; None for the engine of
+        the data's backend (the compiled one for NumPy arrays); a stand-in
+        in tests.
     """
 
     settings: TrainingSettings
@@ -126,7 +138,7 @@ class FitConfig:
     incremental: bool = False
     model_attributes: dict = field(default_factory=dict)
     estimator: object = None
-    make_engine: Callable = Engine
+    make_engine: Callable | None = None
 
 
 class Fitter:
@@ -148,6 +160,8 @@ class Fitter:
         self.progress = progress = config.progress
         self.incremental = config.incremental
         self.model_attributes = config.model_attributes
+        # The engine of the data's arrays (compiled, or array API).
+        self.backend = backend_for(data.X)
         train_rows, self.validation = self._split(data, config.random_state)
         if self.validation is not None:
             progress.start_validation_curves()
@@ -168,7 +182,7 @@ class Fitter:
             )
         else:
             self.batch_size = min(len(train_rows), _LBFGS_CHUNK_ROWS)
-        self.rows = RowSource(
+        self.rows = self.backend.make_rows(
             data.X,
             data.y_codes,
             data.sample_weight,
@@ -196,6 +210,7 @@ class Fitter:
                 settings.validation_fraction,
                 random_state,
                 classes=self.model_attributes.get("classes_"),
+                take_rows=self.backend.take_rows,
             )
         return rows, None
 
@@ -219,10 +234,11 @@ class Fitter:
         """The model as it is now, with copies of what keeps training: what a
         callback's ``fitted_estimator`` predicts with."""
         coefs, intercepts = self.layout.views(self.params)
+        xp = array_namespace(self.params)
         return {
             **self.model_attributes,
-            "coefs_": [c.copy() for c in coefs],
-            "intercepts_": [b.copy() for b in intercepts],
+            "coefs_": [xp.asarray(c, copy=True) for c in coefs],
+            "intercepts_": [xp.asarray(b, copy=True) for b in intercepts],
             **self.progress.snapshot(),
         }
 
@@ -243,14 +259,18 @@ class Fitter:
         settings = self.settings
         augmenter = None
         if settings.augment is not None:
-            augmenter = settings.augment._build_augmenter(
-                self.layout.n_units[0], self.params.dtype, self.augment_seed
+            augmenter = self.backend.make_augmenter(
+                settings.augment,
+                self.layout.n_units[0],
+                self._dtype(),
+                self.augment_seed,
             )
-        return self.config.make_engine(
+        make_engine = self.config.make_engine or self.backend.make_engine
+        return make_engine(
             EngineConfig(
                 self.layout,
                 batch_size=self.batch_size,
-                dtype=self.params.dtype,
+                dtype=self._dtype(),
                 activation=ACTIVATIONS[settings.activation].code,
                 optimizer=self.optimizer,
                 output=self.data.output.code,
@@ -264,6 +284,10 @@ class Fitter:
                 label_smoothing=settings.label_smoothing,
             )
         )
+
+    def _dtype(self):
+        """The training dtype, as NumPy names it."""
+        return numpy_dtype(self.params.dtype)
 
     def _callback_context(self, max_subtasks):
         """The root callback context of this fit, told that the fit begins."""
@@ -296,11 +320,12 @@ class Fitter:
         """
         settings, progress, params = self.settings, self.progress, self.params
         engine = self._make_engine(self.dropout_seed)
-        start_of_epoch = np.empty_like(params)
+        xp = array_namespace(params)
+        start_of_epoch = xp.empty_like(params)
         # The objective of a model that knows nothing: a yardstick for blow-ups.
         start_loss = engine.uninformed_objective(params)
         watch_validation = self.validation is not None and settings.early_stopping
-        best_params = np.empty_like(params) if watch_validation else None
+        best_params = xp.empty_like(params) if watch_validation else None
         has_best = False
         max_epochs = 1 if self.incremental else settings.max_iter
         learning_rate = settings.learning_rate
@@ -326,7 +351,7 @@ class Fitter:
                 engine.learning_rate = learning_rate
                 if settings.shuffle:
                     self.rows.shuffle(self.shuffle_rng)
-                np.copyto(start_of_epoch, params)
+                start_of_epoch[...] = params
                 try:
                     status = engine.run_epoch(self.rows, params, epoch=progress.n_iter_)
                 finally:
@@ -336,7 +361,7 @@ class Fitter:
                 ):
                     # The weights that produced a non-finite loss (or absurd
                     # ones) are not kept: back to the epoch's start.
-                    np.copyto(params, start_of_epoch)
+                    params[...] = start_of_epoch
                     warnings.warn(
                         f"Training diverged in epoch {progress.n_iter_ + 1}: the "
                         "loss or the weights blew up, and training stopped with "
@@ -351,7 +376,7 @@ class Fitter:
                     self._validation_result(),
                 )
                 if self._update_no_improvement_count(watch_validation):
-                    np.copyto(best_params, params)
+                    best_params[...] = params
                     has_best = True
                 if settings.verbose:
                     self._print_epoch(time.perf_counter() - epoch_start_time)
@@ -377,7 +402,7 @@ class Fitter:
         except KeyboardInterrupt as exc:
             interruption = _note_interruption(exc, "minibatch")
         if has_best:
-            np.copyto(params, best_params)
+            params[...] = best_params
         self._end_task(context)
         if interruption is not None:
             # The model is usable; the caller (a grid search, the command
@@ -405,7 +430,7 @@ class Fitter:
 
         interruption = None
         try:
-            result = minimize_lbfgs(
+            result = self.backend.minimize_lbfgs(
                 engine,
                 self.rows,
                 self.params,
@@ -418,7 +443,7 @@ class Fitter:
                 warnings.warn(
                     "lbfgs: the objective is not finite at the starting weights: "
                     f"the data or the penalties (l1={settings.l1}, "
-                    f"l2={settings.l2}) overflow {self.params.dtype.name} "
+                    f"l2={settings.l2}) overflow {np.dtype(self._dtype()).name} "
                     "arithmetic. The model keeps its initial weights; scale X or "
                     "lower the penalties.",
                     ConvergenceWarning,
@@ -449,11 +474,12 @@ class Fitter:
         loss a million times that of an uninformed model (``start_loss``:
         Adam with an absurd step size).
         """
-        params, limit = self.params, overflow_limit(self.params.dtype)
+        params, limit = self.params, overflow_limit(self._dtype())
+        xp = array_namespace(params)
         # max and min propagate NaN, which fails both comparisons; unlike
-        # np.abs, they allocate nothing.
+        # abs, they allocate nothing.
         if not np.isfinite(epoch_loss) or not (
-            params.max() < limit and params.min() > -limit
+            float(xp.max(params)) < limit and float(xp.min(params)) > -limit
         ):
             return True
         return epoch_loss > 1e6 * start_loss
@@ -474,9 +500,7 @@ class Fitter:
         X_val, y_val, sample_weight_val = self.validation
         output = self.data.output
         coefs, intercepts = self.layout.views(self.params)
-        logits = forward_proba(
-            X_val, coefs, intercepts, self.settings.activation, output=None
-        )
+        logits = self.backend.logits(X_val, coefs, intercepts, self.settings.activation)
         proba = logits.copy()
         output_inplace(proba, output.code)
         decided = output.decide(proba)

@@ -15,7 +15,13 @@ from sklearn.model_selection import train_test_split
 
 
 def hold_out(
-    X, y_codes, sample_weight, validation_fraction, random_state, classes=None
+    X,
+    y_codes,
+    sample_weight,
+    validation_fraction,
+    random_state,
+    classes=None,
+    take_rows=None,
 ):
     """Split off a ``validation_fraction`` of the rows of X, stratified by class
     where it can be.
@@ -36,6 +42,10 @@ def hold_out(
     random_state : numpy.random.RandomState
     classes : ndarray, default=None
         The labels of the codes, to name them in errors.
+    take_rows : callable, default=None
+        ``take_rows(X, rows)`` gives the held-out rows of X as the fit
+        validates on them; None: :func:`rows_ready` of ``X[rows]`` (NumPy
+        arrays and CSR matrices).
 
     Returns
     -------
@@ -68,8 +78,13 @@ def hold_out(
             )
     # Without shuffling, train in the order the samples came in.
     train_rows = np.ascontiguousarray(np.sort(train_rows), dtype=np.intp)
+    if take_rows is None:
+
+        def take_rows(X, rows):
+            return rows_ready(X[rows])
+
     validation = (
-        rows_ready(X[validation_rows]),
+        take_rows(X, validation_rows),
         y_codes[validation_rows],
         sample_weight[validation_rows],
     )

@@ -12,7 +12,9 @@ forward pass of prediction is :mod:`skmlp._prediction`'s.
 from typing import NamedTuple
 
 import numpy as np
+from sklearn.externals.array_api_compat import array_namespace
 
+from ._array_api._namespace import host_values
 from ._layers import ACTIVATIONS
 
 
@@ -95,20 +97,26 @@ class ParameterLayout:
 
         Parameters
         ----------
-        params : ndarray of shape (n_params,)
+        params : array of shape (n_params,)
+            A NumPy array, or an array of another array API namespace (whose
+            slices may be views or copies, as that namespace makes them).
 
         Returns
         -------
-        coefs : list of ndarray
+        coefs : list of arrays
             ``coefs[l]`` has shape ``(n_units[l], n_units[l + 1])``.
-        intercepts : list of ndarray
+        intercepts : list of arrays
             ``intercepts[l]`` has shape ``(n_units[l + 1],)``.
         """
+        if isinstance(params, np.ndarray):
+            reshape = np.reshape
+        else:
+            reshape = array_namespace(params).reshape
         coefs, intercepts = [], []
         for (n_in, n_out), w, b in zip(
             self.coef_shapes, self.weight_offsets, self.bias_offsets
         ):
-            coefs.append(params[w : w + n_in * n_out].reshape(n_in, n_out))
+            coefs.append(reshape(params[w : w + n_in * n_out], (n_in, n_out)))
             intercepts.append(params[b : b + n_out])
         return coefs, intercepts
 
@@ -137,7 +145,9 @@ class ParameterLayout:
         params = np.empty(self.n_params, dtype=dtype)
         coef_views, intercept_views = self.views(params)
         for l, (coef, intercept) in enumerate(zip(coefs, intercepts)):
-            coef, intercept = np.asarray(coef), np.asarray(intercept)
+            # Weights of a model fitted on another namespace come to the host.
+            coef = np.asarray(host_values(coef))
+            intercept = np.asarray(host_values(intercept))
             if coef.shape != coef_views[l].shape:
                 raise ValueError(
                     f"coefs_[{l}] has shape {coef.shape}; expected "

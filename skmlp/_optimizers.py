@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._array_api._namespace import host_values
 from ._engine._types import Update
 
 
@@ -121,7 +122,8 @@ class Optimizer:
         if not self._fits(state):
             return False
         for name, buffer in self.buffers.items():
-            buffer[...] = state["buffers"][name]
+            # State kept on another namespace's device comes to the host.
+            buffer[...] = host_values(state["buffers"][name])
         self.step_counter[0] = int(state["n_steps"])
         return True
 
