@@ -299,9 +299,13 @@ class ArrayAPIAugmenter:
         return t[:, k : k + 1]
 
     def _warp(self, X, t):
-        xp = self.xp
-        height, width = self.height, self.width
-        n = X.shape[0]
+        rows, cols = self.source_positions(t)
+        return self.sample(X, rows, cols)
+
+    def source_positions(self, t):
+        """The source (rows, columns) read by each output pixel of each image,
+        of shape (n_images, height * width), for transforms ``t`` (rows of
+        :meth:`epoch_transforms`, in the images' dtype)."""
         col = self._column
         rows = col(t, _OFFSET_R) + col(t, _M_RR) * self._row_values
         rows = rows + col(t, _M_RC) * self._col_values
@@ -310,6 +314,15 @@ class ArrayAPIAugmenter:
         if self.bank is not None:
             rows = rows + col(t, _SIGN_R) * self._field_window(t, _FIELD_R)
             cols = cols + col(t, _SIGN_C) * self._field_window(t, _FIELD_C)
+        return rows, cols
+
+    def sample(self, X, rows, cols):
+        """Bilinear interpolation of each image of X (rows of ``height *
+        width`` pixels) at the source positions ``rows``, ``cols`` (each of
+        X's shape), every pixel outside the image read as 0."""
+        xp = self.xp
+        height, width = self.height, self.width
+        n = X.shape[0]
         # Beyond the zero border a position reads zeros only: clamped onto it,
         # every read stays inside the padded image.
         rows = xp.clip(rows, -1.0, float(height))

@@ -339,7 +339,7 @@ class ArrayAPIEngine:
         n_batches = len(batch_weights)
         transforms = None
         if self.augmenter is not None:
-            transforms = self.augmenter.epoch_transforms(epoch)
+            transforms = self.augmenter.epoch_transforms(epoch, rows.n_samples)
         start_state = [xp.asarray(buffer, copy=True) for buffer in self._state]
         start_steps = self._n_steps
         losses = xp.zeros(n_batches, dtype=self._loss_dtype, device=self.device)
@@ -408,9 +408,10 @@ class ArrayAPIEngine:
         grad = add_penalty_gradient(
             xp, grad, params, self._weight_mask, self.l1, self.l2
         )
-        self._n_steps += 1
         step_size = 0.0
         if self.update == Update.ADAM:
+            # Adam counts its steps (the compiled engine's begin_step).
+            self._n_steps += 1
             settings = self._settings
             step_size = adam_step_size(
                 settings["learning_rate"],
