@@ -427,8 +427,10 @@ class ArrayAPIEngine:
         """Read the first ``n_batches`` minibatches' losses from the device
         (the epoch's one synchronisation) and add them up as the compiled
         engine does: stop at the first that is not finite."""
-        losses = to_numpy(losses)
-        penalties = np.zeros(len(losses)) if penalties is None else to_numpy(penalties)
+        if penalties is None:
+            losses, penalties = to_numpy(losses), np.zeros(losses.shape[0])
+        else:
+            losses, penalties = to_numpy(self.xp.stack([losses, penalties]))
         self.loss_sum = self.weight_sum = 0.0
         self.n_samples_done = 0
         for batch in range(n_batches):
@@ -475,8 +477,9 @@ class _InterruptsBetweenSteps:
         """Run the previous handler for the noted signal (once)."""
         signum, frame = self.pending[0]
         self.pending.clear()
+        previous = self._previous
         self._restore()
-        self._previous(signum, frame)
+        previous(signum, frame)
 
     def _restore(self):
         if self._previous is not None:

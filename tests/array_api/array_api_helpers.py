@@ -20,11 +20,13 @@ class Namespace(NamedTuple):
     device: object
 
     def asarray(self, values, dtype=None):
-        """NumPy values (or a list) as an array of this namespace and device."""
+        """A copy of NumPy values (or a list) as an array of this namespace and
+        device (a copy: PyTorch and array_api_strict would share a NumPy
+        array's memory, and an engine training on it would train both)."""
         values = np.asarray(values)
         if dtype is not None:
             values = values.astype(dtype)
-        return self.xp.asarray(values, device=self.device)
+        return self.xp.asarray(values, device=self.device, copy=True)
 
 
 def namespace_on_cpu(name):
