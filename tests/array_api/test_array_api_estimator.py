@@ -340,3 +340,31 @@ def test_dropout_and_augmentation_train_alike(namespace):
         assert fitted.loss_curve_[-1] < 0.75 * fitted.loss_curve_[0]
     assert_allclose(model.loss_curve_, reference.loss_curve_, rtol=0.1)
     assert not np.allclose(to_numpy(model.coefs_[0]), reference.coefs_[0])
+
+
+def test_a_warm_start_stays_on_the_device(namespace):
+    """partial_fit and warm starts take the weights and the optimizer's state
+    where they are: no round trip through the host."""
+    from skmlp._network import ParameterLayout
+    from skmlp._optimizers import Nesterov
+
+    X, y = digits()
+    _, model = fit_both(namespace, {**COMMON, **OPTIMIZERS["nesterov"]}, X, y)
+    layout = ParameterLayout([64, 24, 16, 10])
+    params = layout.pack(model.coefs_, model.intercepts_, np.float64)
+    assert array_api_compat.array_namespace(params) is namespace.xp
+    expected = np.concatenate(
+        [
+            np.concatenate([to_numpy(c).ravel(), to_numpy(b)])
+            for c, b in zip(model.coefs_, model.intercepts_)
+        ]
+    )
+    assert_array_equal(to_numpy(params), expected)
+    optimizer = Nesterov(layout.n_params, np.float64, learning_rate=0.1, momentum=0.9)
+    assert optimizer.load_state(model._optimizer_state)
+    velocity = optimizer.buffers["velocity"]
+    assert array_api_compat.array_namespace(velocity) is namespace.xp
+    stored = model._optimizer_state["buffers"]["velocity"]
+    assert_array_equal(to_numpy(velocity), to_numpy(stored))
+    velocity += 1.0  # a copy: the stored state is left alone
+    assert not np.array_equal(to_numpy(velocity), to_numpy(stored))
