@@ -93,32 +93,33 @@ class ArrayAPIAugmenter:
     def __init__(self, augmentation, n_features, dtype, seed, *, xp, device):
         from ..augmentation import _elastic_field_bank
 
-        self.height, self.width = augmentation.check_images(n_features)
-        self.n_features = n_features
+        # Python numbers throughout: some namespaces refuse NumPy scalars.
+        self.height, self.width = map(int, augmentation.check_images(n_features))
+        self.n_features = int(n_features)
         self.xp, self.device = xp, device
         self.seed = int(seed)
         s = augmentation._settings()
-        self.rotation = math.radians(s["rotation"])
-        self.scale = tuple(s["scale"])
-        self.stretch = s["stretch"]
-        self.shear = math.radians(s["shear"])
-        self.shift = s["shift"]
+        self.rotation = math.radians(float(s["rotation"]))
+        self.scale = tuple(map(float, s["scale"]))
+        self.stretch = float(s["stretch"])
+        self.shear = math.radians(float(s["shear"]))
+        self.shift = float(s["shift"])
         self.flip = bool(s["flip"])
-        self.erase = s["erase"]
-        self.erase_area = tuple(s["erase_area"])
-        self.erase_ratio = tuple(s["erase_ratio"])
+        self.erase = float(s["erase"])
+        self.erase_area = tuple(map(float, s["erase_area"]))
+        self.erase_ratio = tuple(map(float, s["erase_ratio"]))
         self.bank = None
         self._periods = (1, 1)
         if s["elastic_alpha"] > 0:
             bank = _elastic_field_bank(
                 (self.height, self.width),
-                s["elastic_alpha"],
-                s["elastic_sigma"],
+                float(s["elastic_alpha"]),
+                float(s["elastic_sigma"]),
                 dtype,
                 np.random.default_rng(seed),
             )
             self._periods = (bank.shape[1] - self.height, bank.shape[2] - self.width)
-            self._bank_stride, self._bank_plane = bank.shape[2], bank[0].size
+            self._bank_stride, self._bank_plane = bank.shape[2], int(bank[0].size)
             self.bank = to_device(np.ascontiguousarray(bank).reshape(-1), xp, device)
         self.warps = (
             self.rotation != 0

@@ -146,7 +146,7 @@ class ArrayAPIEngine:
             raise ValueError(
                 f"max_norm must be a positive finite number, got {max_norm}."
             )
-        self.max_norm = max_norm
+        self.max_norm = None if max_norm is None else float(max_norm)
 
     def _set_augmenter(self, augmenter):
         if augmenter is not None and augmenter.n_features != self.n_units[0]:

@@ -13,7 +13,11 @@ to rounding (the tests compare the two).
 
 The functions take ``xp``, the namespace (``array_api_compat``'s wrapper
 where there is one), and never synchronise with the host: a loss is a 0-d
-array, never a Python float.
+array, never a Python float. The passes of every minibatch prefer what is
+cheap everywhere: ReLU and its derivative by clipping (``where`` with a
+scalar is one of PyTorch's slow CPU kernels), the update rules in place on
+the optimizer's buffers (no parameter-sized temporary where one can be
+avoided).
 """
 
 import math
@@ -36,7 +40,7 @@ def activation_forward(xp, z, activation):
     if activation == Activation.TANH:
         return xp.tanh(z)
     if activation == Activation.RELU:
-        return xp.where(z > 0, z, 0.0)
+        return xp.clip(z, 0.0, None)
     if activation == Activation.LEAKY_RELU:
         return xp.where(z > 0, z, LEAKY_RELU_SLOPE * z)
     raise ValueError(f"Unknown activation code {activation}.")
@@ -51,7 +55,8 @@ def activation_backward(xp, delta, a, activation):
     if activation == Activation.TANH:
         return delta * (1.0 - a * a)
     if activation == Activation.RELU:
-        return xp.where(a > 0, delta, 0.0)
+        # a >= 0: ceil(clip(a, 0, 1)) is 1 where a > 0, else 0, exactly.
+        return delta * xp.ceil(xp.clip(a, 0.0, 1.0))
     if activation == Activation.LEAKY_RELU:
         return xp.where(a > 0, delta, LEAKY_RELU_SLOPE * delta)
     raise ValueError(f"Unknown activation code {activation}.")
@@ -60,8 +65,15 @@ def activation_backward(xp, delta, a, activation):
 def dropout_mask(xp, uniforms, rate):
     """Inverted dropout's mask from draws uniform in [0, 1): 0 (dropped, with
     probability ``rate``) or ``1 / (1 - rate)``, so that the expected
-    activation is unchanged and prediction needs no rescaling."""
-    return xp.astype(uniforms >= rate, uniforms.dtype) * (1.0 / (1.0 - rate))
+    activation is unchanged and prediction needs no rescaling.
+
+    ``floor(u + 1 - rate)`` is 1 where ``u >= rate``, else 0 (up to the
+    rounding of the sum, which moves the rate by less than one part in
+    2**24): no boolean array.
+    """
+    mask = xp.floor(uniforms + (1.0 - rate))
+    mask *= 1.0 / (1.0 - rate)
+    return mask
 
 
 def forward(xp, X, weights, biases, activation, masks=None):
@@ -262,37 +274,49 @@ def add_penalty_gradient(xp, grad, params, weight_mask, l1, l2):
 
 
 def sgd_step(xp, params, grad, state, settings, step_size):
-    """w -= lr * g"""
-    params -= settings["learning_rate"] * grad
+    """w -= lr * g (g is overwritten)"""
+    grad *= settings["learning_rate"]
+    params -= grad
 
 
 def momentum_step(xp, params, grad, state, settings, step_size):
-    """v = mu * v - lr * g; w += v"""
+    """v = mu * v - lr * g; w += v (g is overwritten)"""
     (velocity,) = state
+    grad *= settings["learning_rate"]
     velocity *= settings["momentum"]
-    velocity -= settings["learning_rate"] * grad
+    velocity -= grad
     params += velocity
 
 
 def nesterov_step(xp, params, grad, state, settings, step_size):
-    """v = mu * v - lr * g; w += mu * v - lr * g"""
+    """v = mu * v - lr * g; w += mu * v - lr * g (g is overwritten)"""
     (velocity,) = state
-    mu, step = settings["momentum"], settings["learning_rate"] * grad
+    mu = settings["momentum"]
+    grad *= settings["learning_rate"]
     velocity *= mu
-    velocity -= step
-    params += mu * velocity - step
+    velocity -= grad
+    params -= grad
+    params += mu * velocity
 
 
 def adam_step(xp, params, grad, state, settings, step_size):
     """m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g**2;
-    w -= step * m / (sqrt(v) + eps), step from :func:`adam_step_size`."""
+    w -= step * m / (sqrt(v) + eps), step from :func:`adam_step_size`
+    (g is overwritten)."""
     m, v = state
     beta_1, beta_2 = settings["beta_1"], settings["beta_2"]
-    m *= beta_1
-    m += (1.0 - beta_1) * grad
+    squares = (1.0 - beta_2) * grad
+    squares *= grad
     v *= beta_2
-    v += (1.0 - beta_2) * (grad * grad)
-    params -= step_size * m / (xp.sqrt(v) + settings["epsilon"])
+    v += squares
+    grad *= 1.0 - beta_1
+    m *= beta_1
+    m += grad
+    denominator = xp.sqrt(v)
+    denominator += settings["epsilon"]
+    step = step_size * m
+    step /= denominator
+    params -= step
 
 
 def adam_step_size(learning_rate, beta_1, beta_2, n_steps):

@@ -213,7 +213,7 @@ def test_penalty_and_its_gradient_are_the_twins(dtype, l1, l2):
 
 def twin_step(update, w, grad, state, settings, l1, l2, step_size=0.0):
     """One step of the twin's update rule, the penalty's gradient added first."""
-    w = w.copy()
+    w, grad = w.copy(), grad.copy()  # the rules overwrite the gradient
     state = [buffer.copy() for buffer in state]
     grad = _kernels.add_penalty_gradient(xp, grad, w, np.ones_like(w), l1, l2)
     _kernels.UPDATE_RULES[update](xp, w, grad, state, settings, step_size)
