@@ -85,6 +85,14 @@ def parse_args(argv=None):
     )
     parser.add_argument("--quick", action="store_true", help="5,000 images, 3 rounds")
     parser.add_argument(
+        "--hidden",
+        type=int,
+        nargs="+",
+        metavar="N",
+        help="hidden layer sizes instead of the recipe's (say 16 16: steps too "
+        "small for the arithmetic to count, each method's overhead alone)",
+    )
+    parser.add_argument(
         "--threads",
         type=int,
         default=_common.default_threads(),
@@ -236,6 +244,19 @@ def synchronize(torch, device):
         torch.cuda.synchronize(device)
 
 
+def count_synchronizations(torch, epoch):
+    """How many times one more epoch waits for the GPU (the host reading a
+    device value, a blocking copy), as PyTorch's sync debug mode reports."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        torch.cuda.set_sync_debug_mode("warn")
+        try:
+            epoch()
+        finally:
+            torch.cuda.set_sync_debug_mode("default")
+    return sum("synchroniz" in str(w.message) for w in caught)
+
+
 def describe_device(torch, device):
     """The device in words, saying when there is no GPU."""
     kind = torch.device(device).type
@@ -264,6 +285,8 @@ def main(argv=None):
     print(f"Device: {describe_device(torch, device)}")
     name, X, y, X_test, y_test = load_data(args.fashion_mnist, args.quick)
     params = recipe_params(args.recipe, args.augment)
+    if args.hidden:
+        params["hidden_layer_sizes"] = tuple(args.hidden)
     units = "-".join(str(n) for n in (784, *params["hidden_layer_sizes"], 10))
     print(
         f"Recipe {args.recipe}'s network: {units} ReLU, dropout {params['dropout']}, "
@@ -299,7 +322,16 @@ def main(argv=None):
             idle_timeout=10.0,
         )
         accuracy = {method: trainers[method].accuracy() for method in args.methods}
+        syncs = None
+        if "array API" in trainers and torch.device(device).type == "cuda":
+            syncs = count_synchronizations(torch, trainers["array API"].epoch)
     print(result_table(args.methods, seconds, other_load, accuracy, device))
+    if syncs is not None:
+        n_batches = -(-len(X) // params["batch_size"])
+        print(
+            f"The array API engine's epoch synchronised with the GPU {syncs} times "
+            f"for its {n_batches} minibatches (CUDA sync debug mode)"
+        )
     if "array API" in seconds:
         full = RECIPES[args.recipe]["params"]["max_iter"]
         projected = _common.median(seconds["array API"]) * full
