@@ -443,7 +443,7 @@ class Fitter:
                 warnings.warn(
                     "lbfgs: the objective is not finite at the starting weights: "
                     f"the data or the penalties (l1={settings.l1}, "
-                    f"l2={settings.l2}) overflow {np.dtype(self._dtype()).name} "
+                    f"l2={settings.l2}) overflow {self._dtype().name} "
                     "arithmetic. The model keeps its initial weights; scale X or "
                     "lower the penalties.",
                     ConvergenceWarning,

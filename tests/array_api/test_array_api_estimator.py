@@ -368,3 +368,18 @@ def test_a_warm_start_stays_on_the_device(namespace):
     assert_array_equal(to_numpy(velocity), to_numpy(stored))
     velocity += 1.0  # a copy: the stored state is left alone
     assert not np.array_equal(to_numpy(velocity), to_numpy(stored))
+
+
+def test_the_onnx_converter_asks_for_a_numpy_copy(namespace):
+    import skl2onnx
+    from skl2onnx.common.data_types import FloatTensorType
+
+    from skmlp import register_onnx_converter
+
+    register_onnx_converter()
+    X, y = digits()
+    _, model = fit_both(namespace, {**COMMON, "max_iter": 1}, X, y)
+    initial_types = [("X", FloatTensorType([None, 64]))]
+    with pytest.raises(ValueError, match=r"skmlp.utils.to_numpy\(model\)"):
+        skl2onnx.to_onnx(model, initial_types=initial_types)
+    skl2onnx.to_onnx(model_to_numpy(model), initial_types=initial_types)
