@@ -336,8 +336,9 @@ def main(argv=None):
         full = RECIPES[args.recipe]["params"]["max_iter"]
         projected = _common.median(seconds["array API"]) * full
         print(
-            f"Projected fit of recipe {args.recipe}'s {full} epochs with the array "
-            f"API engine on {torch.device(device).type}: {projected:.0f} s "
+            f"Projected fit of recipe {args.recipe}'s {full} epochs on these "
+            f"{len(X)} images with the array API engine on "
+            f"{torch.device(device).type}: {projected:.0f} s "
             f"({projected / 60:.1f} min)"
             + ("" if args.augment else ", without its augmentation")
         )
