@@ -11,8 +11,11 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.externals.array_api_compat import array_namespace
 from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.validation import check_array
+
+from ._array_api._namespace import numpy_dtype
 
 
 def is_ready_float_matrix(model, X):
@@ -229,10 +232,14 @@ def check_max_norm_can_learn(max_norm, n_units, X, weight_limit):
     if max_norm is None or not n_hidden:
         return
     data = X.data if hasattr(X, "tocsr") else X
-    largest = float(max(data.max(), -data.min())) if data.size else 0.0
+    if isinstance(data, np.ndarray):
+        largest = float(max(data.max(), -data.min())) if data.size else 0.0
+    else:  # an array API array, on its device: one number read back
+        xp = array_namespace(data)
+        largest = float(xp.max(xp.abs(data))) if data.shape[0] else 0.0
     if not largest > 0:
         return  # inputs that are all 0 cannot be told apart anyway
-    eps = float(np.finfo(X.dtype).eps)
+    eps = float(np.finfo(numpy_dtype(X.dtype)).eps)
     # In logarithms: delta underflows long before max_norm does.
     log_others = (
         np.log(2 * largest)

@@ -19,6 +19,13 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._array_api._namespace import float_dtypes, namespace_and_device
+from ._array_api._prediction import (
+    check_prediction_namespace,
+    labels_of_codes,
+    predicts_through_array_api,
+)
+from ._array_api._prediction import model_proba as array_api_model_proba
 from ._callbacks import CallbackSupportMixin
 from ._checks import is_ready_float_matrix, numbers_beyond_float64_are_value_errors
 from ._fit_loop import Fitter
@@ -707,7 +714,7 @@ class MLPDigitClassifier(
             its label is on (a sigmoid per label). float32 for a model with
             float32 weights, float64 otherwise.
         """
-        return self._forward(X, take_log=False)[0]
+        return self._forward(X, take_log=False, method="predict_proba")[0]
 
     def predict_log_proba(self, X):
         """Logarithm of the probability of each class.
@@ -724,7 +731,7 @@ class MLPDigitClassifier(
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        return self._forward(X, take_log=True)[0]
+        return self._forward(X, take_log=True, method="predict_log_proba")[0]
 
     def predict(self, X):
         """Most probable class of each sample (the labels that are on, for
@@ -742,16 +749,33 @@ class MLPDigitClassifier(
             indicator matrix (int) of the labels whose probability exceeds
             0.5, as MLPClassifier predicts.
         """
-        proba, classes, output = self._forward(X, take_log=False)
+        proba, classes, output = self._forward(X, take_log=False, method="predict")
         decided = output.decide(proba)
-        return decided if output.multilabel else classes[decided]
+        if output.multilabel:
+            return decided
+        if isinstance(decided, np.ndarray):
+            return classes[decided]
+        return labels_of_codes(classes, decided)
 
-    def _forward(self, X, take_log):
+    def _forward(self, X, take_log, method):
         """(Log-)probabilities of X, the classes of their columns and the
         output layer, from one model: a copy of the instance dict taken at
         once, so that a refit publishing its model in another thread
-        meanwhile changes nothing here."""
+        meanwhile changes nothing here.
+
+        A model fitted in another namespace than NumPy's (under array API
+        dispatch) predicts X of its namespace and device, there.
+        """
         model = self.__dict__.copy()
+        if predicts_through_array_api(model, X):
+            view = object.__new__(type(self))
+            view.__dict__.update(model)
+            check_is_fitted(view)
+            check_prediction_namespace(X, model, type(self).__name__, method)
+            xp, _ = namespace_and_device(X)
+            X = validate_data(view, X, dtype=float_dtypes(xp), reset=False)
+            proba, output = array_api_model_proba(model, X, take_log)
+            return proba, model["classes_"], output
         if not is_ready_float_matrix(model, X):
             view = object.__new__(type(self))
             view.__dict__.update(model)
@@ -777,6 +801,7 @@ class MLPDigitClassifier(
         tags.input_tags.allow_nan = False
         tags.input_tags.sparse = True
         tags.classifier_tags.multi_label = True
+        tags.array_api_support = True
         return tags
 
 

@@ -19,6 +19,13 @@ also carries the fit's :meth:`Fitter.training_state`, which
 :class:`skmlp.Checkpoint` writes; a fit configured with such a state
 (``FitConfig.resume``) goes on from it, with the same steps as the fit that
 wrote it.
+
+The training data picks the engine (:func:`skmlp._backends.backend_for`):
+the compiled one for NumPy arrays and sparse matrices, the array API one
+(:mod:`skmlp._array_api`) for arrays of another namespace under
+scikit-learn's array API dispatch, whose weights stay in X's namespace and
+on its device. The loop is the same for both: it touches the weights only
+through array API calls.
 """
 
 import time
@@ -29,19 +36,18 @@ from typing import NamedTuple
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.externals.array_api_compat import array_namespace
 
+from ._array_api._namespace import numpy_dtype
+from ._backends import backend_for
 from ._callbacks import NO_CALLBACKS
 from ._engine._config import EngineConfig
-from ._engine._engine import Engine
 from ._engine._predict import output_inplace, output_loss
-from ._engine._rows import RowSource
 from ._engine._types import Status
 from ._fit_random_state import FitRandomState
 from ._holdout import held_out_data, hold_out
 from ._layers import ACTIVATIONS, OUTPUT_LAYERS
-from ._lbfgs import minimize_lbfgs
 from ._network import overflow_limit
-from ._prediction import forward_proba
 from ._progress import Progress
 from ._schedules import scheduled_learning_rate
 from ._threads import blas_threads_for_fit, flops_per_step
@@ -83,13 +89,16 @@ class TrainingSettings(NamedTuple):
 class TrainingData(NamedTuple):
     """What a fit trains on, validated."""
 
-    X: object  # ndarray or CSR matrix, float32 or float64
+    # ndarray or CSR matrix, float32 or float64; or, under array API
+    # dispatch, an array of another namespace (on its device).
+    X: object
     y: np.ndarray  # labels, as given (for the callbacks)
     # Positions of the labels in classes_ (intc); for multilabel targets, the
     # C-contiguous 0/1 indicator matrix (uint8), one column per label.
     y_codes: np.ndarray
     sample_weight: np.ndarray  # of X's dtype, times the class weights
-    validation: tuple | None  # (X_val, y_val codes, sample_weight_val), or None
+    # (X_val, y_val codes, sample_weight_val), or None; X_val of X's namespace.
+    validation: tuple | None
     output: object = OUTPUT_LAYERS["softmax"]  # the skmlp._layers.OutputLayerKind
 
 
@@ -102,8 +111,9 @@ class FitConfig:
     settings : TrainingSettings
     data : TrainingData
     layout : skmlp._network.ParameterLayout
-    params : ndarray of shape (layout.n_params,)
-        The starting weights, trained in place; the fitter's own buffer.
+    params : array of shape (layout.n_params,)
+        The starting weights, trained in place; the fitter's own buffer, in
+        X's namespace and on its device.
     optimizer : skmlp._optimizers.Optimizer
         Its state is updated in place.
     progress : skmlp._progress.Progress
@@ -119,9 +129,11 @@ class FitConfig:
     estimator : object or None, default=None
         The estimator being fitted: the callbacks are its own and are told
         of it; its fitted attributes are left alone. None: no callbacks.
-    make_engine : callable, default=Engine
-        Builds the compiled engine from its
-        :class:`~skmlp._engine._config.EngineConfig`; a stand-in in tests.
+    make_engine : callable or None, default=None
+        Builds the engine from its
+        :class:`~skmlp._engine._config.EngineConfig`; None for the engine of
+        the data's backend (the compiled one for NumPy arrays); a stand-in
+        in tests.
     parameters : dict or None, default=None
         The estimator's parameters in the form a checkpoint records them
         (:func:`skmlp._training_state.canonical_parameters`); None: the fit's
@@ -144,7 +156,7 @@ class FitConfig:
     incremental: bool = False
     model_attributes: dict = field(default_factory=dict)
     estimator: object = None
-    make_engine: Callable = Engine
+    make_engine: Callable | None = None
     parameters: dict | None = None
     resume: object = None
 
@@ -168,6 +180,8 @@ class Fitter:
         self.progress = progress = config.progress
         self.incremental = config.incremental
         self.model_attributes = config.model_attributes
+        # The engine of the data's arrays (compiled, or array API).
+        self.backend = backend_for(data.X)
         self.resume = resume = config.resume
         self._data_digest = None if resume is None else resume.data_digest
         if resume is None:
@@ -193,7 +207,7 @@ class Fitter:
             )
         else:
             self.batch_size = min(len(train_rows), _LBFGS_CHUNK_ROWS)
-        self.rows = RowSource(
+        self.rows = self.backend.make_rows(
             data.X,
             data.y_codes,
             data.sample_weight,
@@ -248,7 +262,13 @@ class Fitter:
 
     def _held_out(self, validation_rows):
         data = self.data
-        return held_out_data(data.X, data.y_codes, data.sample_weight, validation_rows)
+        return held_out_data(
+            data.X,
+            data.y_codes,
+            data.sample_weight,
+            validation_rows,
+            take_rows=self.backend.take_rows,
+        )
 
     def _resumed_validation(self, data):
         """The validation data of a resumed fit: the user's, or the rows of X
@@ -286,10 +306,11 @@ class Fitter:
         """The model as it is now, with copies of what keeps training: what a
         callback's ``fitted_estimator`` predicts with."""
         coefs, intercepts = self.layout.views(self.params)
+        xp = array_namespace(self.params)
         return {
             **self.model_attributes,
-            "coefs_": [c.copy() for c in coefs],
-            "intercepts_": [b.copy() for b in intercepts],
+            "coefs_": [xp.asarray(c, copy=True) for c in coefs],
+            "intercepts_": [xp.asarray(b, copy=True) for b in intercepts],
             **self.progress.snapshot(),
         }
 
@@ -310,14 +331,18 @@ class Fitter:
         settings = self.settings
         augmenter = None
         if settings.augment is not None:
-            augmenter = settings.augment._build_augmenter(
-                self.layout.n_units[0], self.params.dtype, self.augment_seed
+            augmenter = self.backend.make_augmenter(
+                settings.augment,
+                self.layout.n_units[0],
+                self._dtype(),
+                self.augment_seed,
             )
-        return self.config.make_engine(
+        make_engine = self.config.make_engine or self.backend.make_engine
+        return make_engine(
             EngineConfig(
                 self.layout,
                 batch_size=self.batch_size,
-                dtype=self.params.dtype,
+                dtype=self._dtype(),
                 activation=ACTIVATIONS[settings.activation].code,
                 optimizer=self.optimizer,
                 output=self.data.output.code,
@@ -331,6 +356,10 @@ class Fitter:
                 label_smoothing=settings.label_smoothing,
             )
         )
+
+    def _dtype(self):
+        """The training dtype, as NumPy names it."""
+        return numpy_dtype(self.params.dtype)
 
     def _callback_context(self, max_subtasks):
         """The root callback context of this fit (its task ``"fit"``, or
@@ -394,9 +423,10 @@ class Fitter:
         """
         settings, progress, params = self.settings, self.progress, self.params
         engine = self._engine = self._make_engine(self.dropout_seed)
-        start_of_epoch = np.empty_like(params)
+        xp = array_namespace(params)
+        start_of_epoch = xp.empty_like(params)
         watch_validation = self.validation is not None and settings.early_stopping
-        self._best_params = np.empty_like(params) if watch_validation else None
+        self._best_params = xp.empty_like(params) if watch_validation else None
         self._has_best = False
         resume = self.resume
         if resume is None:
@@ -442,7 +472,7 @@ class Fitter:
                 learning_rate = engine.learning_rate = self._learning_rate
                 if settings.shuffle:
                     self.rows.shuffle(self.shuffle_rng)
-                np.copyto(start_of_epoch, params)
+                start_of_epoch[...] = params
                 try:
                     status = engine.run_epoch(self.rows, params, epoch=progress.n_iter_)
                 finally:
@@ -452,7 +482,7 @@ class Fitter:
                 ):
                     # The weights that produced a non-finite loss (or absurd
                     # ones) are not kept: back to the epoch's start.
-                    np.copyto(params, start_of_epoch)
+                    params[...] = start_of_epoch
                     warnings.warn(
                         f"Training diverged in epoch {progress.n_iter_ + 1}: the "
                         "loss or the weights blew up, and training stopped with "
@@ -467,7 +497,7 @@ class Fitter:
                     self._validation_result(),
                 )
                 if self._update_no_improvement_count(watch_validation):
-                    np.copyto(self._best_params, params)
+                    self._best_params[...] = params
                     self._has_best = True
                 if settings.verbose:
                     self._print_epoch(time.perf_counter() - epoch_start_time)
@@ -477,7 +507,7 @@ class Fitter:
         except KeyboardInterrupt as exc:
             interruption = _note_interruption(exc, "minibatch")
         if self._has_best:
-            np.copyto(params, self._best_params)
+            params[...] = self._best_params
         self._end_task(context)
         if interruption is not None:
             # The model is usable; the caller (a grid search, the command
@@ -573,7 +603,7 @@ class Fitter:
 
         interruption = None
         try:
-            result = minimize_lbfgs(
+            result = self.backend.minimize_lbfgs(
                 engine,
                 self.rows,
                 self.params,
@@ -586,7 +616,7 @@ class Fitter:
                 warnings.warn(
                     "lbfgs: the objective is not finite at the starting weights: "
                     f"the data or the penalties (l1={settings.l1}, "
-                    f"l2={settings.l2}) overflow {self.params.dtype.name} "
+                    f"l2={settings.l2}) overflow {self._dtype().name} "
                     "arithmetic. The model keeps its initial weights; scale X or "
                     "lower the penalties.",
                     ConvergenceWarning,
@@ -617,11 +647,12 @@ class Fitter:
         loss a million times that of an uninformed model (``start_loss``:
         Adam with an absurd step size).
         """
-        params, limit = self.params, overflow_limit(self.params.dtype)
+        params, limit = self.params, overflow_limit(self._dtype())
+        xp = array_namespace(params)
         # max and min propagate NaN, which fails both comparisons; unlike
-        # np.abs, they allocate nothing.
+        # abs, they allocate nothing.
         if not np.isfinite(epoch_loss) or not (
-            params.max() < limit and params.min() > -limit
+            float(xp.max(params)) < limit and float(xp.min(params)) > -limit
         ):
             return True
         return epoch_loss > 1e6 * start_loss
@@ -642,9 +673,7 @@ class Fitter:
         X_val, y_val, sample_weight_val = self.validation
         output = self.data.output
         coefs, intercepts = self.layout.views(self.params)
-        logits = forward_proba(
-            X_val, coefs, intercepts, self.settings.activation, output=None
-        )
+        logits = self.backend.logits(X_val, coefs, intercepts, self.settings.activation)
         proba = logits.copy()
         output_inplace(proba, output.code)
         decided = output.decide(proba)

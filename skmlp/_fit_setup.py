@@ -8,12 +8,29 @@ model's. It validates X and y (with :mod:`skmlp._checks` and
 :mod:`skmlp._targets`), checks the parameters against the solver's and the
 output layer's records, lays out the network and draws (or takes over) its
 weights and optimizer state.
+
+Under scikit-learn's array API dispatch, X of another namespace than
+NumPy's (:func:`skmlp._array_api._namespace.uses_array_api`) stays in its
+namespace and on its device, and so do the weights drawn for it; the labels
+and weights are encoded on the host, whatever namespace they came in (only
+X's namespace counts, as scikit-learn's "everything follows X").
 """
+
+import warnings
 
 import numpy as np
 from scipy import sparse
 from sklearn.utils.validation import validate_data
 
+from ._array_api._namespace import (
+    float_dtypes,
+    host_values,
+    is_array_api_array,
+    namespace_and_device,
+    numpy_dtype,
+    to_device,
+    uses_array_api,
+)
 from ._checkpoint_file import read_checkpoint
 from ._checks import (
     check_max_norm_can_learn,
@@ -82,6 +99,10 @@ def fit_config(
     """
     first_call = not hasattr(model, "coefs_")
     solver = SOLVERS[model.solver]
+    # The engine's selection: X of another array API namespace trains there.
+    device_arrays = namespace_and_device(X) if uses_array_api(X) else None
+    if device_arrays is not None:
+        y, sample_weight, classes = map(host_values, (y, sample_weight, classes))
     if first_call or not is_ready_training_data(model.__dict__, X, y):
         check_sparse_structure(X, "X")  # scipy's conversions trust it
         with numbers_beyond_float64_are_value_errors():
@@ -89,8 +110,8 @@ def fit_config(
                 model,
                 X,
                 y,
-                dtype=(np.float64, np.float32),
-                accept_sparse=("csr", "csc"),
+                dtype=_float_dtypes(device_arrays),
+                accept_sparse=False if device_arrays else ("csr", "csc"),
                 multi_output=True,
                 reset=first_call,
             )
@@ -100,8 +121,9 @@ def fit_config(
         X = X.tocsr()
     y = targets_array(y)
     output, y_codes = _encode_targets(model, y, classes, first_call, incremental)
+    dtype = numpy_dtype(X.dtype)  # of the weights, on the host
     sample_weight = training_weights(
-        sample_weight, y_codes, X.dtype, model.class_weight, model.classes_
+        sample_weight, y_codes, dtype, model.class_weight, model.classes_
     )
     random_state = FitRandomState(model.random_state)
     hidden = validate_hidden_layer_sizes(model.hidden_layer_sizes)
@@ -118,16 +140,25 @@ def fit_config(
             f"{_needs_a_minibatch_solver('max_norm')}, or max_norm=None."
         )
     layout = ParameterLayout([X.shape[1], *hidden, len(model.classes_)])
-    check_max_norm_can_learn(model.max_norm, layout.n_units, X, overflow_limit(X.dtype))
+    check_max_norm_can_learn(model.max_norm, layout.n_units, X, overflow_limit(dtype))
     watches_validation = model.early_stopping and solver.validation
-    validation = _validation_set(model, validation_set, output, X.dtype)
+    validation = _validation_set(model, validation_set, output, dtype, device_arrays)
     data = TrainingData(X, y, y_codes, sample_weight, validation, output)
     parameters = None
     if solver.minibatch and not incremental:
-        parameters = canonical_parameters(model, hidden, dropout, augmentation)
+        if device_arrays is None:
+            parameters = canonical_parameters(model, hidden, dropout, augmentation)
+        else:
+            _warn_of_checkpoints(estimator)
     if resume_from is not None:
+        if device_arrays is not None:
+            raise ValueError(
+                "resume_from continues a fit on NumPy arrays: a checkpoint "
+                "holds NumPy state, and this X is on another namespace's "
+                "device."
+            )
         resume = _checked_checkpoint(
-            resume_from, model, solver, parameters, data, layout, X.dtype
+            resume_from, model, solver, parameters, data, layout, dtype
         )
         progress = Progress(**resume.progress_values())
         progress.n_iter_ = resume.n_iter
@@ -139,8 +170,11 @@ def fit_config(
         else:
             progress = Progress.resume(model, watches_validation)
         params, optimizer = _initial_state(
-            model, solver, layout, first_call, random_state, X.dtype
+            model, solver, layout, first_call, random_state, dtype
         )
+        if device_arrays is not None:
+            # Drawn on the host, as for NumPy X: the same starting weights.
+            params = to_device(params, *device_arrays)
     model.n_layers_ = layout.n_layers + 1
     return FitConfig(
         settings=_training_settings(model, solver, dropout, augmentation),
@@ -160,6 +194,21 @@ def fit_config(
         parameters=parameters,
         resume=resume,
     )
+
+
+def _warn_of_checkpoints(estimator):
+    """Warn that the estimator's Checkpoint callbacks write nothing: a
+    checkpoint holds NumPy state, and this fit's is on a device."""
+    from ._checkpoint import Checkpoint
+
+    callbacks = getattr(estimator, "_skl_callbacks", None) or ()
+    if any(isinstance(callback, Checkpoint) for callback in callbacks):
+        warnings.warn(
+            "Checkpoint writes nothing for a fit on device arrays (array API "
+            "dispatch): a checkpoint holds NumPy state. Fit on NumPy arrays "
+            "to checkpoint, or save skmlp.utils.to_numpy(model) yourself.",
+            UserWarning,
+        )
 
 
 def _checked_checkpoint(path, model, solver, parameters, data, layout, dtype):
@@ -289,20 +338,38 @@ def _initial_state(model, solver, layout, first_call, random_state, dtype):
     return params, optimizer
 
 
-def _validation_set(model, validation_set, output, dtype):
+def _float_dtypes(device_arrays):
+    """The dtypes ``validate_data`` may leave X in: NumPy's, or those of the
+    namespace of ``device_arrays`` (``(xp, device)``, or None)."""
+    if device_arrays is None:
+        return (np.float64, np.float32)
+    return float_dtypes(device_arrays[0])
+
+
+def _validation_set(model, validation_set, output, dtype, device_arrays=None):
     """The user's validation data (``X_val``, ``y_val``, ``sample_weight_val``),
-    validated as the fit's validation data, or None."""
+    validated as the fit's validation data, or None; with ``device_arrays``
+    (X's namespace and device), X_val is moved there."""
     if validation_set is None:
         return None
     X_val, y_val, sample_weight_val = validation_set
+    if device_arrays is not None:
+        y_val, sample_weight_val = host_values(y_val), host_values(sample_weight_val)
+        if not is_array_api_array(X_val):
+            X_val = np.asarray(X_val)
+        X_val = to_device(X_val, *device_arrays)
+        xp = device_arrays[0]
+        dtype_val = xp.float32 if dtype == np.float32 else xp.float64
+    else:
+        dtype_val = dtype
     check_sparse_structure(X_val, "X_val")
     with numbers_beyond_float64_are_value_errors():
         X_val, y_val = validate_data(
             model,
             X_val,
             y_val,
-            dtype=dtype,
-            accept_sparse="csr",
+            dtype=dtype_val,
+            accept_sparse=False if device_arrays else "csr",
             multi_output=True,
             reset=False,
         )
@@ -313,4 +380,6 @@ def _validation_set(model, validation_set, output, dtype):
     sample_weight_val = validate_sample_weight(
         sample_weight_val, len(y_val_codes), dtype, name="sample_weight_val"
     )
-    return rows_ready(X_val), y_val_codes, sample_weight_val
+    if device_arrays is None:
+        X_val = rows_ready(X_val)
+    return X_val, y_val_codes, sample_weight_val

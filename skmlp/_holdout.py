@@ -72,14 +72,26 @@ def hold_out(
     return train_rows, np.ascontiguousarray(validation_rows, dtype=np.intp)
 
 
-def held_out_data(X, y_codes, sample_weight, validation_rows):
+def held_out_data(X, y_codes, sample_weight, validation_rows, take_rows=None):
     """``(X_val, y_val codes, sample_weight_val)``: the validation data of
-    the rows ``validation_rows`` of X, in that order."""
+    the rows ``validation_rows`` of X, in that order.
+
+    ``take_rows(X, rows)`` gives the held-out rows of X as the fit validates
+    on them (the array API backend keeps them in X's namespace and on its
+    device); None: :func:`rows_ready` of ``X[rows]`` (NumPy arrays and CSR
+    matrices).
+    """
+    if take_rows is None:
+        take_rows = _rows_ready_of
     return (
-        rows_ready(X[validation_rows]),
+        take_rows(X, validation_rows),
         y_codes[validation_rows],
         sample_weight[validation_rows],
     )
+
+
+def _rows_ready_of(X, rows):
+    return rows_ready(X[rows])
 
 
 def _can_stratify(y_codes, validation_fraction, classes):

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
+from sklearn.externals.array_api_compat import array_namespace
 
 from ._engine._activations import LEAKY_RELU_SLOPE
 from ._engine._types import Activation, OutputLayer
@@ -102,7 +103,7 @@ class OutputLayerKind(NamedTuple):
         The decision rule: ``decide(proba)`` gives the predicted class codes
         (positions in ``classes_``) of an ``(n_samples, n_outputs)`` array
         of probabilities, or the indicator matrix (int) of the labels that
-        are on.
+        are on, in the namespace of ``proba``.
     onnx_op : str
         The ONNX operator that turns the logits into probabilities (given
         ``onnx_attributes``).
@@ -119,12 +120,17 @@ class OutputLayerKind(NamedTuple):
 
 
 def _most_probable(proba):
-    return np.argmax(proba, axis=1)
+    if isinstance(proba, np.ndarray):
+        return np.argmax(proba, axis=1)
+    return array_namespace(proba).argmax(proba, axis=1)
 
 
 def _labels_on(proba):
     # A label is on when its probability exceeds 0.5, as MLPClassifier predicts.
-    return np.array(proba > 0.5, dtype=int)
+    if isinstance(proba, np.ndarray):
+        return np.array(proba > 0.5, dtype=int)
+    xp = array_namespace(proba)
+    return xp.astype(proba > 0.5, xp.int64)
 
 
 #: The output layers, by ``out_activation_``.

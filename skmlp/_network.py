@@ -12,7 +12,9 @@ forward pass of prediction is :mod:`skmlp._prediction`'s.
 from typing import NamedTuple
 
 import numpy as np
+from sklearn.externals.array_api_compat import array_namespace
 
+from ._array_api._namespace import host_values, is_array_api_array
 from ._layers import ACTIVATIONS
 
 
@@ -95,20 +97,26 @@ class ParameterLayout:
 
         Parameters
         ----------
-        params : ndarray of shape (n_params,)
+        params : array of shape (n_params,)
+            A NumPy array, or an array of another array API namespace (whose
+            slices may be views or copies, as that namespace makes them).
 
         Returns
         -------
-        coefs : list of ndarray
+        coefs : list of arrays
             ``coefs[l]`` has shape ``(n_units[l], n_units[l + 1])``.
-        intercepts : list of ndarray
+        intercepts : list of arrays
             ``intercepts[l]`` has shape ``(n_units[l + 1],)``.
         """
+        if isinstance(params, np.ndarray):
+            reshape = np.reshape
+        else:
+            reshape = array_namespace(params).reshape
         coefs, intercepts = [], []
         for (n_in, n_out), w, b in zip(
             self.coef_shapes, self.weight_offsets, self.bias_offsets
         ):
-            coefs.append(params[w : w + n_in * n_out].reshape(n_in, n_out))
+            coefs.append(reshape(params[w : w + n_in * n_out], (n_in, n_out)))
             intercepts.append(params[b : b + n_out])
         return coefs, intercepts
 
@@ -122,6 +130,10 @@ class ParameterLayout:
     def pack(self, coefs, intercepts, dtype):
         """Copy per-layer arrays into a new flat buffer of ``dtype``.
 
+        Arrays of another array API namespace than NumPy's (a model fitted
+        under array API dispatch) give a flat buffer of their namespace, on
+        their device; anything else a NumPy array.
+
         Raises
         ------
         ValueError
@@ -134,23 +146,40 @@ class ParameterLayout:
                 f"n_units={self.n_units.tolist()}; got {len(coefs)} and "
                 f"{len(intercepts)}."
             )
+        for l, ((n_in, n_out), coef, intercept) in enumerate(
+            zip(self.coef_shapes, coefs, intercepts)
+        ):
+            for name, array, shape in (
+                ("coefs_", coef, (n_in, n_out)),
+                ("intercepts_", intercept, (n_out,)),
+            ):
+                if tuple(np.shape(array)) != shape:
+                    raise ValueError(
+                        f"{name}[{l}] has shape {tuple(np.shape(array))}; "
+                        f"expected {shape}."
+                    )
+        if all(map(is_array_api_array, coefs + intercepts)):
+            return _pack_in_namespace(coefs, intercepts, dtype)
         params = np.empty(self.n_params, dtype=dtype)
         coef_views, intercept_views = self.views(params)
         for l, (coef, intercept) in enumerate(zip(coefs, intercepts)):
-            coef, intercept = np.asarray(coef), np.asarray(intercept)
-            if coef.shape != coef_views[l].shape:
-                raise ValueError(
-                    f"coefs_[{l}] has shape {coef.shape}; expected "
-                    f"{coef_views[l].shape}."
-                )
-            if intercept.shape != intercept_views[l].shape:
-                raise ValueError(
-                    f"intercepts_[{l}] has shape {intercept.shape}; expected "
-                    f"{intercept_views[l].shape}."
-                )
-            coef_views[l][...] = coef
-            intercept_views[l][...] = intercept
+            coef_views[l][...] = np.asarray(host_values(coef))
+            intercept_views[l][...] = np.asarray(host_values(intercept))
         return params
+
+
+def _pack_in_namespace(coefs, intercepts, dtype):
+    """The flat buffer of weights of one array API namespace, there (a warm
+    start on a device stays on the device)."""
+    xp = array_namespace(coefs[0])
+    dtype = xp.float32 if np.dtype(dtype) == np.float32 else xp.float64
+    pieces = []
+    for coef, intercept in zip(coefs, intercepts):
+        pieces += [
+            xp.reshape(xp.astype(coef, dtype), (-1,)),
+            xp.astype(intercept, dtype),
+        ]
+    return xp.concat(pieces)
 
 
 def _exclusive_cumsum(sizes):

@@ -33,6 +33,7 @@ import warnings
 
 import numpy as np
 
+from ._array_api._prediction import fitted_on_array_api
 from ._layers import ACTIVATIONS, OUTPUT_LAYERS
 
 __all__ = ["register_onnx_converter"]
@@ -266,6 +267,12 @@ def convert_mlp_digit_classifier(scope, operator, container):
     from skl2onnx.common.utils_classifier import get_label_classes
 
     model = operator.raw_operator
+    if fitted_on_array_api(model.__dict__):
+        raise ValueError(
+            "This MLPDigitClassifier holds its weights in "
+            f"{type(model.coefs_[0]).__module__} arrays (fitted under array API "
+            "dispatch): convert a NumPy copy, skmlp.utils.to_numpy(model)."
+        )
     graph = GraphWriter(scope, container, _graph_dtype(operator.inputs[0].type, model))
     node = graph.node
 

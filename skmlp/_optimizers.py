@@ -23,7 +23,9 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
+from sklearn.externals.array_api_compat import array_namespace
 
+from ._array_api._namespace import is_array_api_array
 from ._engine._types import Update
 
 
@@ -112,7 +114,9 @@ class Optimizer:
         """Continue from ``state`` (from :meth:`state`) if it is this rule's.
 
         The buffers are copied (converted to this optimizer's dtype): the
-        stored state stays as it was while this optimizer trains.
+        stored state stays as it was while this optimizer trains. Buffers of
+        another array API namespace than NumPy's (state trained on a device)
+        are copied there, for the array API engine, which converts them.
 
         Returns
         -------
@@ -123,7 +127,12 @@ class Optimizer:
         if not self._fits(state):
             return False
         for name, buffer in self.buffers.items():
-            buffer[...] = state["buffers"][name]
+            stored = state["buffers"][name]
+            if is_array_api_array(stored):
+                # State kept on another namespace's device stays there.
+                self.buffers[name] = array_namespace(stored).asarray(stored, copy=True)
+            else:
+                buffer[...] = stored
         self.step_counter[0] = int(state["n_steps"])
         return True
 

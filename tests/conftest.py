@@ -3,7 +3,12 @@ import os
 import signal
 from pathlib import Path
 
-import numpy as np
+# scikit-learn's array API dispatch (tests/array_api and the estimator checks'
+# array API checks) needs SciPy's own array API support, which SciPy reads
+# when it is first imported: before anything below imports it.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
+import numpy as np  # noqa: E402
 import pytest
 from build_check import check_build
 from sklearn.datasets import load_digits

@@ -121,7 +121,10 @@ def test_markdown_code_blocks_run(document, documentation_world):
 
 # What a test machine lacks, by the module a block imports: the only blocks
 # that may carry <!-- skip-test: ... -->. Extend it knowingly.
-UNAVAILABLE = {"ray": "a Ray cluster (ray is not a test dependency)"}
+UNAVAILABLE = {
+    "ray": "a Ray cluster (ray is not a test dependency)",
+    "torch": "a CUDA GPU (and PyTorch, which is not a test dependency)",
+}
 
 
 def test_only_blocks_that_need_what_tests_lack_are_skipped():
@@ -282,10 +285,10 @@ def test_docstring_examples(module_name, tmp_path, monkeypatch):
 def public_names():
     """``module.name`` of every public name skmlp defines (scikit-learn's
     re-exported ``ConfusionMatrixDisplay`` is documented by scikit-learn)."""
-    from skmlp import augmentation, datasets, plotting, preprocessing
+    from skmlp import augmentation, datasets, plotting, preprocessing, utils
 
     names = set()
-    for module in (skmlp, datasets, preprocessing, augmentation, plotting):
+    for module in (skmlp, datasets, preprocessing, augmentation, plotting, utils):
         for name in module.__all__:
             obj = getattr(module, name)
             if name.startswith("__") or getattr(obj, "__module__", "").startswith(
