@@ -472,9 +472,9 @@ def environment_summary(n_threads, torch=None):
     return "\n".join(lines)
 
 
-def host_summary():
-    """The machine in a few words, as the results file records it: the CPU
-    and the kernels of the BLAS skmlp calls (SciPy's)."""
+def blas_kernels():
+    """The kernel family of the BLAS skmlp calls (SciPy's OpenBLAS:
+    ``"Haswell"``, ``"SkylakeX"``, ...), or None where it does not say."""
     from threadpoolctl import threadpool_info
 
     kernels = [
@@ -482,10 +482,16 @@ def host_summary():
         for info in threadpool_info()
         if info["user_api"] == "blas" and _owner(info["filepath"]) == "scipy"
     ]
-    cpus = os.cpu_count()
-    text = f"a {cpus}-core {_cpu_name()}"
-    if kernels and kernels[0]:
-        text += f" (OpenBLAS's {kernels[0]} kernels)"
+    return kernels[0] if kernels and kernels[0] else None
+
+
+def host_summary():
+    """The machine in a few words, as the results file records it: the CPU
+    and the kernels of the BLAS skmlp calls (SciPy's)."""
+    text = f"a {os.cpu_count()}-core {_cpu_name()}"
+    kernels = blas_kernels()
+    if kernels:
+        text += f" (OpenBLAS's {kernels} kernels)"
     return text
 
 

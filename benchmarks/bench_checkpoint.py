@@ -72,6 +72,28 @@ def load_images(fashion_dir, n_images):
     return X, rng.integers(0, 10, n_images), "random pixels"
 
 
+class _EpochHook:
+    """A callback of scikit-learn's callback API calling ``on_begin()`` and
+    ``on_end()`` as each epoch begins and ends."""
+
+    def __init__(self, on_begin=None, on_end=None):
+        self.on_begin, self.on_end = on_begin, on_end
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        if context.task_name == "epoch" and self.on_begin is not None:
+            self.on_begin()
+
+    def on_fit_task_end(self, estimator, context):
+        if context.task_name == "epoch" and self.on_end is not None:
+            self.on_end()
+
+
 class _Clock:
     """Callbacks around the Checkpoint: ``before`` notes when an epoch
     begins and when its recording ends (the Checkpoint is next), ``after``
@@ -82,44 +104,20 @@ class _Clock:
         self.epochs, self.checkpoints = [], []
 
     def before(self):
-        clock = self
-
-        class Before:
-            def setup(self, estimator, context):
-                pass
-
-            def teardown(self, estimator, context):
-                pass
-
-            def on_fit_task_begin(self, estimator, context):
-                if context.task_name == "epoch":
-                    clock.begin = time.perf_counter()
-
-            def on_fit_task_end(self, estimator, context):
-                if context.task_name == "epoch":
-                    clock.recorded = time.perf_counter()
-                    clock.epochs.append(clock.recorded - clock.begin)
-
-        return Before()
+        return _EpochHook(on_begin=self._begin, on_end=self._recorded)
 
     def after(self):
-        clock = self
+        return _EpochHook(on_end=self._written)
 
-        class After:
-            def setup(self, estimator, context):
-                pass
+    def _begin(self):
+        self.begin = time.perf_counter()
 
-            def teardown(self, estimator, context):
-                pass
+    def _recorded(self):
+        self.recorded = time.perf_counter()
+        self.epochs.append(self.recorded - self.begin)
 
-            def on_fit_task_begin(self, estimator, context):
-                pass
-
-            def on_fit_task_end(self, estimator, context):
-                if context.task_name == "epoch":
-                    clock.checkpoints.append(time.perf_counter() - clock.recorded)
-
-        return After()
+    def _written(self):
+        self.checkpoints.append(time.perf_counter() - self.recorded)
 
 
 def measure(name, params, X, y, epochs, folder):

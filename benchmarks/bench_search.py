@@ -16,6 +16,7 @@ Sample output: see the README's performance section for the latest run.
 """
 
 import argparse
+import os
 import sys
 import time
 import warnings
@@ -128,6 +129,8 @@ def main(argv=None):
     )
     if args.results is not None and not args.quick:
         command = "python benchmarks/bench_search.py " + " ".join(sys.argv[1:])
+        if os.environ.get("OPENBLAS_CORETYPE"):
+            command = f"OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} {command}"
         record_results(
             args.results,
             ("search", "busy" if args.busy else "latest"),

@@ -104,6 +104,7 @@ the run the README shows, on an idle 2-vCPU virtual machine)::
 """
 
 import argparse
+import os
 import sys
 import textwrap
 import warnings
@@ -119,6 +120,7 @@ from _common import (
     SETTLE_SECONDS,
     TORCH_HINT,
     PeakMemory,
+    blas_kernels,
     default_threads,
     environment_summary,
     format_number,
@@ -689,12 +691,20 @@ def results_row(number, threads, results):
 
 
 def record_train_run(args, rows, torch):
-    """Merge this run's rows into the results file's latest run: rows of the
-    same scenario and threads are replaced; a run on another host starts the
-    latest run afresh."""
+    """Merge this run's rows into the results file's latest run, and into
+    the run of its BLAS kernel family (``train.families``, what the
+    performance page compares across families): rows of the same scenario
+    and threads are replaced; a run on another host starts the run afresh."""
+    for keys in (("train", "latest"), ("train", "families", blas_kernels() or "?")):
+        _record_rows(args, rows, torch, keys)
+
+
+def _record_rows(args, rows, torch, keys):
     host = host_summary()
     try:
-        latest = load_results(args.results)["train"]["latest"]
+        latest = load_results(args.results)
+        for key in keys:
+            latest = latest[key]
     except (OSError, KeyError):
         latest = {}
     kept = []
@@ -706,6 +716,8 @@ def record_train_run(args, rows, torch):
             if (row["scenario"], row["threads"]) not in done
         ]
     command = "python benchmarks/bench_train.py " + " ".join(sys.argv[1:])
+    if os.environ.get("OPENBLAS_CORETYPE"):
+        command = f"OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} {command}"
     commands = latest.get("commands", []) if latest.get("host") == host else []
     latest = {
         "host": host,
@@ -714,7 +726,7 @@ def record_train_run(args, rows, torch):
         "commands": [*(c for c in commands if c != command), command],
         "rows": sorted(kept + rows, key=lambda row: (row["scenario"], row["threads"])),
     }
-    record_results(args.results, ("train", "latest"), latest)
+    record_results(args.results, keys, latest)
 
 
 if __name__ == "__main__":

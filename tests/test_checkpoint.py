@@ -25,11 +25,9 @@ pytest.importorskip("sklearn.callback")  # set_callbacks: scikit-learn >= 1.9
 MAX_ITER = 7
 
 
-class _CtrlCAt:
-    """Presses Ctrl-C as epoch ``epoch`` (counted from 0) of the fit begins."""
-
-    def __init__(self, epoch):
-        self.epoch = epoch
+class _Hooks:
+    """A callback of scikit-learn's callback API that does nothing: each
+    test's callback overrides the hooks it needs."""
 
     def setup(self, estimator, context):
         pass
@@ -38,11 +36,21 @@ class _CtrlCAt:
         pass
 
     def on_fit_task_begin(self, estimator, context):
-        if context.task_name == "epoch" and context.task_id == self.epoch:
-            raise KeyboardInterrupt
+        pass
 
     def on_fit_task_end(self, estimator, context):
         return False
+
+
+class _CtrlCAt(_Hooks):
+    """Presses Ctrl-C as epoch ``epoch`` (counted from 0) of the fit begins."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_fit_task_begin(self, estimator, context):
+        if context.task_name == "epoch" and context.task_id == self.epoch:
+            raise KeyboardInterrupt
 
 
 @pytest.fixture(scope="module")
@@ -217,16 +225,7 @@ def test_the_file_is_replaced_atomically_each_time(data, tmp_path):
     path = tmp_path / "fit.ckpt"
     seen = []
 
-    class Watch:
-        def setup(self, estimator, context):
-            pass
-
-        def teardown(self, estimator, context):
-            pass
-
-        def on_fit_task_begin(self, estimator, context):
-            pass
-
+    class Watch(_Hooks):
         def on_fit_task_end(self, estimator, context):
             if context.task_name == "epoch":
                 seen.append((os.stat(path).st_ino, read_checkpoint(path).n_iter))
@@ -368,22 +367,13 @@ def test_one_checkpoint_writes_one_fit_at_a_time(data, tmp_path):
     inner.set_callbacks(checkpoint)
     errors = []
 
-    class StartAnother:
-        def setup(self, estimator, context):
-            pass
-
-        def teardown(self, estimator, context):
-            pass
-
+    class StartAnother(_Hooks):
         def on_fit_task_begin(self, estimator, context):
             if context.task_name == "epoch" and context.task_id < 2:
                 try:
                     inner.fit(X, y)
                 except ValueError as exc:
                     errors.append(str(exc))
-
-        def on_fit_task_end(self, estimator, context):
-            return False
 
     _fit(X, y, (checkpoint, StartAnother()))
     assert len(errors) == 2
@@ -482,16 +472,7 @@ def test_the_state_is_captured_only_when_a_checkpoint_is_due(
 
     monkeypatch.setattr(Fitter, "training_state", counting)
 
-    class Keeps:
-        def setup(self, estimator, context):
-            pass
-
-        def teardown(self, estimator, context):
-            pass
-
-        def on_fit_task_begin(self, estimator, context):
-            pass
-
+    class Keeps(_Hooks):
         def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
             if context.task_name == "epoch":
                 kept.append(fitted_estimator._training_state)
