@@ -18,3 +18,13 @@ cdef void gemm(
     int ldc,
 ) noexcept nogil
 
+
+
+cdef void row_times_matrix(
+    int n,
+    int k,
+    const floating *x,
+    const floating *b,
+    int ldb,
+    floating *y,
+) noexcept nogil

@@ -6,7 +6,8 @@ in column-major: the wrappers swap the operands instead of copying anything.
 """
 from cython cimport floating
 from libc.limits cimport INT_MAX
-from scipy.linalg.cython_blas cimport dgemm, sgemm
+from libc.string cimport memset
+from scipy.linalg.cython_blas cimport dgemm, dgemv, sgemm, sgemv
 
 #: The largest matrix dimension (rows, columns, leading dimension) that
 #: :func:`gemm` takes: BLAS counts in C ``int``.
@@ -61,6 +62,36 @@ cdef void gemm(
     else:
         dgemm(&tb, &ta, &n, &m, &k, &alpha, <double *> b, &ldb,
               <double *> a, &lda, &beta, c, &ldc)
+
+
+cdef void row_times_matrix(
+    int n,                # IN   columns of B, entries of y
+    int k,                # IN   entries of x, rows of B
+    const floating *x,    # IN   one row, (k,)
+    const floating *b,    # IN   row-major (k, n), leading dimension ldb
+    int ldb,              # IN
+    floating *y,          # OUT  (n,)
+) noexcept nogil:
+    """y := x @ B for a single row x: GEMV, not a one-row GEMM.
+
+    Some OpenBLAS builds run a one-row GEMM through the whole packing
+    machinery (SciPy's 0.3.30 on Haswell kernels: 0.20 ms for 784 x 500,
+    against 0.04 ms for GEMV); a one-row prediction takes this instead.
+    Row-major B is the column-major (n, k) matrix B.T, so y = B.T @ x.
+    """
+    cdef char no_trans = b'N'
+    cdef int one = 1
+    cdef floating alpha = 1, beta = 0
+    if n == 0:
+        return
+    # beta = 0 need not clear y in every BLAS (a NaN in it may survive).
+    memset(y, 0, n * sizeof(floating))
+    if floating is float:
+        sgemv(&no_trans, &n, &k, &alpha, <float *> b, &ldb, <float *> x, &one,
+              &beta, y, &one)
+    else:
+        dgemv(&no_trans, &n, &k, &alpha, <double *> b, &ldb, <double *> x, &one,
+              &beta, y, &one)
 
 
 def _gemm_for_tests(

@@ -9,7 +9,7 @@ from cython cimport floating
 from libc.limits cimport INT_MAX
 
 from ._activations cimport bias_activation
-from ._blas cimport gemm
+from ._blas cimport gemm, row_times_matrix
 from ._losses cimport output_loss_delta, output_probabilities, output_reads_indicators
 from ._types cimport SOFTMAX, Activation, OutputLayer
 
@@ -38,8 +38,12 @@ def dense_forward(
     if n_rows == 0 or n_out == 0:
         return
     with nogil:
-        gemm(False, False, n_rows, n_out, n_in, 1, &inputs[0, 0], n_in,
-             &weights[0, 0], n_out, 0, &out[0, 0], n_out)
+        if n_rows == 1:
+            row_times_matrix(n_out, n_in, &inputs[0, 0], &weights[0, 0], n_out,
+                             &out[0, 0])
+        else:
+            gemm(False, False, n_rows, n_out, n_in, 1, &inputs[0, 0], n_in,
+                 &weights[0, 0], n_out, 0, &out[0, 0], n_out)
         bias_activation(&out[0, 0], &bias[0], n_rows, n_out, <Activation> activation)
 
 

@@ -2,7 +2,8 @@
 
 import numpy as np
 import pytest
-from kernel_helpers import ACTIVATIONS, DTYPES, close, f
+from kernel_helpers import ACTIVATIONS, ATOL, DTYPES, RTOL, f
+from numpy.testing import assert_allclose
 
 from skmlp._engine._predict import dense_forward
 from skmlp._engine._types import Activation
@@ -13,18 +14,32 @@ from skmlp._engine._types import Activation
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("activation", ACTIVATIONS, ids=lambda a: a.name)
-def test_dense_forward(dtype, activation):
+@pytest.mark.parametrize(
+    "n_rows, n_in, n_out",
+    [
+        pytest.param(5, 3, 4, id="gemm"),
+        # One row goes through GEMV instead of GEMM.
+        pytest.param(1, 3, 4, id="gemv"),
+        pytest.param(1, 784, 500, id="gemv_wide"),
+        pytest.param(1, 0, 4, id="gemv_no_inputs"),
+    ],
+)
+def test_dense_forward(dtype, activation, n_rows, n_in, n_out):
     rng = np.random.default_rng(12)
-    inputs = rng.normal(size=(5, 3)).astype(dtype)
-    weights = rng.normal(size=(3, 4)).astype(dtype)
-    bias = rng.normal(size=4).astype(dtype)
-    out = np.full((5, 4), np.nan, dtype=dtype)  # must be overwritten, not read
+    inputs = rng.normal(size=(n_rows, n_in)).astype(dtype)
+    weights = rng.normal(size=(n_in, n_out)).astype(dtype)
+    bias = rng.normal(size=n_out).astype(dtype)
+    out = np.full((n_rows, n_out), np.nan, dtype=dtype)  # overwritten, not read
     as64 = [x.astype(np.float64) for x in (inputs, weights, bias)]
     expected = f(as64[0] @ as64[1] + as64[2], activation)
 
     dense_forward(inputs, weights, bias, out, activation)
 
-    close(out, expected, dtype)
+    # A sum of n_in rounded products: its error grows with n_in and the
+    # products' sizes (the activations' slopes are at most 1).
+    rounding = np.finfo(dtype).eps * n_in * (np.abs(as64[0]) @ np.abs(as64[1]))
+    atol = max(ATOL[dtype], float(rounding.max(initial=0)))
+    assert_allclose(out, expected, rtol=RTOL[dtype], atol=atol)
 
 
 @pytest.mark.parametrize(
