@@ -7,6 +7,7 @@ layer chunks the rows and allocates the outputs.
 """
 from cython cimport floating
 from libc.limits cimport INT_MAX
+from libc.string cimport memset
 
 from ._activations cimport bias_activation
 from ._blas cimport gemm, row_times_matrix
@@ -38,7 +39,11 @@ def dense_forward(
     if n_rows == 0 or n_out == 0:
         return
     with nogil:
-        if n_rows == 1:
+        if n_in == 0:
+            # No inputs (a test's edge case): the products are zero, and
+            # there is no element of inputs or weights to point BLAS at.
+            memset(&out[0, 0], 0, n_rows * n_out * sizeof(floating))
+        elif n_rows == 1:
             row_times_matrix(n_out, n_in, &inputs[0, 0], &weights[0, 0], n_out,
                              &out[0, 0])
         else:
