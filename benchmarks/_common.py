@@ -516,3 +516,18 @@ def _cpu_name():
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def load_fashion_images(fashion_dir, n_images):
+    """The first ``n_images`` of Fashion-MNIST's training images as float32
+    in [0, 1], their labels, and where they come from: random pixels and
+    labels where ``fashion_dir`` is not a folder (timings only)."""
+    from skmlp.datasets import load_mnist
+
+    if Path(fashion_dir).is_dir():
+        X, y = load_mnist(fashion_dir, subset="train", return_X_y=True)
+        X = np.ascontiguousarray(X[:n_images], dtype=np.float32)
+        return X, y[:n_images], "Fashion-MNIST"
+    rng = np.random.default_rng(0)
+    X = rng.random((n_images, 784), dtype=np.float32)
+    return X, rng.integers(0, 10, n_images), "random pixels"

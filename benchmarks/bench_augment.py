@@ -49,7 +49,6 @@ Usage, from the repository root after ``python setup.py build_ext
 
 import argparse
 import warnings
-from pathlib import Path
 
 import numpy as np
 from _common import (
@@ -58,6 +57,7 @@ from _common import (
     format_number,
     format_table,
     limit_threads,
+    load_fashion_images,
     median,
     time_round_robin,
 )
@@ -65,7 +65,6 @@ from sklearn.exceptions import ConvergenceWarning
 
 from skmlp import MLPDigitClassifier
 from skmlp.augmentation import DigitAugmentation
-from skmlp.datasets import load_mnist
 
 BATCH_SIZE = 128
 TARGET = 0.15
@@ -93,17 +92,6 @@ CANDIDATES = {
         **AFFINE, elastic_alpha=34, elastic_sigma=4
     ),
 }
-
-
-def load_images(fashion_dir, n_images):
-    """float32 images in [0, 1] and their labels, and where they come from."""
-    if Path(fashion_dir).is_dir():
-        X, y = load_mnist(fashion_dir, subset="train", return_X_y=True)
-        X = np.ascontiguousarray(X[:n_images], dtype=np.float32)
-        return X, y[:n_images], "Fashion-MNIST"
-    rng = np.random.default_rng(0)
-    X = rng.random((n_images, 784), dtype=np.float32)
-    return X, rng.integers(0, 10, n_images), "random pixels"
 
 
 def augmentation_pass(X, augmenter):
@@ -259,7 +247,7 @@ def main(argv=None):
     print(environment_summary(1))
     with limit_threads(1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        X, y, source = load_images(args.fashion_mnist, n_images)
+        X, y, source = load_fashion_images(args.fashion_mnist, n_images)
         print(
             f"\n{X.shape[0]} images of {source}, 28 x 28 float32, minibatches of "
             f"{BATCH_SIZE}; medians of {rounds} rounds\n"

@@ -44,13 +44,13 @@ from _common import (
     environment_summary,
     format_table,
     limit_threads,
+    load_fashion_images,
 )
 
 from skmlp import Checkpoint, MLPDigitClassifier
 from skmlp._checkpoint_file import read_checkpoint, write_checkpoint
 from skmlp._fit_loop import TrainingData
 from skmlp._training_state import data_digest
-from skmlp.datasets import load_mnist
 
 HIDDEN = (800, 800)
 SETTINGS = {
@@ -59,17 +59,6 @@ SETTINGS = {
         solver="adam", learning_rate=0.001, early_stopping=True, n_iter_no_change=99
     ),
 }
-
-
-def load_images(fashion_dir, n_images):
-    """float32 images in [0, 1] and their labels, and where they come from."""
-    if Path(fashion_dir).is_dir():
-        X, y = load_mnist(fashion_dir, subset="train", return_X_y=True)
-        X = np.ascontiguousarray(X[:n_images], dtype=np.float32)
-        return X, y[:n_images], "Fashion-MNIST"
-    rng = np.random.default_rng(0)
-    X = rng.random((n_images, 784), dtype=np.float32)
-    return X, rng.integers(0, 10, n_images), "random pixels"
 
 
 class _EpochHook:
@@ -160,7 +149,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     n_images, epochs = (6000, 2) if args.quick else (60000, 4)
     print(environment_summary(args.threads))
-    X, y, source = load_images(args.fashion_mnist, n_images)
+    X, y, source = load_fashion_images(args.fashion_mnist, n_images)
     folder = args.dir or tempfile.mkdtemp(prefix="bench_checkpoint-")
     print(
         f"{len(X)} {source} images, 784-{'-'.join(map(str, HIDDEN))}-10 ReLU, "

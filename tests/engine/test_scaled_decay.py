@@ -18,6 +18,16 @@ from skmlp._engine._scaled_decay import _scaled_sgd_steps_for_tests, scaling_pay
 from skmlp._layers import ACTIVATIONS
 
 
+def _decayed_steps(w0, a, delta, lr, l2):
+    """Plain SGD with the L2 decay as a pass, in NumPy: the weights after the
+    steps, and the penalty before each step."""
+    w, penalties = w0.copy(), []
+    for a_step, delta_step in zip(a, delta):
+        penalties.append(l2 * np.sum(w**2))
+        w = (1 - 2 * lr * l2) * w - lr * a_step.T @ delta_step
+    return w, penalties
+
+
 def test_steps_match_numpy_and_track_the_penalty():
     """Each step is (1 - 2 lr l2) W - lr A.T @ delta, and the penalty the
     step reports, from the tracked |V|**2, is l2 |W|**2 before it."""
@@ -29,10 +39,7 @@ def test_steps_match_numpy_and_track_the_penalty():
     lr, l2 = 0.02, 0.3  # the scale halves in ~58 steps: no refold here
     v = w0.copy()
     penalties, tracked = _scaled_sgd_steps_for_tests(v, a, delta, lr, l2)
-    w, expected = w0.copy(), []
-    for step in range(n_steps):
-        expected.append(l2 * np.sum(w**2))
-        w = (1 - 2 * lr * l2) * w - lr * a[step].T @ delta[step]
+    w, expected = _decayed_steps(w0, a, delta, lr, l2)
     assert_allclose(v, w, rtol=1e-12, atol=1e-14)
     assert_allclose(penalties, expected, rtol=1e-12)
     assert 0.6 < (1 - 2 * lr * l2) ** n_steps < 1  # the scale did move
@@ -51,10 +58,7 @@ def test_a_scale_below_one_half_is_folded_back_mid_way():
     lr, l2 = 0.1, 0.5  # decay 0.9: below 1/2 after 7 steps, several refolds
     v = w0.copy()
     penalties, _ = _scaled_sgd_steps_for_tests(v, a, delta, lr, l2)
-    w, expected = w0.copy(), []
-    for step in range(n_steps):
-        expected.append(l2 * np.sum(w**2))
-        w = (1 - 2 * lr * l2) * w - lr * a[step].T @ delta[step]
+    w, expected = _decayed_steps(w0, a, delta, lr, l2)
     assert_allclose(v, w, rtol=1e-12, atol=1e-14)
     assert_allclose(penalties, expected, rtol=1e-12)
 
