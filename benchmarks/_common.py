@@ -327,8 +327,9 @@ def gemm_floor_epoch(n_units, n_samples, batch_size, dtype, blas="numpy", seed=0
     blas : {"numpy", "scipy"}, default="numpy"
         ``"numpy"`` calls ``np.matmul(..., out=...)``, so NumPy's BLAS;
         ``"scipy"`` calls ``scipy.linalg.blas`` ``sgemm``/``dgemm`` in place,
-        so SciPy's BLAS, the one skmlp's engine calls. Wheels of the two may
-        bundle different OpenBLAS builds.
+        so SciPy's BLAS. Wheels of the two may bundle different OpenBLAS
+        builds; skmlp's engine calls NumPy's where it can
+        (:mod:`skmlp._engine._blas_provider`).
     seed : int, default=0
         Seeds the (random) contents of the arrays.
 
@@ -444,12 +445,14 @@ def environment_summary(n_threads, torch=None):
 
     import skmlp
 
+    from skmlp._engine._blas import PROVIDER
+
     blas_infos = [info for info in threadpool_info() if info["user_api"] == "blas"]
     blas = sorted(
         f"BLAS of {_owner(info['filepath'])}: {info['internal_api']} "
         f"{info.get('version')}"
         + (f", {info['architecture']} kernels" if info.get("architecture") else "")
-        + (" (the one skmlp calls)" if _owner(info["filepath"]) == "scipy" else "")
+        + (" (the one skmlp calls)" if info["filepath"] == PROVIDER.filepath else "")
         for info in blas_infos
     )
     versions = [

@@ -24,9 +24,11 @@ The reference is the GEMM floor: the ``3 * n_layers - 1`` matrix products of
 each minibatch's forward and backward pass alone (784-500-10: ``X @ W1``,
 ``H @ W2``, ``H.T @ d2``, ``d2 @ W2.T``, ``X.T @ d1``), with NumPy's BLAS into
 preallocated arrays, summed over one epoch. A second floor runs the same
-products with SciPy's BLAS (``scipy.linalg.blas`` gemm, in place), the one
-skmlp's engine calls: NumPy's and SciPy's wheels may bundle different OpenBLAS
-builds, and the gap between the two floors is the BLAS, not the engine. Every
+products with SciPy's BLAS (``scipy.linalg.blas`` gemm, in place): NumPy's
+and SciPy's wheels may bundle different OpenBLAS builds, and the gap between
+the two floors is the BLAS, not the engine. skmlp's engine calls NumPy's
+OpenBLAS where it can (``SKMLP_BLAS``, :mod:`skmlp._engine._blas_provider`);
+the header says which library it calls. Every
 method runs with the same number of threads (BLAS, OpenMP and
 ``torch.set_num_threads``).
 
@@ -71,8 +73,8 @@ Sample output (``python benchmarks/bench_train.py``, scenarios 2 and 5 of
 the run the README shows, on an idle 2-vCPU virtual machine)::
 
     AMD EPYC, 2 thread(s), Python 3.11.7
-    BLAS of numpy: openblas 0.3.31.188.0, Haswell kernels
-    BLAS of scipy: openblas 0.3.30, Haswell kernels (the one skmlp calls)
+    BLAS of numpy: openblas 0.3.31.188.0, Haswell kernels (the one skmlp calls)
+    BLAS of scipy: openblas 0.3.30, Haswell kernels
     skmlp 0.1.0, numpy 2.4.6, scipy 1.17.1, scikit-learn 1.9.1, torch 2.13.0+cpu
     OPENBLAS_CORETYPE=Haswell
 

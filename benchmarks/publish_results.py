@@ -364,8 +364,9 @@ def performance_families(results):
             "the machines run (AVX2's Haswell kernels, forced with "
             "`OPENBLAS_CORETYPE=Haswell`; AVX-512's SkylakeX kernels, which "
             "OpenBLAS picks where the CPU has AVX-512), from the runs below. The "
-            "floor is the same products from NumPy's BLAS; SciPy's BLAS, the one "
-            "skmlp calls, is a second floor. One thread (two threads):"
+            "floor is the same products from NumPy's BLAS, the one skmlp calls "
+            "(where NumPy's is an OpenBLAS: `SKMLP_BLAS`); SciPy's BLAS is a "
+            "second floor. One thread (two threads):"
         ),
         "",
         "| scenario | kernels | skmlp | × NumPy floor | × SciPy floor "
@@ -410,8 +411,8 @@ def performance_earlier(results):
         f"with nothing else running (`other load` {run['other_load']}). Seconds "
         "per training epoch (median of 5 epochs; on digits, of 20 runs of 10 "
         "back-to-back epochs), ratio to the GEMM floor (the matrix products of "
-        "the training steps alone, NumPy's BLAS; a second floor uses SciPy's "
-        "BLAS, the one skmlp calls), and skmlp's speed-up over each peer "
+        "the training steps alone, NumPy's BLAS, the one skmlp calls; a second "
+        "floor uses SciPy's BLAS), and skmlp's speed-up over each peer "
         "measured in the same run:",
         "",
         *_train_table(results, run, with_threads=False),

@@ -12,7 +12,8 @@ The policy, as the user guide states it (docs/user_guide/threads.md):
    fit.
    Predictions follow the same rules, their products judged as those of a
    training step of one chunk of rows (``MLPDigitClassifier._forward``).
-2. skmlp changes only the BLAS it calls (SciPy's), only while fits run, and
+2. skmlp changes only the BLAS it calls (NumPy's OpenBLAS, or SciPy's BLAS:
+   :mod:`skmlp._engine._blas_provider`), only while fits run, and
    when the last running fit ends, in whatever thread, it puts back the
    count the first one found — unless somebody else changed the count in
    the meantime, whose setting then stands. Somebody else is also a thread
@@ -214,17 +215,18 @@ def _apply():
 def _blas_libraries():
     """``(get, set)`` thread-count functions of the BLAS that skmlp calls.
 
-    That is SciPy's: its wheels bundle their own OpenBLAS (in ``scipy.libs``),
-    apart from NumPy's, which skmlp leaves alone. Where SciPy shares one BLAS
-    with NumPy (conda), that one.
+    That is the engine's (:data:`skmlp._engine._blas.PROVIDER`): NumPy's
+    OpenBLAS where the engine calls it, or SciPy's, whose wheels bundle their
+    own OpenBLAS (in ``scipy.libs``) apart from NumPy's; where SciPy shares
+    one BLAS with NumPy (conda), that one. The other library is left alone.
     """
     global _libraries
     if _libraries is None:
-        import scipy.linalg.cython_blas  # noqa: F401  (loads SciPy's BLAS)
+        from skmlp._engine._blas import PROVIDER
 
         blas = ThreadpoolController().select(user_api="blas").lib_controllers
-        scipy_own = [lib for lib in blas if "scipy" in Path(lib.filepath).parent.name]
-        _libraries = [_thread_count_functions(lib) for lib in scipy_own or blas]
+        own = [lib for lib in blas if lib.filepath == PROVIDER.filepath]
+        _libraries = [_thread_count_functions(lib) for lib in own or blas]
     return _libraries
 
 

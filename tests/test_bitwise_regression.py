@@ -9,7 +9,10 @@ bit fails here.
 
 Bits depend on the BLAS kernels (the order of a product's sums), so the
 hashes are recorded per OpenBLAS kernel family and version of the BLAS skmlp
-calls (SciPy's). A fit of a given configuration makes products of the same
+calls (NumPy's OpenBLAS where it can, else SciPy's:
+:mod:`skmlp._engine._blas_provider`; ``SKMLP_BLAS=scipy`` checks SciPy's
+hashes). SciPy 1.17's OpenBLAS 0.3.30 and NumPy 2.4's 0.3.31 gave the same
+bits on every family below: the libraries differ in speed, not arithmetic. A fit of a given configuration makes products of the same
 shapes on every machine, and OpenBLAS splits a product's sums (along its
 inner dimension, at most 360 here: L-BFGS's full-batch gradient) into blocks
 of a size fixed by the kernel family; the cache size changes only the
@@ -173,13 +176,14 @@ def _fit_and_hash(config):
 
 
 def blas_kernels():
-    """Kernel family and version of the OpenBLAS that skmlp calls (SciPy's)."""
-    import scipy.linalg.cython_blas  # noqa: F401  (loads SciPy's BLAS)
+    """Kernel family and version of the OpenBLAS that skmlp calls (NumPy's,
+    or SciPy's: :mod:`skmlp._engine._blas_provider`)."""
+    from skmlp._engine._blas import PROVIDER
 
     libraries = [
         info
         for info in threadpool_info()
-        if info["user_api"] == "blas" and "scipy" in Path(info["filepath"]).parent.name
+        if info["user_api"] == "blas" and info["filepath"] == PROVIDER.filepath
     ]
     if len(libraries) != 1:
         return None

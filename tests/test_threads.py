@@ -34,6 +34,7 @@ _PRELUDE = textwrap.dedent(
 
     import skmlp._threads
     from skmlp import MLPDigitClassifier
+    from skmlp._engine._blas import PROVIDER
 
     # Whether the machine has a core to spare is the scenario's to say, not
     # the load of the machine running the tests.
@@ -45,15 +46,17 @@ _PRELUDE = textwrap.dedent(
     X = X / 16.0
 
     def blas_threads():
-        # NumPy's and SciPy's BLAS, by the folder their library lives in.
+        # The BLAS the engine calls as "engine"; any other (NumPy's or
+        # SciPy's) by the folder its library lives in.
         return {
-            Path(i["filepath"]).parent.name: i["num_threads"]
+            "engine" if i["filepath"] == PROVIDER.filepath
+            else Path(i["filepath"]).parent.name: i["num_threads"]
             for i in threadpool_info()
             if i["user_api"] == "blas"
         }
 
     class ThreadsSeen:
-        # A FitCallback recording SciPy's BLAS thread count at every epoch.
+        # A FitCallback recording the engine's BLAS thread count at every epoch.
         def __init__(self):
             self.counts = []
 
@@ -70,7 +73,7 @@ _PRELUDE = textwrap.dedent(
             if context.task_name == "epoch":
                 counts = blas_threads()
                 self.counts.append(
-                    min(v for k, v in counts.items() if "scipy" in k)
+                    counts["engine"]
                 )
             return False
 
@@ -209,8 +212,8 @@ def test_a_users_limit_holds_inside_and_after_fits():
     assert set(seen["INSIDE"]["epochs"]) == {1}
     assert set(seen["LIMITED"].values()) == {1}
     assert seen["AFTER"] == seen["BEFORE"]
-    scipy_threads = min(v for k, v in seen["BEFORE"].items() if "scipy" in k)
-    assert set(seen["UNLIMITED"]["epochs"]) == {scipy_threads}
+    engine_threads = seen["BEFORE"]["engine"]
+    assert set(seen["UNLIMITED"]["epochs"]) == {engine_threads}
 
 
 def test_a_users_limit_entered_during_a_fit_in_another_thread_holds():
@@ -246,10 +249,10 @@ def test_a_users_limit_entered_during_a_fit_in_another_thread_holds():
             print("INSIDE", blas_threads())
         """
     )
-    scipy_before = min(v for k, v in seen["BEFORE"].items() if "scipy" in k)
-    if scipy_before == 1:
-        pytest.skip("SciPy's BLAS runs one thread here: no limit to undo")
-    assert min(v for k, v in seen["DURING_FIT"].items() if "scipy" in k) == 1
+    engine_before = seen["BEFORE"]["engine"]
+    if engine_before == 1:
+        pytest.skip("the engine's BLAS runs one thread here: no limit to undo")
+    assert seen["DURING_FIT"]["engine"] == 1
     assert set(seen["INSIDE"].values()) == {1}
 
 
@@ -288,14 +291,15 @@ def test_threads_follow_the_machines_load_between_epochs():
         print("EPOCHS", {"counts": callback.counts})
         """
     )
-    scipy_threads = min(v for k, v in seen["BEFORE"].items() if "scipy" in k)
-    assert seen["EPOCHS"]["counts"] == [1, scipy_threads]
+    engine_threads = seen["BEFORE"]["engine"]
+    assert seen["EPOCHS"]["counts"] == [1, engine_threads]
     assert seen["AFTER"] == seen["BEFORE"]
 
 
-def test_numpy_blas_is_never_touched():
-    """skmlp calls SciPy's BLAS only, so it limits that one only: NumPy's
-    keeps its threads for the user's own work while fits run in threads."""
+def test_the_other_blas_is_never_touched():
+    """skmlp calls one BLAS (NumPy's OpenBLAS, or SciPy's), so it limits that
+    one only: the other keeps its threads for the user's own work while fits
+    run in threads."""
     seen = _run(
         """
         counts = []
@@ -307,14 +311,14 @@ def test_numpy_blas_is_never_touched():
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
             list(pool.map(lambda _: small_fit(), range(6)))
         watcher.join()
-        numpy_counts = {c[k] for c in counts for k in c if "numpy" in k}
-        print("NUMPY", {"counts": sorted(numpy_counts)})
+        other_counts = {c[k] for c in counts for k in c if k != "engine"}
+        print("OTHER", {"counts": sorted(other_counts)})
         """
     )
-    numpy_before = [v for k, v in seen["BEFORE"].items() if "numpy" in k]
-    if not numpy_before or numpy_before == [v for k, v in seen["BEFORE"].items()]:
+    other_before = [v for k, v in seen["BEFORE"].items() if k != "engine"]
+    if not other_before:
         pytest.skip("NumPy and SciPy share one BLAS here")
-    assert seen["NUMPY"]["counts"] == numpy_before
+    assert seen["OTHER"]["counts"] == sorted(set(other_before))
 
 
 def test_predictions_follow_the_thread_policy():
@@ -331,7 +335,7 @@ def test_predictions_follow_the_thread_policy():
         real_forward = skmlp._prediction.forward_proba
 
         def forward_seeing_threads(*args, **kwargs):
-            counts.append(min(v for k, v in blas_threads().items() if "scipy" in k))
+            counts.append(blas_threads()["engine"])
             return real_forward(*args, **kwargs)
 
         skmlp._prediction.forward_proba = forward_seeing_threads
@@ -348,7 +352,7 @@ def test_predictions_follow_the_thread_policy():
         print("PREDICTIONS", {"counts": counts})
         """
     )
-    scipy_threads = min(v for k, v in seen["BEFORE"].items() if "scipy" in k)
-    assert seen["PREDICTIONS"]["counts"] == [1, scipy_threads, 1, 1]
+    engine_threads = seen["BEFORE"]["engine"]
+    assert seen["PREDICTIONS"]["counts"] == [1, engine_threads, 1, 1]
     assert set(seen["LIMITED"].values()) == {1}
     assert seen["AFTER"] == seen["BEFORE"]

@@ -1,4 +1,5 @@
-# Row-major wrappers over scipy.linalg.cython_blas, on fused float/double.
+# Row-major wrappers over the BLAS of _blas_provider (NumPy's OpenBLAS or
+# SciPy's), on fused float/double.
 from cython cimport floating
 
 
