@@ -12,7 +12,9 @@ One job per module, each using only those listed before it:
   ``Status``);
 - ``_math`` and ``_random`` (``.pxd`` only): exp, log, ... inlined on float
   and double; splitmix64, the random streams of dropout and augmentation;
-- ``_blas``: the row-major GEMM wrapper over SciPy's BLAS;
+- ``_blas_provider`` (Python) and ``_blas``: which BLAS the products go to
+  (NumPy's bundled OpenBLAS, else SciPy's; ``SKMLP_BLAS``), and the row-major
+  GEMM and GEMV wrappers over it;
 - ``_activations``: bias + activation, its derivative, dropout;
 - ``_losses``: output layers (softmax + cross-entropy, sigmoid + binary
   cross-entropy), their deltas, and what each trains on;
