@@ -444,7 +444,6 @@ def environment_summary(n_threads, torch=None):
     from threadpoolctl import threadpool_info
 
     import skmlp
-
     from skmlp._engine._blas import PROVIDER
 
     blas_infos = [info for info in threadpool_info() if info["user_api"] == "blas"]

@@ -39,11 +39,12 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.externals.array_api_compat import array_namespace
 
 from ._array_api._namespace import numpy_dtype
-from ._backends import backend_for
+from ._backends import COMPILED, backend_for
 from ._callbacks import NO_CALLBACKS
 from ._engine._config import EngineConfig
 from ._engine._predict import output_inplace, output_loss
 from ._engine._types import Status
+from ._engine_reuse import engine_for
 from ._fit_random_state import FitRandomState
 from ._holdout import held_out_data, hold_out
 from ._layers import ACTIVATIONS, OUTPUT_LAYERS
@@ -344,24 +345,31 @@ class Fitter:
                 self.augment_seed,
             )
         make_engine = self.config.make_engine or self.backend.make_engine
-        return make_engine(
-            EngineConfig(
-                self.layout,
-                batch_size=self.batch_size,
-                dtype=self._dtype(),
-                activation=ACTIVATIONS[settings.activation].code,
-                optimizer=self.optimizer,
-                output=self.data.output.code,
-                l1=settings.l1,
-                l2=settings.l2,
-                dropout=settings.dropout,
-                seed=seed,
-                signal_interval=_signal_interval(self.layout, self.batch_size),
-                augmenter=augmenter,
-                max_norm=settings.max_norm,
-                label_smoothing=settings.label_smoothing,
-            )
+        config = EngineConfig(
+            self.layout,
+            batch_size=self.batch_size,
+            dtype=self._dtype(),
+            activation=ACTIVATIONS[settings.activation].code,
+            optimizer=self.optimizer,
+            output=self.data.output.code,
+            l1=settings.l1,
+            l2=settings.l2,
+            dropout=settings.dropout,
+            seed=seed,
+            signal_interval=_signal_interval(self.layout, self.batch_size),
+            augmenter=augmenter,
+            max_norm=settings.max_norm,
+            label_smoothing=settings.label_smoothing,
         )
+        if (
+            self.incremental
+            and self.estimator is not None
+            and self.config.make_engine is None
+            and self.backend is COMPILED
+        ):
+            # partial_fit: its previous call's engine, if it is this one.
+            return engine_for(self.estimator, config, make_engine)
+        return make_engine(config)
 
     def _dtype(self):
         """The training dtype, as NumPy names it."""

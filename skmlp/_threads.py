@@ -41,7 +41,6 @@ import itertools
 import os
 import threading
 from contextlib import contextmanager
-from pathlib import Path
 
 from threadpoolctl import ThreadpoolController
 

@@ -12,8 +12,9 @@ hashes are recorded per OpenBLAS kernel family and version of the BLAS skmlp
 calls (NumPy's OpenBLAS where it can, else SciPy's:
 :mod:`skmlp._engine._blas_provider`; ``SKMLP_BLAS=scipy`` checks SciPy's
 hashes). SciPy 1.17's OpenBLAS 0.3.30 and NumPy 2.4's 0.3.31 gave the same
-bits on every family below: the libraries differ in speed, not arithmetic. A fit of a given configuration makes products of the same
-shapes on every machine, and OpenBLAS splits a product's sums (along its
+bits on every family below: the libraries differ in speed, not arithmetic.
+A fit of a given configuration makes products of the same shapes on every
+machine, and OpenBLAS splits a product's sums (along its
 inner dimension, at most 360 here: L-BFGS's full-batch gradient) into blocks
 of a size fixed by the kernel family; the cache size changes only the
 blocking of the other two dimensions, which leaves every sum's order alone

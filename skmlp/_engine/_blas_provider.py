@@ -27,7 +27,12 @@ ENVIRONMENT_VARIABLE = "SKMLP_BLAS"
 CHOICES = ("auto", "numpy", "scipy")
 
 # The routines the engine calls, by their names in NumPy's OpenBLAS.
-NUMPY_ROUTINES = ("scipy_sgemm_64_", "scipy_dgemm_64_", "scipy_sgemv_64_", "scipy_dgemv_64_")
+NUMPY_ROUTINES = (
+    "scipy_sgemm_64_",
+    "scipy_dgemm_64_",
+    "scipy_sgemv_64_",
+    "scipy_dgemv_64_",
+)
 
 
 @dataclass(frozen=True)
@@ -75,9 +80,9 @@ def choose_provider(environ=None):
     environ = os.environ if environ is None else environ
     choice = environ.get(ENVIRONMENT_VARIABLE, "auto").strip().lower() or "auto"
     if choice not in CHOICES:
+        given = environ[ENVIRONMENT_VARIABLE]
         raise ValueError(
-            f"{ENVIRONMENT_VARIABLE}={environ[ENVIRONMENT_VARIABLE]!r}: expected one of "
-            f"{', '.join(CHOICES)}."
+            f"{ENVIRONMENT_VARIABLE}={given!r}: expected one of {', '.join(CHOICES)}."
         )
     if choice != "scipy":
         numpy_blas = _numpy_openblas()

@@ -601,6 +601,15 @@ cdef class Engine:
                                 self._n_units[self.layout.n_layers])
                 + self.weight_penalty(params))
 
+    def rebind(self, optimizer, unsigned long long seed):
+        """Take ``optimizer``'s buffers and step counter (another optimizer of
+        the rule and settings this engine was built with, checked as the
+        constructor checks them) and restart the dropout stream from
+        ``seed``: an engine kept for another ``partial_fit`` call
+        (:mod:`skmlp._engine_reuse`)."""
+        self._set_update_rule(optimizer, self.hyper.l1, self.hyper.l2)
+        self._rng_state = seed
+
     def seed(self, unsigned long long seed):
         """Restart the dropout masks' random stream from ``seed``."""
         self._rng_state = seed

@@ -53,7 +53,9 @@ def test_auto_is_the_default(value):
 
 @pytest.mark.parametrize("value", ["mkl", "numpy,scipy", "1"])
 def test_an_unknown_choice_is_an_error(value):
-    with pytest.raises(ValueError, match="SKMLP_BLAS=.*expected one of auto, numpy, scipy"):
+    with pytest.raises(
+        ValueError, match="SKMLP_BLAS=.*expected one of auto, numpy, scipy"
+    ):
         choose_provider({"SKMLP_BLAS": value})
 
 
@@ -69,7 +71,9 @@ def test_a_library_missing_a_routine_is_not_used(monkeypatch):
     """An OpenBLAS in NumPy's folder without the 64-bit interface (another
     build) is passed over, not called through a wrong signature."""
     monkeypatch.setattr(
-        _blas_provider, "NUMPY_ROUTINES", (*_blas_provider.NUMPY_ROUTINES, "no_such_routine_")
+        _blas_provider,
+        "NUMPY_ROUTINES",
+        (*_blas_provider.NUMPY_ROUTINES, "no_such_routine_"),
     )
     assert _blas_provider._numpy_openblas() is None
 
