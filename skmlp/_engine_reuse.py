@@ -9,9 +9,11 @@ pickles, clones and copies as before) and reused when the new call's
 configuration is the same, its optimizer buffers bound again (each call's
 optimizer has buffers of its own) and its dropout stream reseeded.
 
-Fits of one estimator run one at a time (``one_fit_at_a_time``), so a kept
-engine never serves two fits at once. An engine with an augmenter is never
-kept: the augmenter is seeded per call.
+A kept engine is taken out of the mapping while its fit runs and put back
+when it ends: a ``partial_fit`` nested in another (from a callback; fits of
+one estimator nest, in one thread, and otherwise run one at a time) builds
+an engine of its own. An engine with an augmenter is never kept: the
+augmenter is seeded per call. A ``fit`` drops the kept engine.
 """
 
 import weakref
@@ -21,10 +23,11 @@ import numpy as np
 _LAST_ENGINES = weakref.WeakKeyDictionary()
 
 
-def engine_for(owner, config, build):
+def take_engine(owner, config, build):
     """The engine of ``config`` for a ``partial_fit`` of ``owner``: the one
-    its previous call built, if that was built from an equal configuration,
-    else ``build(config)``, kept for the next call.
+    its previous call kept, if that was built from an equal configuration
+    (taken out of the mapping until :func:`keep_engine` puts it back), else
+    ``build(config)``.
 
     Parameters
     ----------
@@ -39,16 +42,25 @@ def engine_for(owner, config, build):
     engine : Engine
     """
     key = _reuse_key(config)
-    if key is None:
-        return build(config)
-    kept = _LAST_ENGINES.get(owner)
-    if kept is not None and kept[0] == key:
+    kept = _LAST_ENGINES.pop(owner, None)
+    if key is not None and kept is not None and kept[0] == key:
         engine = kept[1]
         engine.rebind(config.optimizer, config.seed)
         return engine
-    engine = build(config)
-    _LAST_ENGINES[owner] = (key, engine)
-    return engine
+    return build(config)
+
+
+def keep_engine(owner, config, engine):
+    """Keep ``engine``, built from ``config``, for ``owner``'s next
+    ``partial_fit`` (nothing is kept for a configuration with an augmenter)."""
+    key = _reuse_key(config)
+    if key is not None:
+        _LAST_ENGINES[owner] = (key, engine)
+
+
+def forget_engine(owner):
+    """Drop the engine kept for ``owner`` (a ``fit`` starts over)."""
+    _LAST_ENGINES.pop(owner, None)
 
 
 def _reuse_key(config):

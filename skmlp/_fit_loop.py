@@ -44,7 +44,7 @@ from ._callbacks import NO_CALLBACKS
 from ._engine._config import EngineConfig
 from ._engine._predict import output_inplace, output_loss
 from ._engine._types import Status
-from ._engine_reuse import engine_for
+from ._engine_reuse import forget_engine, keep_engine, take_engine
 from ._fit_random_state import FitRandomState
 from ._holdout import held_out_data, hold_out
 from ._layers import ACTIVATIONS, OUTPUT_LAYERS
@@ -181,6 +181,7 @@ class Fitter:
         self.progress = progress = config.progress
         self.incremental = config.incremental
         self.model_attributes = config.model_attributes
+        self._engine = self._engine_config = None
         # The engine of the data's arrays (compiled, or array API).
         self.backend = backend_for(data.X)
         self.resume = resume = config.resume
@@ -328,11 +329,17 @@ class Fitter:
         the current minibatch and reaches the caller after the callbacks were
         told; the fitter then holds the model of that point."""
         flops = flops_per_step(self.layout.coef_shapes, self.batch_size)
-        with blas_threads_for_fit(flops) as recheck_threads:
-            if self.settings.solver.minibatch:
-                self._run_epochs(recheck_threads)
-            else:
-                self._run_lbfgs()
+        try:
+            with blas_threads_for_fit(flops) as recheck_threads:
+                if self.settings.solver.minibatch:
+                    self._run_epochs(recheck_threads)
+                else:
+                    self._run_lbfgs()
+        finally:
+            if self._engine_config is not None and self._engine is not None:
+                keep_engine(self.estimator, self._engine_config, self._engine)
+            elif self.estimator is not None and not self.incremental:
+                forget_engine(self.estimator)
 
     def _make_engine(self, seed):
         settings = self.settings
@@ -361,15 +368,21 @@ class Fitter:
             max_norm=settings.max_norm,
             label_smoothing=settings.label_smoothing,
         )
-        if (
+        if self._keeps_engine():
+            # partial_fit: its previous call's engine, if it is this one.
+            self._engine_config = config
+            return take_engine(self.estimator, config, make_engine)
+        return make_engine(config)
+
+    def _keeps_engine(self):
+        """Whether this fit's engine is kept for the estimator's next call
+        (:mod:`skmlp._engine_reuse`): a partial_fit on the compiled engine."""
+        return (
             self.incremental
             and self.estimator is not None
             and self.config.make_engine is None
             and self.backend is COMPILED
-        ):
-            # partial_fit: its previous call's engine, if it is this one.
-            return engine_for(self.estimator, config, make_engine)
-        return make_engine(config)
+        )
 
     def _dtype(self):
         """The training dtype, as NumPy names it."""

@@ -43,12 +43,13 @@ def _model(settings, **extra):
 
 
 def _no_reuse(monkeypatch):
-    monkeypatch.setattr(
-        engine_reuse, "engine_for", lambda owner, config, build: build(config)
-    )
+    """Build a new engine at every call, as before engines were kept."""
     import skmlp._fit_loop
 
-    monkeypatch.setattr(skmlp._fit_loop, "engine_for", engine_reuse.engine_for)
+    monkeypatch.setattr(
+        skmlp._fit_loop, "take_engine", lambda owner, config, build: build(config)
+    )
+    monkeypatch.setattr(skmlp._fit_loop, "keep_engine", lambda *args: None)
 
 
 @pytest.mark.parametrize("name", list(SETTINGS))
@@ -75,9 +76,13 @@ def test_a_kept_engine_trains_the_bits_of_a_new_one(name, monkeypatch):
     [
         {"learning_rate": 0.02},
         {"momentum": 0.5},
+        {"l1": 1e-3},
         {"l2": 1e-2},
         {"batch_size": 16},
         {"dropout": 0.1},
+        {"activation": "tanh"},
+        {"max_norm": 2.0},
+        {"label_smoothing": 0.1},
     ],
 )
 def test_a_changed_configuration_builds_a_new_engine(change, monkeypatch):
@@ -105,18 +110,70 @@ def test_augmentation_keeps_no_engine():
 
 def test_the_estimator_carries_no_engine():
     """Nothing of the kept engine is in the estimator: it pickles, clones
-    and deep-copies as before, and a copy builds its own engine."""
+    and deep-copies as before, and a copy trains on as the original does."""
     clf = _calls(_model(SETTINGS["adam"]), 2)
     assert not any("engine" in name for name in vars(clf))
-    restored = pickle.loads(pickle.dumps(clf))
-    copied = copy.deepcopy(clf)
-    clone(clf)
-    for other in (restored, copied):
-        np.testing.assert_array_equal(other.predict_proba(X), clf.predict_proba(X))
+    copies = [pickle.loads(pickle.dumps(clf)), copy.deepcopy(clf)]
+    assert clone(clf).get_params() == clf.get_params()
+    clf.partial_fit(X, y)
+    for other in copies:
+        assert other not in engine_reuse._LAST_ENGINES
         other.partial_fit(X, y)
-        assert engine_reuse._LAST_ENGINES[other][1] is not (
-            engine_reuse._LAST_ENGINES[clf][1]
-        )
+        for a, b in zip(other.coefs_, clf.coefs_):
+            np.testing.assert_array_equal(a, b)
+
+
+class _NestedPartialFit:
+    """A callback that, once, runs a partial_fit of the estimator being
+    fitted as an epoch begins: after the outer call took its engine and
+    before it trains with it."""
+
+    def __init__(self):
+        self.done = False
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context, **kwargs):
+        if context.task_name == "epoch" and not self.done:
+            self.done = True
+            estimator.partial_fit(X[:100], y[:100])
+
+    def on_fit_task_end(self, estimator, context, **kwargs):
+        return False
+
+
+def test_a_nested_partial_fit_builds_its_own_engine(monkeypatch):
+    """The outer call keeps training with its own optimizer state: the same
+    bits as when every call builds its engine."""
+
+    def nested_run():
+        clf = _calls(_model(SETTINGS["nesterov"]), 2)
+        clf.set_callbacks(_NestedPartialFit())
+        clf.partial_fit(X, y)
+        clf.set_callbacks()
+        clf.partial_fit(X, y)
+        return clf
+
+    kept = nested_run()
+    _no_reuse(monkeypatch)
+    fresh = nested_run()
+    for a, b in zip(kept.coefs_, fresh.coefs_):
+        np.testing.assert_array_equal(a, b)
+    for key, buffer in kept._optimizer_state["buffers"].items():
+        np.testing.assert_array_equal(buffer, fresh._optimizer_state["buffers"][key])
+
+
+def test_fit_drops_the_kept_engine():
+    clf = _calls(_model(SETTINGS["nesterov"]), 2)
+    assert clf in engine_reuse._LAST_ENGINES
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.set_params(max_iter=1).fit(X, y)
+    assert clf not in engine_reuse._LAST_ENGINES
 
 
 def test_fit_then_partial_fit_then_fit():

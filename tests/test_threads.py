@@ -138,7 +138,10 @@ SCENARIOS = {
 
 def _run(body):
     script = _PRELUDE + textwrap.dedent(body) + '\nprint("AFTER", blas_threads())\n'
-    return _run_script(script)
+    seen = _run_script(script)
+    if "BEFORE" in seen and "engine" not in seen["BEFORE"]:
+        pytest.skip("threadpoolctl cannot tell which library the engine calls here")
+    return seen
 
 
 def _run_script(script):

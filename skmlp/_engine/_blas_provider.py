@@ -85,7 +85,14 @@ def choose_provider(environ=None):
             f"{ENVIRONMENT_VARIABLE}={given!r}: expected one of {', '.join(CHOICES)}."
         )
     if choice != "scipy":
-        numpy_blas = _numpy_openblas()
+        try:
+            numpy_blas = _numpy_openblas()
+        except Exception:
+            # Finding it is best effort (threadpoolctl, ctypes): SciPy's is
+            # always there.
+            if choice == "numpy":
+                raise
+            numpy_blas = None
         if numpy_blas is not None:
             return numpy_blas
         if choice == "numpy":

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,8 +24,11 @@ from skmlp._engine._blas_provider import BlasProvider, choose_provider
 
 
 def _numpy_bundles_openblas():
+    """Whether NumPy's wheel brought its OpenBLAS (in numpy.libs, or
+    numpy/.dylibs on macOS)."""
     return any(
-        info["internal_api"] == "openblas" and "numpy" in info["filepath"]
+        info["internal_api"] == "openblas"
+        and Path(info["filepath"]).parent.name in ("numpy.libs", ".dylibs")
         for info in threadpool_info()
     )
 
@@ -65,6 +69,16 @@ def test_numpy_refused_where_numpy_has_no_usable_openblas(monkeypatch):
         choose_provider({"SKMLP_BLAS": "numpy"})
     # Without the demand, SciPy's is the fallback.
     assert choose_provider({}).name == "scipy"
+
+
+def test_a_failing_search_falls_back_to_scipy_unless_numpy_is_demanded(monkeypatch):
+    def broken():
+        raise OSError("cannot inspect the loaded libraries")
+
+    monkeypatch.setattr(_blas_provider, "_numpy_openblas", broken)
+    assert choose_provider({}).name == "scipy"
+    with pytest.raises(OSError, match="cannot inspect"):
+        choose_provider({"SKMLP_BLAS": "numpy"})
 
 
 def test_a_library_missing_a_routine_is_not_used(monkeypatch):
