@@ -282,6 +282,28 @@ def test_a_busy_machine_has_no_spare_core():
     assert not any(answers)
 
 
+@pytest.mark.parametrize(
+    "counts, spare",
+    [
+        ([4, 0, 4], True),  # a process passing by: the machine is not busy
+        ([4, 4, 0], True),
+        ([4, 4, 4], False),  # others keep the cores busy
+        ([None], True),  # no /proc: BLAS's own assumption
+        ([0], True),
+    ],
+)
+def test_one_count_of_a_passing_process_is_not_a_busy_machine(
+    counts, spare, monkeypatch
+):
+    """has_spare_core takes the least of a few counts of other processes'
+    runnable threads: one that catches a passing process does not put a
+    large fit on one thread for a whole epoch."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    answers = iter(counts)
+    monkeypatch.setattr(skmlp._threads, "_other_running_threads", lambda: next(answers))
+    assert skmlp._threads.has_spare_core() is spare
+
+
 def test_threads_follow_the_machines_load_between_epochs():
     """A large fit starts on one thread while the machine is busy and takes
     BLAS's own count at the next epoch once a core is free; afterwards BLAS
