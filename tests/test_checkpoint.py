@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 import pytest
+from callback_hooks import Hooks
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 
@@ -25,24 +26,7 @@ pytest.importorskip("sklearn.callback")  # set_callbacks: scikit-learn >= 1.9
 MAX_ITER = 7
 
 
-class _Hooks:
-    """A callback of scikit-learn's callback API that does nothing: each
-    test's callback overrides the hooks it needs."""
-
-    def setup(self, estimator, context):
-        pass
-
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
-
-    def on_fit_task_end(self, estimator, context):
-        return False
-
-
-class _CtrlCAt(_Hooks):
+class _CtrlCAt(Hooks):
     """Presses Ctrl-C as epoch ``epoch`` (counted from 0) of the fit begins."""
 
     def __init__(self, epoch):
@@ -225,7 +209,7 @@ def test_the_file_is_replaced_atomically_each_time(data, tmp_path):
     path = tmp_path / "fit.ckpt"
     seen = []
 
-    class Watch(_Hooks):
+    class Watch(Hooks):
         def on_fit_task_end(self, estimator, context):
             if context.task_name == "epoch":
                 seen.append((os.stat(path).st_ino, read_checkpoint(path).n_iter))
@@ -367,7 +351,7 @@ def test_one_checkpoint_writes_one_fit_at_a_time(data, tmp_path):
     inner.set_callbacks(checkpoint)
     errors = []
 
-    class StartAnother(_Hooks):
+    class StartAnother(Hooks):
         def on_fit_task_begin(self, estimator, context):
             if context.task_name == "epoch" and context.task_id < 2:
                 try:
@@ -472,7 +456,7 @@ def test_the_state_is_captured_only_when_a_checkpoint_is_due(
 
     monkeypatch.setattr(Fitter, "training_state", counting)
 
-    class Keeps(_Hooks):
+    class Keeps(Hooks):
         def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
             if context.task_name == "epoch":
                 kept.append(fitted_estimator._training_state)

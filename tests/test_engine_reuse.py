@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
+from callback_hooks import Hooks
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
@@ -123,7 +124,7 @@ def test_the_estimator_carries_no_engine():
             np.testing.assert_array_equal(a, b)
 
 
-class _NestedPartialFit:
+class _NestedPartialFit(Hooks):
     """A callback that, once, runs a partial_fit of the estimator being
     fitted as an epoch begins: after the outer call took its engine and
     before it trains with it."""
@@ -131,19 +132,10 @@ class _NestedPartialFit:
     def __init__(self):
         self.done = False
 
-    def setup(self, estimator, context):
-        pass
-
-    def teardown(self, estimator, context):
-        pass
-
     def on_fit_task_begin(self, estimator, context, **kwargs):
         if context.task_name == "epoch" and not self.done:
             self.done = True
             estimator.partial_fit(X[:100], y[:100])
-
-    def on_fit_task_end(self, estimator, context, **kwargs):
-        return False
 
 
 def test_a_nested_partial_fit_builds_its_own_engine(monkeypatch):
