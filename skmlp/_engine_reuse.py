@@ -23,7 +23,7 @@ import numpy as np
 _LAST_ENGINES = weakref.WeakKeyDictionary()
 
 
-def take_engine(owner, config, build):
+def take_engine(owner, key, config, build):
     """The engine of ``config`` for a ``partial_fit`` of ``owner``: the one
     its previous call kept, if that was built from an equal configuration
     (taken out of the mapping until :func:`keep_engine` puts it back), else
@@ -33,6 +33,8 @@ def take_engine(owner, config, build):
     ----------
     owner : object
         The estimator being fitted (weakly referenced).
+    key : tuple or None
+        ``reuse_key(config)``.
     config : skmlp._engine._config.EngineConfig
     build : callable
         Builds an engine from ``config``.
@@ -41,7 +43,6 @@ def take_engine(owner, config, build):
     -------
     engine : Engine
     """
-    key = _reuse_key(config)
     kept = _LAST_ENGINES.pop(owner, None)
     if key is not None and kept is not None and kept[0] == key:
         engine = kept[1]
@@ -50,10 +51,10 @@ def take_engine(owner, config, build):
     return build(config)
 
 
-def keep_engine(owner, config, engine):
-    """Keep ``engine``, built from ``config``, for ``owner``'s next
-    ``partial_fit`` (nothing is kept for a configuration with an augmenter)."""
-    key = _reuse_key(config)
+def keep_engine(owner, key, engine):
+    """Keep ``engine``, built from a configuration of reuse key ``key``, for
+    ``owner``'s next ``partial_fit`` (nothing is kept for a key of None: a
+    configuration with an augmenter)."""
     if key is not None:
         _LAST_ENGINES[owner] = (key, engine)
 
@@ -63,7 +64,7 @@ def forget_engine(owner):
     _LAST_ENGINES.pop(owner, None)
 
 
-def _reuse_key(config):
+def reuse_key(config):
     """What an engine is built from, besides the optimizer's buffers and the
     dropout seed (which a kept engine takes again), as a comparable tuple; or
     None for a configuration whose engine is not kept."""

@@ -45,7 +45,7 @@ from ._callbacks import NO_CALLBACKS
 from ._engine._config import EngineConfig
 from ._engine._predict import output_inplace, output_loss
 from ._engine._types import Status
-from ._engine_reuse import forget_engine, keep_engine, take_engine
+from ._engine_reuse import forget_engine, keep_engine, reuse_key, take_engine
 from ._fit_random_state import FitRandomState
 from ._holdout import held_out_data, hold_out
 from ._layers import ACTIVATIONS, OUTPUT_LAYERS
@@ -182,7 +182,7 @@ class Fitter:
         self.progress = progress = config.progress
         self.incremental = config.incremental
         self.model_attributes = config.model_attributes
-        self._engine = self._engine_config = None
+        self._engine = self._engine_key = None
         # The engine of the data's arrays (compiled, or array API).
         self.backend = backend_for(data.X)
         self.resume = resume = config.resume
@@ -337,8 +337,8 @@ class Fitter:
                 else:
                     self._run_lbfgs()
         finally:
-            if self._engine_config is not None and self._engine is not None:
-                keep_engine(self.estimator, self._engine_config, self._engine)
+            if self._engine_key is not None and self._engine is not None:
+                keep_engine(self.estimator, self._engine_key, self._engine)
             elif self.estimator is not None and not self.incremental:
                 forget_engine(self.estimator)
 
@@ -371,8 +371,8 @@ class Fitter:
         )
         if self._keeps_engine():
             # partial_fit: its previous call's engine, if it is this one.
-            self._engine_config = config
-            return take_engine(self.estimator, config, make_engine)
+            self._engine_key = reuse_key(config)
+            return take_engine(self.estimator, self._engine_key, config, make_engine)
         return make_engine(config)
 
     def _keeps_engine(self):

@@ -48,7 +48,7 @@ def _no_reuse(monkeypatch):
     import skmlp._fit_loop
 
     monkeypatch.setattr(
-        skmlp._fit_loop, "take_engine", lambda owner, config, build: build(config)
+        skmlp._fit_loop, "take_engine", lambda owner, key, config, build: build(config)
     )
     monkeypatch.setattr(skmlp._fit_loop, "keep_engine", lambda *args: None)
 
