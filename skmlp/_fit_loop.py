@@ -460,7 +460,8 @@ class Fitter:
         """
         settings, progress, params = self.settings, self.progress, self.params
         engine = self._engine = self._make_engine(self.dropout_seed)
-        xp = array_namespace(params)
+        # NumPy's own for NumPy params: array_namespace costs 5 us a call.
+        xp = np if isinstance(params, np.ndarray) else array_namespace(params)
         start_of_epoch = xp.empty_like(params)
         watch_validation = self.validation is not None and settings.early_stopping
         self._best_params = xp.empty_like(params) if watch_validation else None

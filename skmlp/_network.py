@@ -9,6 +9,7 @@ the engine's scratch buffers for a minibatch size (:class:`ScratchLayout`).
 forward pass of prediction is :mod:`skmlp._prediction`'s.
 """
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -160,6 +161,11 @@ class ParameterLayout:
                     )
         if all(map(is_array_api_array, coefs + intercepts)):
             return _pack_in_namespace(coefs, intercepts, dtype)
+        arrays = [array for layer in zip(coefs, intercepts) for array in layer]
+        if all(type(array) is np.ndarray for array in arrays):
+            # One call in the buffer's order (each layer's weights, then its
+            # biases): a third of the time of the copies view by view.
+            return np.concatenate([array.ravel() for array in arrays], dtype=dtype)
         params = np.empty(self.n_params, dtype=dtype)
         coef_views, intercept_views = self.views(params)
         for l, (coef, intercept) in enumerate(zip(coefs, intercepts)):
@@ -190,6 +196,12 @@ def _exclusive_cumsum(sizes):
 def overflow_limit(dtype):
     """Largest weight magnitude a network of ``dtype`` can hold safely: beyond
     the fourth root of the largest number, a few layers of products overflow."""
+    return _overflow_limit(np.dtype(dtype))
+
+
+@lru_cache(maxsize=8)
+def _overflow_limit(dtype):
+    # Cached: np.finfo costs a small partial_fit a few microseconds a call.
     return float(np.finfo(dtype).max) ** 0.25
 
 

@@ -11,6 +11,7 @@ object run one at a time.
 import threading
 import weakref
 from contextlib import contextmanager
+from functools import lru_cache
 
 #: Fitted attributes of the model that training does not change.
 MODEL_ATTRIBUTES = (
@@ -39,8 +40,13 @@ def one_fit_at_a_time(estimator):
         yield
 
 
+@lru_cache(maxsize=1024)
 def is_fitted_attribute(name):
-    """Whether an attribute belongs to the fitted model (published together)."""
+    """Whether an attribute belongs to the fitted model (published together).
+
+    Cached: ``publish`` asks for each of the estimator's ~50 attributes, a
+    twentieth of a small ``partial_fit``'s Python time uncached.
+    """
     return (name.endswith("_") and not name.startswith("__")) or name in (
         "_optimizer_state",
         "_no_improvement_count",
