@@ -44,6 +44,28 @@ def test_views_and_pack_round_trip():
 
 
 @pytest.mark.parametrize(
+    "arrange",
+    [
+        np.asfortranarray,
+        lambda a: np.repeat(a, 2, axis=-1)[..., ::2],  # strided views
+        lambda a: a.tolist(),  # not arrays: copied view by view
+        lambda a: a[::-1][::-1],  # a view of a view
+    ],
+)
+def test_pack_takes_weights_in_any_memory_order(arrange):
+    """The flat buffer holds W_0, b_0, W_1, ... in C order, rounded to the
+    dtype asked for, whatever the layout of the arrays it is given."""
+    layout = ParameterLayout(N_UNITS)
+    expected = np.random.default_rng(0).normal(size=layout.n_params)
+    coefs, intercepts = layout.views(expected)
+    packed = layout.pack(
+        [arrange(c) for c in coefs], [arrange(b) for b in intercepts], np.float32
+    )
+    assert packed.dtype == np.float32 and packed.flags.c_contiguous
+    assert_array_equal(packed, expected.astype(np.float32))
+
+
+@pytest.mark.parametrize(
     "mutate, message",
     [
         (lambda c, b: (c[:-1], b), "must hold 3 layers"),

@@ -411,3 +411,20 @@ def test_checkpoints_stay_with_numpy_fits(namespace, tmp_path):
                     namespace.asarray(X), namespace.asarray(y), resume_from=path
                 )
     assert not device_path.exists()
+
+
+def test_numpy_dtype_names_each_namespaces_float_dtypes(namespace):
+    """Each namespace's float32 and float64 as NumPy's, without a comparison
+    across libraries (array_api_strict warns of one); NumPy's own as they are,
+    and a byte order other than the machine's as the float64 it trains in."""
+    from skmlp._array_api._namespace import numpy_dtype
+
+    xp = namespace.xp
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert numpy_dtype(xp.float32) == np.float32
+        assert numpy_dtype(xp.float64) == np.float64
+    assert numpy_dtype(np.dtype(np.float32)) == np.float32
+    assert numpy_dtype(np.float32) == np.float32
+    assert numpy_dtype(np.dtype(">f4").newbyteorder("=")) == np.float32
+    assert numpy_dtype(np.dtype(">f4" if np.little_endian else "<f4")) == np.float64
