@@ -72,6 +72,9 @@ def validate_hidden_layer_sizes(hidden_layer_sizes):
 
 def validate_dropout(dropout, n_hidden):
     """Dropout rates as one float per hidden layer, each in [0, 1)."""
+    if type(dropout) is float and 0 <= dropout < 1:
+        # The usual form (and the default, 0.0): no array to check.
+        return np.full(n_hidden, dropout)
     rates = np.asarray(dropout, dtype=np.float64)
     if rates.ndim == 0:
         rates = np.full(n_hidden, float(rates))

@@ -231,7 +231,7 @@ class Fitter:
         # generator costs ~15 us, a tenth of a small partial_fit's own time.
         settings = self.settings
         self.dropout_seed = self.augment_seed = 0
-        if np.any(settings.dropout > 0):
+        if settings.dropout.any():  # validated: rates in [0, 1)
             self.dropout_seed = int(
                 np.random.default_rng([call_seed, t, 1]).integers(2**63)
             )
