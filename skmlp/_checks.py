@@ -54,7 +54,9 @@ def _is_finite(X):
     """
     if X.size >= _DOT_TEST_SIZE and (X.flags.c_contiguous or X.flags.f_contiguous):
         flat = X.ravel(order="K")  # a view
-        with np.errstate(over="ignore", invalid="ignore"):
+        # Silent whatever the caller's error settings: the squares of
+        # finite entries may overflow or underflow.
+        with np.errstate(all="ignore"):
             if math.isfinite(np.dot(flat, flat)):
                 return True
     return bool(np.isfinite(X).all())

@@ -165,7 +165,10 @@ class ParameterLayout:
         if all(type(array) is np.ndarray for array in arrays):
             # One call in the buffer's order (each layer's weights, then its
             # biases): a third of the time of the copies view by view.
-            return np.concatenate([array.ravel() for array in arrays], dtype=dtype)
+            # Cast as the view-by-view copy casts (anything castable).
+            return np.concatenate(
+                [array.ravel() for array in arrays], dtype=dtype, casting="unsafe"
+            )
         params = np.empty(self.n_params, dtype=dtype)
         coef_views, intercept_views = self.views(params)
         for l, (coef, intercept) in enumerate(zip(coefs, intercepts)):

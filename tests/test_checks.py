@@ -120,3 +120,15 @@ def test_a_ready_float_matrix_is_finite_entry_by_entry(dtype, order, n_rows):
     Y = X.copy(order=order)
     Y[0, 0], Y[1, 1] = np.inf, -np.inf
     assert not is_ready_float_matrix(model, Y)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_finite_test_obeys_no_error_setting_of_the_caller(dtype):
+    """Tiny entries, whose squares underflow, and huge ones, whose squares
+    overflow, raise nothing under the caller's np.errstate(all="raise")."""
+    model = {"coefs_": [], "n_features_in_": 4}
+    tiny = np.full((40_000, 4), np.finfo(dtype).tiny, dtype=dtype)
+    huge = np.full((40_000, 4), np.finfo(dtype).max / 2, dtype=dtype)
+    with np.errstate(all="raise"):
+        assert is_ready_float_matrix(model, tiny)
+        assert is_ready_float_matrix(model, huge)

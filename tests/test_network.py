@@ -50,6 +50,7 @@ def test_views_and_pack_round_trip():
         lambda a: np.repeat(a, 2, axis=-1)[..., ::2],  # strided views
         lambda a: a.tolist(),  # not arrays: copied view by view
         lambda a: a[::-1][::-1],  # a view of a view
+        lambda a: a.astype(object),  # cast as a copy into the buffer casts
     ],
 )
 def test_pack_takes_weights_in_any_memory_order(arrange):

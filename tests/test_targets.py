@@ -51,6 +51,21 @@ def test_partial_fit_takes_the_classes_argument_on_the_first_call():
         encode_targets(np.array([5]), [1, 5], **later)
 
 
+@pytest.mark.parametrize(
+    "fitted",
+    [[2, 0, 1], [0, 1, 1, 2]],
+    ids=["unsorted", "repeated"],
+)
+def test_partial_fit_refuses_fitted_classes_no_fit_leaves(fitted):
+    """classes_ edited by hand (unsorted, repeated) and passed back as
+    classes: refused as other classes, as np.unique(classes) tells, not
+    taken because the two arrays are equal."""
+    fitted = np.array(fitted)
+    later = dict(FIRST_FIT, fitted_classes=fitted, first_call=False, incremental=True)
+    with pytest.raises(ValueError, match="is not the same as on the first call"):
+        encode_targets(np.array([0]), fitted.copy(), **later)
+
+
 def test_multilabel_targets_are_an_indicator_matrix_of_column_classes():
     Y = np.array([[1, 0, 1], [0, 0, 1]])
     classes, codes = encode_targets(Y, None, **FIRST_FIT)
