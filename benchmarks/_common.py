@@ -475,21 +475,24 @@ def environment_summary(n_threads, torch=None):
 
 
 def blas_kernels():
-    """The kernel family of the BLAS skmlp calls (SciPy's OpenBLAS:
-    ``"Haswell"``, ``"SkylakeX"``, ...), or None where it does not say."""
+    """The kernel family of the BLAS skmlp's engine calls (NumPy's OpenBLAS,
+    or SciPy's: ``"Haswell"``, ``"SkylakeX"``, ...), or None where it does
+    not say."""
     from threadpoolctl import threadpool_info
+
+    from skmlp._engine._blas import PROVIDER
 
     kernels = [
         info.get("architecture")
         for info in threadpool_info()
-        if info["user_api"] == "blas" and _owner(info["filepath"]) == "scipy"
+        if info["user_api"] == "blas" and info["filepath"] == PROVIDER.filepath
     ]
     return kernels[0] if kernels and kernels[0] else None
 
 
 def host_summary():
     """The machine in a few words, as the results file records it: the CPU
-    and the kernels of the BLAS skmlp calls (SciPy's)."""
+    and the kernels of the BLAS skmlp calls."""
     text = f"a {os.cpu_count()}-core {_cpu_name()}"
     kernels = blas_kernels()
     if kernels:

@@ -1,7 +1,8 @@
 """Render benchmarks/results.json into the README and the site's pages.
 
-Every speed-up, time and accuracy that README.md, docs/index.md and
-docs/performance.md show sits between two invisible markers::
+Every speed-up, time and accuracy that README.md, docs/index.md,
+docs/performance.md and the recipes page show sits between two invisible
+markers::
 
     <!-- results: NAME -->
     ... rendered from the results file ...
@@ -9,7 +10,7 @@ docs/performance.md show sits between two invisible markers::
 
 This script rewrites what lies between them from ``results.json``, the one
 file the benchmarks write (``--results benchmarks/results.json``), so that
-the three pages cannot drift apart. A marker may be indented (inside a list
+the pages cannot drift apart. A marker may be indented (inside a list
 item): the rendered lines then get its indentation. The site's build renders
 the same regions again from the results file (``docs/conf.py``), and
 ``tests/test_documentation.py`` fails when a page differs from its
@@ -36,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGES = {
     "README.md": ("readme-train", "readme-search", "readme-fashion", "readme-digits"),
     "docs/index.md": ("index-speed", "index-fashion"),
+    "docs/user_guide/recipes.md": ("recipes-mnist-time",),
     "docs/performance.md": (
         "performance-latest",
         "performance-search",
@@ -539,7 +541,67 @@ def performance_standing(results):
     return "\n".join(_wrap_paragraphs(lines))
 
 
+def _span(values, fmt):
+    """``low–high`` of ``values`` in ``fmt``, or the one value."""
+    low, high = format(min(values), fmt), format(max(values), fmt)
+    return low if low == high else f"{low}–{high}"
+
+
+def recipes_mnist_time(results):
+    timing = results["recipes"]["mnist_time"]
+    some = next(iter(next(iter(timing.values())).values()))
+    machine = re.sub(r" \(OpenBLAS's \w+ kernels\)$", "", some["host"])
+    loads = [
+        100 * run["other_load"]
+        for recipe in timing.values()
+        for family in recipe.values()
+        for run in family["runs"]
+    ]
+    lines = [
+        _fill(
+            f"On {machine} (two BLAS threads, as the recipes fit; other "
+            f"programs took {_span(loads, '.0f')} % of the CPU time), an epoch "
+            "of Fashion-MNIST's 60,000 images, distortions included, took:"
+        ),
+        "",
+    ]
+    for recipe in ("3min", "30min"):
+        by_family = timing[recipe]
+        families = sorted(by_family.items())
+        runs = [run for _, family in families for run in family["runs"]]
+        first = families[0][1]
+        per_family = " and ".join(
+            f"{_span([r['seconds_per_epoch'] for r in family['runs']], '.2f')} s "
+            f"on {'OpenBLAS' + chr(39) + 's' if i == 0 else 'its'} {kernels} kernels "
+            f"({len(family['runs'])} run{'s' if len(family['runs']) > 1 else ''})"
+            for i, (kernels, family) in enumerate(families)
+        )
+        epochs = "/".join(map(str, sorted({run["epochs"] for run in runs})))
+        lines.append(
+            _fill(
+                f"- `{recipe}`: {per_family}; "
+                f"{_span([r['projected_seconds'] for r in runs], ',.0f')} s "
+                f"projected for its {first['full_epochs']} epochs (`--epochs "
+                f"{epochs}`) against {first['target_seconds']:,} s;",
+                subsequent="  ",
+            )
+        )
+    lines[-1] = lines[-1][:-1] + "."
+    lines += [
+        "",
+        _fill(
+            "The range is these machines' two-thread fast and slow phases: "
+            "the same fit lands in either, minutes apart. Each run of "
+            "`bench_mnist_recipes.py --time-on` with `--results "
+            "benchmarks/results.json` adds to it (the last "
+            f"{some['kept_runs']} per recipe and kernel family)."
+        ),
+    ]
+    return "\n".join(lines)
+
+
 RENDERERS = {
+    "recipes-mnist-time": recipes_mnist_time,
     "readme-train": readme_train,
     "readme-search": readme_search,
     "readme-fashion": readme_fashion,

@@ -473,3 +473,26 @@ def test_readme_and_mnist_guide_say_where_mnist_comes_from():
         assert "skmlp never downloads anything" in text, document
         assert "Yann LeCun's MNIST page" in text, document
         assert "http://yann.lecun.com/exdb/mnist/" in text, document
+
+
+def test_recipe_timings_keep_the_last_runs_and_render_their_range(tmp_path):
+    """bench_mnist_recipes --time-on --results adds each run to its recipe's
+    runs on the kernels it ran on (the last KEPT_RUNS), and the recipes page
+    shows their range: the two-thread phases, not one lucky run."""
+    from types import SimpleNamespace
+
+    recipes = _benchmarks_module("bench_mnist_recipes")
+    publish = _benchmarks_module("publish_results")
+    results_file = tmp_path / "results.json"
+    for recipe in ("3min", "30min"):
+        args = SimpleNamespace(recipe=recipe, results=results_file)
+        for seconds in range(1, recipes.KEPT_RUNS + 3):
+            recipes.record_time(args, float(seconds), 3, 40.0 * seconds, 0.0)
+    results = publish.load_results(results_file)
+    (family,) = results["recipes"]["mnist_time"]["3min"].values()
+    kept = [run["seconds_per_epoch"] for run in family["runs"]]
+    assert kept == [float(s) for s in range(3, recipes.KEPT_RUNS + 3)]
+    text = _plain(publish.recipes_mnist_time(results))
+    assert f"3.00–{recipes.KEPT_RUNS + 2:.2f} s on OpenBLAS's" in text
+    assert f"120–{40 * (recipes.KEPT_RUNS + 2)} s projected for its 40 epochs" in text
+    assert "against 180 s" in text and "against 1,800 s" in text
